@@ -1,0 +1,76 @@
+/** memory_leak: memory climbs inside every container lifetime and the climb repeats after each restart. */
+import type { Features, LifetimeTrend } from '../features.ts';
+import { bytes, duration, pct } from '../format.ts';
+import { median } from '../series.ts';
+import type { CauseAssessment } from '../types.ts';
+
+/** Share of analysable lifetimes that leak, and the median leak rate, for other scorers. */
+export function measureLeak(f: Features): { leaky: LifetimeTrend[]; share: number; slope: number } {
+  const leaky = f.trends.filter((t) => t.leaky);
+  const share = f.trends.length > 0 ? leaky.length / f.trends.length : 0;
+  return { leaky, share, slope: leaky.length > 0 ? median(leaky.map((t) => t.slopeBytesPerSecond)) : 0 };
+}
+
+/** Hours until the current lifetime reaches the limit at the leak rate. */
+export function hoursToLimit(f: Features, slopeBytesPerSecond: number): number | undefined {
+  if (!f.limitBytes || !f.currentLifetime || slopeBytesPerSecond <= 0) return undefined;
+  return Math.max(0, (f.limitBytes - f.currentLifetime.usageBytes) / slopeBytesPerSecond / 3600);
+}
+
+export function assessMemoryLeak(f: Features): CauseAssessment {
+  const { leaky, share, slope } = measureLeak(f);
+  const trends = f.trends;
+  if (trends.length === 0) {
+    return {
+      cause: 'memory_leak',
+      score: 0,
+      evidence: [],
+      reason: 'no container lifetime lasted long enough after warm-up to show a trend',
+    };
+  }
+  const medianSlope = median(trends.map((t) => t.slopeBytesPerSecond));
+  if (leaky.length === 0) {
+    const explained = trends.filter(
+      (t) => (t.trafficMonotonicity ?? 0) > 0.7 && t.slopeBytesPerSecond > 0,
+    ).length;
+    const growth = median(trends.map((t) => t.growthShareOfLimit));
+    const reason =
+      explained > trends.length / 2
+        ? `memory rises only where traffic rises (${explained} of ${trends.length} lifetimes)`
+        : `no growth after warm-up: ${bytes(Math.max(0, medianSlope) * 3600)}/h median over ${trends.length} lifetime(s), ${pct(Math.max(0, growth))} of the limit per lifetime`;
+    return { cause: 'memory_leak', score: 0.05, evidence: [], reason };
+  }
+  const longest = Math.max(...leaky.map((t) => t.durationSeconds));
+  let score: number;
+  if (leaky.length >= 2) score = 0.5 + 0.45 * share;
+  else score = longest >= 4 * 3600 ? 0.7 : 0.45;
+  if (f.oomKills.length === 0) score *= 0.4;
+  const heap = f.heap.filter((h) => h.ceilingBytes !== undefined).at(-1);
+  const heapFills =
+    heap?.ceilingBytes !== undefined &&
+    f.limitBytes !== undefined &&
+    heap.ceilingBytes >= f.limitBytes * 0.85;
+  if (heapFills) score *= 0.6;
+  const rho = median(leaky.map((t) => t.monotonicity));
+  const evidence = [
+    `memory climbs ${bytes(slope * 3600)}/h after warm-up in ${leaky.length} of ${trends.length} lifetime(s) (rank correlation with time ${rho.toFixed(2)})`,
+  ];
+  if (leaky.length >= 2) evidence.push('the climb starts again after every restart');
+  const hours = hoursToLimit(f, slope);
+  if (hours !== undefined && f.currentLifetime) {
+    evidence.push(
+      `${f.currentLifetime.pod} now at ${bytes(f.currentLifetime.usageBytes)}: the next kill in about ${duration(hours * 3600)}`,
+    );
+  }
+  const flatTraffic = leaky.filter(
+    (t) => t.trafficMonotonicity !== undefined && Math.abs(t.trafficMonotonicity) < 0.4,
+  ).length;
+  if (flatTraffic > 0)
+    evidence.push(`traffic had no trend in ${flatTraffic} of those lifetimes: the growth is not load`);
+  const reason = heapFills
+    ? `the growth is the runtime filling a heap allowed to exceed the limit (${heap?.flag})`
+    : share < 0.5
+      ? `only ${leaky.length} of ${trends.length} lifetimes grow`
+      : '';
+  return { cause: 'memory_leak', score, evidence, reason };
+}

@@ -1,0 +1,117 @@
+/**
+ * The new limit and request, from observed and projected demand, and the what-if replay of
+ * the proposal against the window's history. Margins follow what VPA and KRR do after an OOM
+ * (VPA: max(used + 100Mi, used x 1.2); KRR: limit-at-OOM x 1.25), raised where demand was censored.
+ */
+import { measureSurge } from './causes/traffic-surge.ts';
+import { CENSOR_SHARE, type Features } from './features.ts';
+import { bytes, pct, rate } from './format.ts';
+import { roundUpToTidy, toQuantity } from './quantity.ts';
+import type { Cause, Recommendation, ReplayResult } from './types.ts';
+
+export interface RecommendOptions {
+  /** Largest limit the bot will ever propose (policy). */
+  maxLimitBytes: number;
+}
+
+export const DEFAULT_MAX_LIMIT_BYTES = 16 * 2 ** 30;
+const MI = 2 ** 20;
+
+/** Demand estimate for limit_too_low: the censored kills say demand exceeded the limit. */
+function estimateSteadyDemand(f: Features): { demand: number; basis: string } {
+  const limit = f.limitBytes as number;
+  const censored = f.censoredSamples > 0 || (f.usageAtKillShare ?? 0) >= CENSOR_SHARE - 0.05;
+  const observed = Math.max(f.p99Bytes ?? 0, f.typicalBytes ?? 0);
+  if (censored) {
+    const bump = Math.max(limit * 1.5, limit + 256 * MI, observed * 1.3);
+    return {
+      demand: bump,
+      basis: `killed at the ${bytes(limit)} limit, so demand was above it: OOM bump 1.5x`,
+    };
+  }
+  return {
+    demand: Math.max(observed * 1.3, (f.peakBytes ?? 0) * 1.2, (f.peakBytes ?? 0) + 100 * MI),
+    basis: `peak ${bytes(f.peakBytes ?? 0)} plus 20% margin`,
+  };
+}
+
+/** Demand for a surge: memory per unit of traffic times the peak per-pod rate, plus the base. */
+function estimateSurgeDemand(f: Features): { demand: number; basis: string } | undefined {
+  const t = f.traffic;
+  const limit = f.limitBytes as number;
+  if (!t || t.perPodPeakRate === undefined) return undefined;
+  if (t.bytesPerRps !== undefined && t.bytesPerRps > 0 && t.baseBytes !== undefined && t.fitSamples >= 30) {
+    const projected = Math.max(0, t.baseBytes) + t.bytesPerRps * t.perPodPeakRate;
+    const demand = Math.max(projected * 1.5, limit * 1.5);
+    return {
+      demand,
+      basis: `${bytes(Math.max(0, t.baseBytes))} base + ${bytes(t.bytesPerRps)} per req/s x ${rate(t.perPodPeakRate)} peak per pod = ${bytes(projected)}, +50% for a further rise`,
+    };
+  }
+  const scale = Math.max(1.5, (t.jumpRatio ?? 1) * 1.2);
+  return {
+    demand: Math.max(limit * scale, (f.typicalBytes ?? 0) * scale),
+    basis: `limit scaled by the traffic jump (${scale.toFixed(1)}x)`,
+  };
+}
+
+/** Replay the window with a proposed limit: how many kills, how much headroom. */
+export function replayLimit(f: Features, limit: number, demand: number): ReplayResult {
+  let projectedKills = 0;
+  let minHeadroom = Number.POSITIVE_INFINITY;
+  for (const life of f.lifetimes) {
+    let peak = 0;
+    for (const v of life.v) peak = Math.max(peak, v);
+    const pinned = f.limitBytes !== undefined && peak >= f.limitBytes * CENSOR_SHARE;
+    const wanted = pinned ? Math.max(peak, demand / 1.3) : peak;
+    if (wanted >= limit) projectedKills++;
+    minHeadroom = Math.min(minHeadroom, limit - wanted);
+  }
+  return {
+    projectedKills,
+    minHeadroomBytes: Number.isFinite(minHeadroom) ? minHeadroom : limit,
+    observedKills: f.oomKills.length,
+    censoredSamples: f.censoredSamples,
+  };
+}
+
+/** A limit recommendation where raising the limit is the right fix; undefined otherwise. */
+export function recommendLimit(
+  f: Features,
+  cause: Cause,
+  options: RecommendOptions,
+): Recommendation | undefined {
+  if (cause !== 'limit_too_low' && cause !== 'traffic_surge') return undefined;
+  if (!f.limitBytes) return undefined;
+  const estimate =
+    cause === 'traffic_surge' || measureSurge(f) > 0.5
+      ? (estimateSurgeDemand(f) ?? estimateSteadyDemand(f))
+      : estimateSteadyDemand(f);
+  let limit = roundUpToTidy(estimate.demand);
+  let capped = '';
+  const nodeCap = f.node.largestAllocatableBytes
+    ? Math.floor((f.node.largestAllocatableBytes * 0.75) / (64 * MI)) * 64 * MI
+    : undefined;
+  const cap = Math.min(options.maxLimitBytes, nodeCap ?? Number.POSITIVE_INFINITY);
+  if (limit > cap) {
+    limit = cap;
+    capped = ` (capped at ${bytes(cap)}: ${cap === options.maxLimitBytes ? 'policy maximum' : '75% of the largest node allocatable'})`;
+  }
+  const typical = Math.max(f.typicalBytes ?? 0, f.requestBytes ?? 0);
+  const request = Math.min(
+    limit,
+    Math.max(f.requestBytes ?? 0, roundUpToTidy(Math.max(typical * 1.1, limit / 2))),
+  );
+  const replay = replayLimit(f, limit, estimate.demand);
+  return {
+    container: f.container,
+    memoryLimitBytes: limit,
+    memoryRequestBytes: request,
+    memoryLimit: toQuantity(limit),
+    memoryRequest: toQuantity(request),
+    currentLimitBytes: f.limitBytes,
+    currentRequestBytes: f.requestBytes,
+    rationale: `${estimate.basis}${capped}; request ${bytes(request)} covers the settled footprint (${pct(typical / limit)} of the new limit)`,
+    replay,
+  };
+}

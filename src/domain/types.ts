@@ -1,0 +1,283 @@
+/**
+ * The domain model: what the diagnosis reads (Evidence) and what it returns (Diagnosis).
+ * Pure data, no I/O. Times are epoch seconds; memory is in bytes.
+ */
+
+export const CAUSES = [
+  'limit_too_low',
+  'memory_leak',
+  'traffic_surge',
+  'node_pressure',
+  'heap_misconfigured',
+  'no_oom',
+  'unknown',
+] as const;
+export type Cause = (typeof CAUSES)[number];
+
+export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Pod';
+
+export interface WorkloadRef {
+  kind: WorkloadKind;
+  name: string;
+}
+
+/** What the user (or an alert) asked about, once resolved to one workload. */
+export interface Target {
+  cluster?: string;
+  namespace: string;
+  workload: WorkloadRef;
+  /** The Service the request named, when it named one. */
+  service?: string;
+  /** Label selector of the workload's pods. */
+  selector: Record<string, string>;
+}
+
+/** A time series: parallel arrays of timestamps (s) and values. */
+export interface Series {
+  labels: Record<string, string>;
+  t: number[];
+  v: number[];
+}
+
+export interface TimeWindow {
+  start: number;
+  end: number;
+  stepSeconds: number;
+}
+
+export interface ContainerSpec {
+  name: string;
+  image: string;
+  limitBytes?: number;
+  requestBytes?: number;
+  env: Record<string, string>;
+  command: string[];
+  args: string[];
+}
+
+export interface TerminatedState {
+  reason: string;
+  exitCode: number;
+  startedAt?: number;
+  finishedAt?: number;
+}
+
+export interface ContainerStatus {
+  name: string;
+  restartCount: number;
+  ready: boolean;
+  waitingReason?: string;
+  running?: boolean;
+  lastTerminated?: TerminatedState;
+  terminated?: TerminatedState;
+}
+
+export interface PodInfo {
+  name: string;
+  node?: string;
+  phase?: string;
+  /** Pod-level reason, e.g. Evicted. */
+  reason?: string;
+  message?: string;
+  qosClass?: string;
+  priorityClassName?: string;
+  startTime?: number;
+  containers: ContainerStatus[];
+}
+
+export interface EventInfo {
+  objectKind: string;
+  objectName: string;
+  reason: string;
+  message: string;
+  type: string;
+  count: number;
+  firstAt?: number;
+  lastAt?: number;
+  node?: string;
+}
+
+export interface NodeInfo {
+  name: string;
+  capacityBytes?: number;
+  allocatableBytes?: number;
+  memoryPressure: boolean;
+  memoryPressureSince?: number;
+}
+
+export interface Revision {
+  name: string;
+  revision: number;
+  createdAt?: number;
+}
+
+export interface WorkloadInfo {
+  ref: WorkloadRef;
+  namespace: string;
+  generation?: number;
+  replicas?: number;
+  labels: Record<string, string>;
+  annotations: Record<string, string>;
+  containers: ContainerSpec[];
+  lastRolloutAt?: number;
+  revisions: Revision[];
+}
+
+export interface HpaInfo {
+  name: string;
+  minReplicas?: number;
+  maxReplicas: number;
+  metrics: string[];
+}
+
+export type TrafficFamily =
+  | 'http_requests_total'
+  | 'http_server_requests_seconds_count'
+  | 'istio_requests_total'
+  | 'nginx_ingress_controller_requests';
+
+export interface TrafficSeries {
+  family: TrafficFamily;
+  /** 'pod': one series per pod; 'service': one series for the whole service. */
+  scope: 'pod' | 'service';
+  /** Request rate per second. */
+  series: Series[];
+}
+
+export interface MetricsEvidence {
+  workingSet: Series[];
+  limits: Series[];
+  requests: Series[];
+  restarts: Series[];
+  lastTerminatedReason: Series[];
+  lastTerminatedExitCode: Series[];
+  nodeAvailable: Series[];
+  nodeTotal: Series[];
+  nodeOomKills: Series[];
+  nodeMemoryPressure: Series[];
+  traffic?: TrafficSeries;
+}
+
+/** Something the bot wanted to read and could not: named, never silently dropped. */
+export interface Gap {
+  source: 'cluster' | 'metrics' | 'traffic';
+  what: string;
+  reason: string;
+}
+
+export interface Evidence {
+  at: number;
+  window: TimeWindow;
+  target: Target;
+  workload?: WorkloadInfo;
+  pods: PodInfo[];
+  events: EventInfo[];
+  nodes: NodeInfo[];
+  hpa?: HpaInfo;
+  vpa?: { name: string; mode: string };
+  metrics: MetricsEvidence;
+  gaps: Gap[];
+}
+
+/** One scorer's judgement of one cause. */
+export interface CauseAssessment {
+  cause: Cause;
+  /** 0..1: how well the evidence supports this cause. */
+  score: number;
+  /** Evidence lines for this cause, with numbers. */
+  evidence: string[];
+  /** Why the cause is rejected, when its score is low. */
+  reason: string;
+}
+
+export interface Recommendation {
+  container: string;
+  memoryLimitBytes: number;
+  memoryRequestBytes: number;
+  memoryLimit: string;
+  memoryRequest: string;
+  currentLimitBytes?: number;
+  currentRequestBytes?: number;
+  rationale: string;
+  replay?: ReplayResult;
+}
+
+export interface ReplayResult {
+  /** Kills the observed series would have caused under the proposed limit. */
+  projectedKills: number;
+  /** Smallest distance between observed usage and the proposed limit. */
+  minHeadroomBytes: number;
+  /** Observed kills in the same window, for comparison. */
+  observedKills: number;
+  /** Samples seen at the old limit: their real demand is only known to be at least that. */
+  censoredSamples: number;
+}
+
+export const ACTION_KINDS = [
+  'patch_memory_limit',
+  'investigate_leak',
+  'scale_out',
+  'adjust_requests',
+  'fix_runtime_heap',
+  'create_vpa',
+  'rollback_deploy',
+  'add_node_capacity',
+  'none',
+] as const;
+export type ActionKind = (typeof ACTION_KINDS)[number];
+
+export interface Action {
+  kind: ActionKind;
+  title: string;
+  detail?: string;
+  command?: string;
+}
+
+export interface KillSummary {
+  oomKills: number;
+  otherRestarts: number;
+  evictions: number;
+  firstKillAt?: number;
+  lastKillAt?: number;
+  exitCodes: number[];
+}
+
+export interface ChartData {
+  window: TimeWindow;
+  pods: Array<{ pod: string; series: { t: number[]; v: number[] } }>;
+  limitBytes?: number;
+  requestBytes?: number;
+  proposedLimitBytes?: number;
+  kills: Array<{ pod: string; t: number; oom: boolean }>;
+  traffic?: { t: number[]; v: number[]; label: string };
+}
+
+export interface Diagnosis {
+  target: Target;
+  container: string;
+  at: number;
+  cause: Cause;
+  confidence: number;
+  headline: string;
+  summary: string;
+  evidence: string[];
+  rejected: Array<{ cause: Cause; reason: string }>;
+  ranking: Array<{ cause: Cause; score: number }>;
+  investigateFirst: string;
+  recommendation?: Recommendation;
+  actions: Action[];
+  kills: KillSummary;
+  facts: DiagnosisFacts;
+  missing: string[];
+  chart: ChartData;
+}
+
+/** Key numbers for the headline and the root message. */
+export interface DiagnosisFacts {
+  limitBytes?: number;
+  requestBytes?: number;
+  peakBytes?: number;
+  restarts: number;
+  podCount: number;
+  since?: number;
+}

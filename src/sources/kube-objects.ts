@@ -1,0 +1,158 @@
+/**
+ * Pure conversions from Kubernetes objects (plain JSON, or client-node models with Date fields)
+ * to the domain's records.
+ */
+import { parseQuantity } from '../domain/quantity.ts';
+import type {
+  ContainerSpec,
+  ContainerStatus,
+  EventInfo,
+  HpaInfo,
+  NodeInfo,
+  PodInfo,
+  Revision,
+  TerminatedState,
+  WorkloadInfo,
+  WorkloadKind,
+} from '../domain/types.ts';
+import type { KubeObject } from './ports.ts';
+
+/** Epoch seconds of an RFC 3339 string or a Date; undefined when absent or invalid. */
+export function toEpoch(value: unknown): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  const ms = value instanceof Date ? value.getTime() : Date.parse(String(value));
+  return Number.isFinite(ms) ? ms / 1000 : undefined;
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: container specs are open-ended JSON
+function toContainerSpec(c: any): ContainerSpec {
+  const env: Record<string, string> = {};
+  for (const e of c?.env ?? [])
+    if (typeof e?.name === 'string' && typeof e.value === 'string') env[e.name] = e.value;
+  return {
+    name: String(c?.name ?? ''),
+    image: String(c?.image ?? ''),
+    limitBytes: parseQuantity(c?.resources?.limits?.memory),
+    requestBytes: parseQuantity(c?.resources?.requests?.memory),
+    env,
+    command: (c?.command ?? []).map(String),
+    args: (c?.args ?? []).map(String),
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: terminated states are open-ended JSON
+function toTerminated(t: any): TerminatedState | undefined {
+  if (!t) return undefined;
+  return {
+    reason: String(t.reason ?? ''),
+    exitCode: Number(t.exitCode ?? 0),
+    startedAt: toEpoch(t.startedAt),
+    finishedAt: toEpoch(t.finishedAt),
+  };
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: container statuses are open-ended JSON
+function toContainerStatus(s: any): ContainerStatus {
+  return {
+    name: String(s?.name ?? ''),
+    restartCount: Number(s?.restartCount ?? 0),
+    ready: Boolean(s?.ready),
+    waitingReason: s?.state?.waiting?.reason,
+    running: Boolean(s?.state?.running),
+    lastTerminated: toTerminated(s?.lastState?.terminated),
+    terminated: toTerminated(s?.state?.terminated),
+  };
+}
+
+export function toPodInfo(pod: KubeObject): PodInfo {
+  return {
+    name: pod.metadata?.name ?? '',
+    node: pod.spec?.nodeName,
+    phase: pod.status?.phase,
+    reason: pod.status?.reason,
+    message: pod.status?.message,
+    qosClass: pod.status?.qosClass,
+    priorityClassName: pod.spec?.priorityClassName,
+    startTime: toEpoch(pod.status?.startTime),
+    containers: (pod.status?.containerStatuses ?? []).map(toContainerStatus),
+  };
+}
+
+export function toEventInfo(event: KubeObject): EventInfo {
+  // biome-ignore lint/suspicious/noExplicitAny: events carry top-level fields
+  const e = event as any;
+  return {
+    objectKind: String(e.involvedObject?.kind ?? e.regarding?.kind ?? ''),
+    objectName: String(e.involvedObject?.name ?? e.regarding?.name ?? ''),
+    reason: String(e.reason ?? ''),
+    message: String(e.message ?? e.note ?? ''),
+    type: String(e.type ?? ''),
+    count: Number(e.count ?? e.series?.count ?? 1),
+    firstAt: toEpoch(e.firstTimestamp ?? e.eventTime),
+    lastAt: toEpoch(e.lastTimestamp ?? e.series?.lastObservedTime ?? e.eventTime),
+    node: e.source?.host,
+  };
+}
+
+export function toNodeInfo(node: KubeObject): NodeInfo {
+  // biome-ignore lint/suspicious/noExplicitAny: node conditions are open-ended JSON
+  const pressure = (node.status?.conditions ?? []).find((c: any) => c?.type === 'MemoryPressure');
+  const on = pressure?.status === 'True';
+  return {
+    name: node.metadata?.name ?? '',
+    capacityBytes: parseQuantity(node.status?.capacity?.memory),
+    allocatableBytes: parseQuantity(node.status?.allocatable?.memory),
+    memoryPressure: on,
+    memoryPressureSince: on ? toEpoch(pressure?.lastTransitionTime) : undefined,
+  };
+}
+
+export function toWorkloadInfo(workload: KubeObject, replicaSets: KubeObject[]): WorkloadInfo {
+  const kind = (workload.kind ?? 'Deployment') as WorkloadKind;
+  const template = kind === 'Pod' ? workload : workload.spec?.template;
+  const revisions: Revision[] = replicaSets
+    .map((rs) => ({
+      name: rs.metadata?.name ?? '',
+      revision: Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0),
+      createdAt: toEpoch(rs.metadata?.creationTimestamp),
+    }))
+    .sort((a, b) => b.revision - a.revision);
+  return {
+    ref: { kind, name: workload.metadata?.name ?? '' },
+    namespace: workload.metadata?.namespace ?? '',
+    generation: workload.metadata?.generation,
+    replicas: workload.spec?.replicas,
+    labels: workload.metadata?.labels ?? {},
+    annotations: workload.metadata?.annotations ?? {},
+    containers: (template?.spec?.containers ?? []).map(toContainerSpec),
+    lastRolloutAt: findLastRollout(workload),
+    revisions,
+  };
+}
+
+/** The Progressing condition's lastUpdateTime marks the last rollout (FORMAT.md). */
+function findLastRollout(workload: KubeObject): number | undefined {
+  // biome-ignore lint/suspicious/noExplicitAny: conditions are open-ended JSON
+  const progressing = (workload.status?.conditions ?? []).find((c: any) => c?.type === 'Progressing');
+  return toEpoch(progressing?.lastUpdateTime ?? progressing?.lastTransitionTime);
+}
+
+export function toHpaInfo(hpa: KubeObject): HpaInfo {
+  return {
+    name: hpa.metadata?.name ?? '',
+    minReplicas: hpa.spec?.minReplicas,
+    maxReplicas: Number(hpa.spec?.maxReplicas ?? 0),
+    // biome-ignore lint/suspicious/noExplicitAny: metric specs are open-ended JSON
+    metrics: (hpa.spec?.metrics ?? []).map((m: any) => String(m?.resource?.name ?? m?.type ?? 'unknown')),
+  };
+}
+
+/** True when every key of `selector` is in `labels` with the same value. */
+export function matchesSelector(
+  selector: Record<string, string>,
+  labels: Record<string, string> | undefined,
+): boolean {
+  const entries = Object.entries(selector);
+  if (entries.length === 0) return false;
+  return entries.every(([k, v]) => labels?.[k] === v);
+}
