@@ -271,6 +271,27 @@ function splitLifetimes(evidence: Evidence, container: string, kills: Kill[]): L
   return out;
 }
 
+/**
+ * True when one step between two flat levels explains the floors much better than a line:
+ * a load change or a cache filling once, not a leak.
+ */
+export function isLevelShift(t: number[], y: number[], slope: number): boolean {
+  const n = y.length;
+  if (n < 6) return false;
+  const intercept = median(y.map((v, i) => v - slope * (t[i] as number)));
+  let lineSse = 0;
+  for (let i = 0; i < n; i++) lineSse += ((y[i] as number) - intercept - slope * (t[i] as number)) ** 2;
+  let bestStep = Number.POSITIVE_INFINITY;
+  for (let k = 2; k <= n - 2; k++) {
+    const left = median(y.slice(0, k));
+    const right = median(y.slice(k));
+    let sse = 0;
+    for (let i = 0; i < n; i++) sse += ((y[i] as number) - (i < k ? left : right)) ** 2;
+    bestStep = Math.min(bestStep, sse);
+  }
+  return bestStep < 0.4 * lineSse;
+}
+
 /** A lifetime's trend after warm-up, on floors (bucket minima) so spikes and GC don't count as growth. */
 function measureTrend(
   life: Lifetime,
@@ -308,7 +329,7 @@ function measureTrend(
     }
     if (tt.length >= 6) trafficMonotonicity = spearman(tt, tv);
   }
-  const persistent = slope > 0 && late > 0.35 * slope;
+  const persistent = slope > 0 && late > 0.35 * slope && !isLevelShift(bt, floors, slope);
   const explainedByTraffic =
     trafficMonotonicity !== undefined && trafficMonotonicity > 0.7 && monotonicity < 0.9;
   return {

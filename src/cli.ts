@@ -1,0 +1,216 @@
+#!/usr/bin/env node
+/** The `oom-bot` command line: serve | worker | start | diagnose | demo | generate. */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig, type Mode } from './config.ts';
+import type { Diagnosis } from './domain/types.ts';
+import { describeError, OomBotError, usageError } from './errors.ts';
+import { createLogger } from './logger.ts';
+import { createSourceFactory, runBot } from './main.ts';
+import { toJsonReport } from './report.ts';
+import { runDiagnosis } from './run-diagnosis.ts';
+import { generateCorpus, seedIncident, writeScenario } from './scenarios/generator.ts';
+import { renderRoot, renderThread } from './slack/blocks/diagnosis.ts';
+import { renderAsText } from './slack/blocks/text.ts';
+import { renderChartPng } from './slack/chart.ts';
+import { DNS_1123_LABEL } from './slack/command.ts';
+import { readScenario, type Scenario } from './sources/scenario.ts';
+
+const HELP = `oom-bot: diagnose Kubernetes OOM kills, from Slack or the command line
+
+Usage:
+  oom-bot serve                      Slack endpoint (/slack/events) and health checks
+  oom-bot worker                     diagnosis workers (BullMQ on REDIS_URL)
+  oom-bot start [--scenario DIR]     both in one process; with a scenario, its files replace cluster and Prometheus
+  oom-bot diagnose <service> [--namespace NS] [--at RFC3339] [--scenario DIR]
+                   [--output text|json|slack] [--chart FILE.png] [--cluster CONTEXT]
+  oom-bot demo [--out DIR]           diagnose the built-in auth-service incident and show what Slack would show
+  oom-bot generate --out DIR [--count N] [--seed S]
+                                     write generated scenarios (the exchange format) for tests and benchmarks
+
+Configuration comes from the environment; see .env.example.`;
+
+const EXIT_USAGE = 2;
+
+function fail(message: string, code = 1): never {
+  process.stderr.write(`oom-bot: ${message}\n`);
+  process.exit(code);
+}
+
+function parseAt(text: string | undefined): number | undefined {
+  if (text === undefined) return undefined;
+  const ms = Date.parse(text);
+  if (!/^\d{4}-\d{2}-\d{2}T/.test(text) || !Number.isFinite(ms))
+    throw usageError(`--at must be an RFC 3339 time, got "${text}"`);
+  return ms / 1000;
+}
+
+interface Rendered {
+  root: { text: string; blocks: unknown[] };
+  thread: Array<{ text: string; blocks: unknown[] }>;
+}
+
+function renderForSlack(d: Diagnosis): Rendered {
+  return { root: renderRoot(d, { incidentId: 'preview' }), thread: renderThread(d) };
+}
+
+async function writeChart(d: Diagnosis, file: string): Promise<void> {
+  const title = `${d.target.namespace}/${d.target.workload.name} · ${d.container} memory`;
+  await writeFile(file, renderChartPng(d.chart, title));
+}
+
+async function commandDiagnose(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      namespace: { type: 'string', short: 'n' },
+      at: { type: 'string' },
+      scenario: { type: 'string' },
+      output: { type: 'string', short: 'o', default: 'text' },
+      chart: { type: 'string' },
+      cluster: { type: 'string' },
+      'window-hours': { type: 'string' },
+    },
+  });
+  if (positionals.length !== 1) throw usageError('diagnose needs exactly one <service> (oom-bot --help)');
+  const name = positionals[0] as string;
+  if (!DNS_1123_LABEL.test(name)) throw usageError(`"${name}" is not a valid Kubernetes name`);
+  if (values.namespace !== undefined && !DNS_1123_LABEL.test(values.namespace)) {
+    throw usageError(`namespace "${values.namespace}" is not a valid Kubernetes name`);
+  }
+  const output = values.output as string;
+  if (!['text', 'json', 'slack'].includes(output))
+    throw usageError(`--output must be text, json or slack, got "${output}"`);
+  const windowHours = values['window-hours'] === undefined ? undefined : Number(values['window-hours']);
+  if (windowHours !== undefined && !(windowHours > 0 && windowHours <= 24 * 14))
+    throw usageError('--window-hours must be between 0 and 336');
+
+  const scenario = values.scenario ? await readScenario(resolve(values.scenario)) : undefined;
+  const config = loadConfig(process.env, { mode: 'diagnose', scenario: Boolean(scenario) });
+  const sources = createSourceFactory(config, scenario)(values.cluster);
+  const at = parseAt(values.at) ?? scenario?.at ?? Date.now() / 1000;
+  const { diagnosis } = await runDiagnosis(
+    sources,
+    {
+      name,
+      namespace: values.namespace,
+      at,
+      windowSeconds: windowHours ? windowHours * 3600 : config.windowSeconds,
+    },
+    {
+      timeoutMs: config.sourceTimeoutMs,
+      recommend: { maxLimitBytes: config.maxLimitBytes },
+      cluster: values.cluster,
+    },
+  );
+  if (values.chart) await writeChart(diagnosis, values.chart);
+  if (output === 'json') process.stdout.write(`${JSON.stringify(toJsonReport(diagnosis), null, 2)}\n`);
+  else if (output === 'slack') process.stdout.write(`${JSON.stringify(renderForSlack(diagnosis))}\n`);
+  else process.stdout.write(`${renderAsText(renderForSlack(diagnosis) as never)}\n`);
+}
+
+async function commandDemo(argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'demo-output' } } });
+  const out = resolve(values.out as string);
+  const dir = join(out, 'auth-service-scenario');
+  await mkdir(dir, { recursive: true });
+  const incident = seedIncident();
+  await writeScenario(dir, incident);
+  const scenario = await readScenario(dir);
+  const { diagnosis } = await runDiagnosis(
+    { cluster: scenario.cluster, metrics: scenario.metrics },
+    { name: scenario.meta.request.service, namespace: scenario.meta.request.namespace, at: scenario.at },
+  );
+  const rendered = renderForSlack(diagnosis);
+  await writeFile(join(out, 'slack.json'), `${JSON.stringify(rendered, null, 2)}\n`);
+  await writeFile(join(out, 'diagnosis.json'), `${JSON.stringify(toJsonReport(diagnosis), null, 2)}\n`);
+  await writeChart(diagnosis, join(out, 'memory.png'));
+  process.stdout.write(`${renderAsText(rendered as never)}\n\n`);
+  process.stdout.write(
+    [
+      `Scenario written to   ${dir}`,
+      `Block Kit JSON saved  ${join(out, 'slack.json')}`,
+      `JSON report saved     ${join(out, 'diagnosis.json')}`,
+      `Memory chart saved    ${join(out, 'memory.png')}`,
+    ].join('\n') + '\n',
+  );
+}
+
+async function commandGenerate(argv: string[]): Promise<void> {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      out: { type: 'string' },
+      count: { type: 'string', default: '30' },
+      seed: { type: 'string', default: '1' },
+    },
+  });
+  if (!values.out) throw usageError('generate needs --out DIR');
+  const count = Number(values.count);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000)
+    throw usageError('--count must be an integer from 1 to 10000');
+  if (!Number.isInteger(seed)) throw usageError('--seed must be an integer');
+  const corpus = generateCorpus({ seed, count });
+  for (const [i, s] of corpus.entries()) {
+    await writeScenario(join(resolve(values.out), `${String(i + 1).padStart(3, '0')}-${s.name}`), s);
+  }
+  process.stdout.write(`${corpus.length} scenarios written to ${resolve(values.out)}\n`);
+}
+
+async function commandRun(mode: Mode, argv: string[]): Promise<void> {
+  const { values } = parseArgs({ args: argv, options: { scenario: { type: 'string' } } });
+  if (values.scenario && mode !== 'start') throw usageError('--scenario is only for `oom-bot start`');
+  const scenario: Scenario | undefined = values.scenario
+    ? await readScenario(resolve(values.scenario))
+    : undefined;
+  const config = loadConfig(process.env, { mode, scenario: Boolean(scenario) });
+  const logger = createLogger({ level: config.logLevel, secrets: config.secrets });
+  const bot = await runBot(config, logger, { web: mode !== 'worker', worker: mode !== 'serve', scenario });
+  let stopping = false;
+  const shutdown = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    bot.stop().then(
+      () => process.exit(0),
+      () => process.exit(1),
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+export async function main(argv: string[]): Promise<void> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case 'diagnose':
+      return commandDiagnose(rest);
+    case 'demo':
+      return commandDemo(rest);
+    case 'generate':
+      return commandGenerate(rest);
+    case 'serve':
+    case 'worker':
+    case 'start':
+      return commandRun(command, rest);
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(`${HELP}\n`);
+      return;
+    default:
+      throw usageError(`unknown command "${command}" (oom-bot --help)`);
+  }
+}
+
+main(process.argv.slice(2)).catch((error: unknown) => {
+  if (error instanceof OomBotError) fail(error.userMessage, error.code === 'usage' ? EXIT_USAGE : 1);
+  const code = (error as { code?: string }).code;
+  if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))
+    fail((error as Error).message, EXIT_USAGE);
+  fail(describeError(error));
+});

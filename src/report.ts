@@ -1,0 +1,77 @@
+/** The `--output json` report: the diagnosis in the stable shape scripts and tests read. */
+import type { Diagnosis, ReplayResult } from './domain/types.ts';
+
+export interface JsonReport {
+  cause: Diagnosis['cause'];
+  confidence: number;
+  headline: string;
+  target: {
+    cluster?: string;
+    namespace: string;
+    workload: { kind: string; name: string };
+    service?: string;
+    container: string;
+  };
+  evidence: string[];
+  rejected: Array<{ cause: string; reason: string }>;
+  ranking: Array<{ cause: string; score: number }>;
+  investigateFirst: string;
+  actions: Array<{ kind: string; title: string; detail?: string; command?: string }>;
+  recommendation?: {
+    container: string;
+    memoryLimitBytes: number;
+    memoryRequestBytes: number;
+    memoryLimit: string;
+    memoryRequest: string;
+    currentLimitBytes?: number;
+    currentRequestBytes?: number;
+    rationale: string;
+    replay?: ReplayResult;
+  };
+  kills: Diagnosis['kills'];
+  missing: string[];
+  at: string;
+}
+
+export function toJsonReport(d: Diagnosis): JsonReport {
+  const report: JsonReport = {
+    cause: d.cause,
+    confidence: d.confidence,
+    headline: d.headline,
+    target: {
+      ...(d.target.cluster ? { cluster: d.target.cluster } : {}),
+      namespace: d.target.namespace,
+      workload: { kind: d.target.workload.kind, name: d.target.workload.name },
+      ...(d.target.service ? { service: d.target.service } : {}),
+      container: d.container,
+    },
+    evidence: d.evidence,
+    rejected: d.rejected,
+    ranking: d.ranking,
+    investigateFirst: d.investigateFirst,
+    actions: d.actions.map((a) => ({
+      kind: a.kind,
+      title: a.title,
+      ...(a.detail ? { detail: a.detail } : {}),
+      ...(a.command ? { command: a.command } : {}),
+    })),
+    kills: d.kills,
+    missing: d.missing,
+    at: new Date(d.at * 1000).toISOString(),
+  };
+  if (d.recommendation) {
+    const r = d.recommendation;
+    report.recommendation = {
+      container: r.container,
+      memoryLimitBytes: r.memoryLimitBytes,
+      memoryRequestBytes: r.memoryRequestBytes,
+      memoryLimit: r.memoryLimit,
+      memoryRequest: r.memoryRequest,
+      currentLimitBytes: r.currentLimitBytes,
+      currentRequestBytes: r.currentRequestBytes,
+      rationale: r.rationale,
+      replay: r.replay,
+    };
+  }
+  return report;
+}

@@ -1,0 +1,188 @@
+/**
+ * The Bolt app: `/oom`, button clicks, and health routes. Handlers validate, acknowledge at once
+ * and enqueue; the work happens in the workers.
+ */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { App as BoltApp, Logger as BoltLogger, CustomRoute, LogLevel } from '@slack/bolt';
+import bolt from '@slack/bolt';
+import type { Config } from '../config.ts';
+import { describeError, OomBotError } from '../errors.ts';
+import type { IncidentStore } from '../incidents/store.ts';
+import type { DiagnoseJobData } from '../jobs/queues.ts';
+import type { Logger } from '../logger.ts';
+import { ACTION_IDS } from './action-ids.ts';
+import { parseOomCommand, USAGE } from './command.ts';
+
+const { App } = bolt;
+
+export interface SlackAppDeps {
+  config: Readonly<Config>;
+  logger: Logger;
+  enqueue(data: DiagnoseJobData): Promise<string>;
+  incidents: IncidentStore;
+  /** Readiness: resolves when the queue's Redis answers. */
+  checkReady(): Promise<void>;
+  /** Extra HTTP routes (the Alertmanager webhook, metrics). */
+  routes?: CustomRoute[];
+  /** Skip Bolt's auth.test at start-up (tests, or when the ids are known). */
+  botIds?: { botId: string; botUserId: string };
+}
+
+export const ENQUEUE_TIMEOUT_MS = 2000;
+
+export const UNAVAILABLE_TEXT =
+  ':warning: oom-bot is temporarily unavailable (its queue does not answer). Try again in a minute; nothing was started.';
+
+function toBoltLogger(logger: Logger): BoltLogger {
+  let level = 'info';
+  const child = logger.child({ component: 'bolt' });
+  return {
+    debug: (...msg: unknown[]) => child.debug(msg.map(String).join(' ')),
+    info: (...msg: unknown[]) => child.info(msg.map(String).join(' ')),
+    warn: (...msg: unknown[]) => child.warn(msg.map(String).join(' ')),
+    error: (...msg: unknown[]) => child.error(msg.map((m) => describeError(m)).join(' ')),
+    setLevel: (l: LogLevel) => {
+      level = l;
+    },
+    getLevel: () => level as LogLevel,
+    setName: () => undefined,
+  };
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new OomBotError('queue_unavailable', `queue did not answer in ${ms} ms`)),
+      ms,
+    );
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+function healthRoutes(deps: SlackAppDeps): CustomRoute[] {
+  const send = (res: ServerResponse, status: number, body: object) => {
+    res.writeHead(status, { 'content-type': 'application/json' });
+    res.end(JSON.stringify(body));
+  };
+  return [
+    {
+      path: '/healthz',
+      method: ['GET'],
+      handler: (_req: IncomingMessage, res: ServerResponse) => send(res, 200, { ok: true }),
+    },
+    {
+      path: '/readyz',
+      method: ['GET'],
+      handler: (_req: IncomingMessage, res: ServerResponse) => {
+        withTimeout(deps.checkReady(), 1000).then(
+          () => send(res, 200, { ok: true }),
+          (error) => send(res, 503, { ok: false, reason: describeError(error) }),
+        );
+      },
+    },
+  ];
+}
+
+export function createSlackApp(deps: SlackAppDeps): BoltApp {
+  const { config, logger } = deps;
+  const app = new App({
+    token: config.slack.botToken,
+    signingSecret: config.slack.signingSecret ?? 'unused-in-socket-mode',
+    socketMode: config.slack.socketMode,
+    appToken: config.slack.appToken,
+    port: config.port,
+    logger: toBoltLogger(logger),
+    clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
+    customRoutes: [...healthRoutes(deps), ...(deps.routes ?? [])],
+    ...(deps.botIds ?? {}),
+  });
+
+  app.command('/oom', async ({ command, ack }) => {
+    const parsed = parseOomCommand(command.text ?? '');
+    if (parsed.kind === 'help') {
+      await ack({ response_type: 'ephemeral', text: USAGE });
+      return;
+    }
+    if (parsed.kind === 'invalid') {
+      await ack({ response_type: 'ephemeral', text: `:x: ${parsed.reason}\n${USAGE}` });
+      return;
+    }
+    const data: DiagnoseJobData = {
+      request: { name: parsed.name, namespace: parsed.namespace, cluster: parsed.cluster },
+      reply: { channel: command.channel_id, responseUrl: command.response_url, userId: command.user_id },
+      trigger: 'slash_command',
+      requestedAt: Date.now() / 1000,
+    };
+    try {
+      await withTimeout(deps.enqueue(data), ENQUEUE_TIMEOUT_MS);
+    } catch (error) {
+      logger.error({ err: describeError(error) }, 'enqueue failed');
+      await ack({ response_type: 'ephemeral', text: UNAVAILABLE_TEXT });
+      return;
+    }
+    const where = parsed.namespace ? ` in \`${parsed.namespace}\`` : '';
+    await ack({
+      response_type: 'ephemeral',
+      text: `:hourglass_flowing_sand: Diagnosing \`${parsed.name}\`${where}… the answer will appear in this channel.`,
+    });
+  });
+
+  app.action(ACTION_IDS.rediagnose, async ({ ack, body, action, respond }) => {
+    await ack();
+    const id = (action as { value?: string }).value ?? '';
+    const incident = await deps.incidents.get(id);
+    if (!incident) {
+      await respond({
+        response_type: 'ephemeral',
+        replace_original: false,
+        text: 'This incident has expired; run `/oom` again.',
+      });
+      return;
+    }
+    try {
+      await withTimeout(
+        deps.enqueue({
+          request: incident.request,
+          reply: { channel: incident.channel, threadTs: incident.rootTs, userId: body.user.id },
+          trigger: 'button',
+          requestedAt: Date.now() / 1000,
+        }),
+        ENQUEUE_TIMEOUT_MS,
+      );
+    } catch {
+      await respond({ response_type: 'ephemeral', replace_original: false, text: UNAVAILABLE_TEXT });
+    }
+  });
+
+  app.action(ACTION_IDS.dismiss, async ({ ack, body, action, client }) => {
+    await ack();
+    const id = (action as { value?: string }).value ?? '';
+    const incident = await deps.incidents.get(id);
+    if (!incident) return;
+    await deps.incidents.save({
+      ...incident,
+      state: 'dismissed',
+      dismissedBy: body.user.id,
+      updatedAt: Date.now() / 1000,
+    });
+    await client.chat.postMessage({
+      channel: incident.channel,
+      thread_ts: incident.rootTs,
+      text: `Dismissed by <@${body.user.id}> at ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+    });
+  });
+
+  app.error(async (error) => {
+    logger.error({ err: describeError(error) }, 'slack handler failed');
+  });
+  return app;
+}

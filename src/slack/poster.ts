@@ -1,0 +1,111 @@
+/**
+ * Sends messages to Slack through the Web API, at Slack's pace: one message per second per
+ * channel by default, in order, waiting out a 429's Retry-After and delivering once.
+ */
+import type { webApi } from '@slack/bolt';
+import type { SlackMessage } from './blocks/types.ts';
+
+type WebClient = webApi.WebClient;
+
+export interface SlackPoster {
+  post(channel: string, message: SlackMessage, threadTs?: string): Promise<string>;
+  update(channel: string, ts: string, message: SlackMessage): Promise<void>;
+  uploadPng(
+    channel: string,
+    threadTs: string,
+    png: Uint8Array,
+    title: string,
+    altText: string,
+  ): Promise<void>;
+  respond(
+    responseUrl: string,
+    message: { text: string; blocks?: unknown[]; replace_original?: boolean },
+  ): Promise<void>;
+}
+
+export interface PosterOptions {
+  /** Minimum spacing between two messages to the same channel. */
+  minIntervalMs?: number;
+  /** Longest Retry-After honoured before giving up. */
+  maxRetryAfterMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+function retryAfterMs(error: unknown): number | undefined {
+  const e = error as { code?: string; retryAfter?: number; data?: { error?: string } };
+  if (e.code === 'slack_webapi_rate_limited_error' && typeof e.retryAfter === 'number')
+    return e.retryAfter * 1000;
+  return undefined;
+}
+
+export function createSlackPoster(client: WebClient, options: PosterOptions = {}): SlackPoster {
+  const interval = options.minIntervalMs ?? 1000;
+  const maxWait = options.maxRetryAfterMs ?? 120_000;
+  const sleep = options.sleep ?? delay;
+  const lanes = new Map<string, { tail: Promise<unknown>; last: number }>();
+
+  /** Run `send` after the channel's previous send, spaced by the interval, retrying 429s. */
+  function inLane<T>(channel: string, send: () => Promise<T>): Promise<T> {
+    const lane = lanes.get(channel) ?? { tail: Promise.resolve(), last: 0 };
+    const run = lane.tail.then(async () => {
+      const wait = lane.last + interval - Date.now();
+      if (wait > 0) await sleep(wait);
+      for (;;) {
+        try {
+          const result = await send();
+          lane.last = Date.now();
+          return result;
+        } catch (error) {
+          const retry = retryAfterMs(error);
+          if (retry === undefined || retry > maxWait) throw error;
+          await sleep(retry);
+        }
+      }
+    });
+    lane.tail = run.catch(() => undefined);
+    lanes.set(channel, lane);
+    return run;
+  }
+
+  return {
+    post(channel, message, threadTs) {
+      return inLane(channel, async () => {
+        const res = await client.chat.postMessage({
+          channel,
+          text: message.text,
+          blocks: message.blocks as never,
+          ...(threadTs ? { thread_ts: threadTs } : {}),
+          unfurl_links: false,
+        });
+        return String(res.ts);
+      });
+    },
+    update(channel, ts, message) {
+      return inLane(channel, async () => {
+        await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+      });
+    },
+    uploadPng(channel, threadTs, png, title, altText) {
+      return inLane(channel, async () => {
+        await client.files.uploadV2({
+          channel_id: channel,
+          thread_ts: threadTs,
+          file: Buffer.from(png),
+          filename: 'memory.png',
+          title,
+          alt_text: altText,
+        } as never);
+      });
+    },
+    async respond(responseUrl, message) {
+      const res = await fetch(responseUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ response_type: 'ephemeral', ...message }),
+      });
+      if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+    },
+  };
+}
