@@ -1,0 +1,78 @@
+import assert from 'node:assert/strict';
+import { loadConfig } from '../../src/config.ts';
+import { OomBotError } from '../../src/errors.ts';
+
+const base = {
+  SLACK_BOT_TOKEN: 'xoxb-test-token',
+  SLACK_SIGNING_SECRET: 'signing-secret-1',
+  PROMETHEUS_URL: 'http://127.0.0.1:9090',
+};
+
+function failure(env: NodeJS.ProcessEnv, mode: Parameters<typeof loadConfig>[1]['mode'] = 'start'): string {
+  try {
+    loadConfig(env, { mode });
+  } catch (error) {
+    assert.ok(error instanceof OomBotError);
+    assert.equal(error.code, 'config_invalid');
+    return error.userMessage;
+  }
+  assert.fail('expected the configuration to be refused');
+}
+
+describe('loadConfig: the only reader of the environment', () => {
+  it('applies the documented defaults', () => {
+    const c = loadConfig(base, { mode: 'start' });
+    assert.equal(c.port, 3000);
+    assert.equal(c.redisUrl, 'redis://127.0.0.1:6379');
+    assert.equal(c.windowSeconds, 24 * 3600);
+    assert.equal(c.maxLimitBytes, 16 * 2 ** 30);
+    assert.equal(c.slack.socketMode, false);
+    assert.ok(Object.isFrozen(c));
+  });
+
+  it('switches to Socket Mode when an app token is set', () => {
+    const c = loadConfig(
+      { ...base, SLACK_SIGNING_SECRET: '', SLACK_APP_TOKEN: 'xapp-1-abc' },
+      { mode: 'serve' },
+    );
+    assert.equal(c.slack.socketMode, true);
+  });
+
+  const rows: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
+    ['a bad port', { ...base, PORT: 'eighty' }, /^PORT:/],
+    ['a port out of range', { ...base, PORT: '70000' }, /^PORT:/],
+    ['a non-redis URL', { ...base, REDIS_URL: 'http://x' }, /^REDIS_URL: must be a redis: or rediss: URL/],
+    [
+      'a user token instead of a bot token',
+      { ...base, SLACK_BOT_TOKEN: 'xoxp-1' },
+      /^SLACK_BOT_TOKEN: must start with xoxb-/,
+    ],
+    ['a missing bot token', { ...base, SLACK_BOT_TOKEN: '' }, /SLACK_BOT_TOKEN is required/],
+    [
+      'a missing signing secret in HTTP mode',
+      { ...base, SLACK_SIGNING_SECRET: undefined },
+      /SLACK_SIGNING_SECRET is required/,
+    ],
+    ['a missing Prometheus', { ...base, PROMETHEUS_URL: undefined }, /PROMETHEUS_URL is required/],
+    ['a bad maximum limit', { ...base, MAX_MEMORY_LIMIT: 'lots' }, /^MAX_MEMORY_LIMIT:/],
+    ['a bad log level', { ...base, LOG_LEVEL: 'loud' }, /^LOG_LEVEL:/],
+  ];
+  for (const [name, env, message] of rows) {
+    it(`refuses ${name}, naming the variable`, () => assert.match(failure(env), message));
+  }
+
+  it('never puts a secret in its messages', () => {
+    const message = failure({ ...base, SLACK_BOT_TOKEN: 'xoxp-very-secret-value' });
+    assert.ok(!message.includes('very-secret'));
+  });
+
+  it('lists every secret for log redaction, including a Redis password', () => {
+    const c = loadConfig({ ...base, REDIS_URL: 'redis://:s3cr%40t@127.0.0.1:6379' }, { mode: 'start' });
+    assert.deepEqual([...c.secrets].sort(), ['s3cr@t', 'signing-secret-1', 'xoxb-test-token'].sort());
+  });
+
+  it('needs neither Slack nor Prometheus to diagnose a scenario', () => {
+    const c = loadConfig({}, { mode: 'diagnose', scenario: true });
+    assert.equal(c.prometheusUrl, undefined);
+  });
+});
