@@ -42,9 +42,8 @@ export function formatBytes(bytes: number): string {
     value /= 1024;
     unit = next;
   }
-  const text = Number.isInteger(value)
-    ? String(value)
-    : value.toFixed(value < 10 ? 2 : 0).replace(/\.?0+$/, '');
+  const fixed = value.toFixed(Math.abs(value) < 10 ? 2 : Math.abs(value) < 100 ? 1 : 0);
+  const text = fixed.includes('.') ? fixed.replace(/\.?0+$/, '') : fixed;
   return `${text}${unit}`;
 }
 

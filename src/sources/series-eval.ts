@@ -30,7 +30,15 @@ export function selectSeries(store: SeriesByMetric, spec: QuerySpec): Series[] {
   return (store.get(spec.metric) ?? []).filter((s) => tests.every((test) => test(s.labels)));
 }
 
-type Reducer = (t: number[], v: number[], from: number, to: number) => number | undefined;
+/** Reduce samples [from, to) of one series; the range being evaluated is [rangeStart, rangeEnd]. */
+type Reducer = (
+  t: number[],
+  v: number[],
+  from: number,
+  to: number,
+  rangeStart: number,
+  rangeEnd: number,
+) => number | undefined;
 
 const reducers: Record<QuerySpec['fn'], Reducer> = {
   max_over_time: (_t, v, from, to) => {
@@ -43,15 +51,36 @@ const reducers: Record<QuerySpec['fn'], Reducer> = {
     for (let i = from; i < to; i++) if ((v[i] as number) < best) best = v[i] as number;
     return best;
   },
-  rate: (t, v, from, to) => {
+  rate: (t, v, from, to, rangeStart, rangeEnd) => {
+    // Prometheus 2.x `extrapolatedRate` (isCounter, isRate), on millisecond timestamps like the TSDB.
     if (to - from < 2) return undefined;
-    let increase = 0;
+    const first = v[from] as number;
+    const last = v[to - 1] as number;
+    let increase = last - first;
+    let prev = first;
     for (let i = from + 1; i < to; i++) {
-      const diff = (v[i] as number) - (v[i - 1] as number);
-      increase += diff >= 0 ? diff : (v[i] as number);
+      const cur = v[i] as number;
+      if (cur < prev) increase += prev;
+      prev = cur;
     }
-    const span = (t[to - 1] as number) - (t[from] as number);
-    return span > 0 ? increase / span : undefined;
+    const ms = (s: number) => Math.round(s * 1000);
+    const firstMs = ms(t[from] as number);
+    const lastMs = ms(t[to - 1] as number);
+    let durationToStart = (firstMs - ms(rangeStart)) / 1000;
+    const durationToEnd = (ms(rangeEnd) - lastMs) / 1000;
+    const sampledInterval = (lastMs - firstMs) / 1000;
+    const averageBetween = sampledInterval / (to - from - 1);
+    if (increase > 0 && first >= 0) {
+      // a counter cannot go below zero: do not extrapolate past the moment it would have been 0
+      const durationToZero = sampledInterval * (first / increase);
+      if (durationToZero < durationToStart) durationToStart = durationToZero;
+    }
+    const threshold = averageBetween * 1.1;
+    let extrapolateTo = sampledInterval;
+    extrapolateTo += durationToStart < threshold ? durationToStart : averageBetween / 2;
+    extrapolateTo += durationToEnd < threshold ? durationToEnd : averageBetween / 2;
+    const rangeSeconds = (ms(rangeEnd) - ms(rangeStart)) / 1000;
+    return (increase * (extrapolateTo / sampledInterval)) / rangeSeconds;
   },
 };
 
@@ -68,7 +97,7 @@ function evaluateOne(series: Series, spec: QuerySpec, window: TimeWindow): Serie
     if (hi < lo) hi = lo;
     while (hi < n && (series.t[hi] as number) <= at) hi++;
     if (hi <= lo) continue;
-    const value = reduce(series.t, series.v, lo, hi);
+    const value = reduce(series.t, series.v, lo, hi, at - range, at);
     if (value === undefined || Number.isNaN(value)) continue;
     out.t.push(at);
     out.v.push(value);
@@ -106,10 +135,27 @@ function sumByLabels(series: Series[]): Series[] {
   });
 }
 
-/** Evaluate a spec as a Prometheus range query over `window`. */
+/** Prometheus' `labels.Compare`: label pairs in name order, name then value, then the shorter set first. */
+export function compareLabels(a: Record<string, string>, b: Record<string, string>): number {
+  const x = Object.entries(a).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0));
+  const y = Object.entries(b).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0));
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const [xn, xv] = x[i] as [string, string];
+    const [yn, yv] = y[i] as [string, string];
+    if (xn !== yn) return xn < yn ? -1 : 1;
+    if (xv !== yv) return xv < yv ? -1 : 1;
+  }
+  return x.length - y.length;
+}
+
+/**
+ * Evaluate a spec as a Prometheus range query over `window`. Like Prometheus, the result is
+ * sorted by label set, so whatever reads it sees the series in the same order from both sources.
+ */
 export function evaluateRange(store: SeriesByMetric, spec: QuerySpec, window: TimeWindow): Series[] {
   const evaluated = selectSeries(store, spec)
     .map((s) => evaluateOne(s, spec, window))
     .filter((s) => s.t.length > 0);
-  return spec.sumBy ? sumByLabels(evaluated) : evaluated;
+  const result = spec.sumBy ? sumByLabels(evaluated) : evaluated;
+  return result.sort((a, b) => compareLabels(a.labels, b.labels));
 }

@@ -1,0 +1,39 @@
+/** `oom-bot replay DIR [--kubeconfig FILE [--context NAME]] [--keep-logs]`: see src/replay.ts. */
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { loadConfig } from './config.ts';
+import { usageError } from './errors.ts';
+import { replayScenario } from './replay.ts';
+import { loadKubeConfig } from './sources/kubernetes.ts';
+
+export const REPLAY_HELP = `  oom-bot replay DIR [--kubeconfig FILE [--context NAME]] [--keep-logs]
+                                     load a scenario into a real kube-apiserver and Prometheus (started
+                                     unless --kubeconfig names a running loopback apiserver) and print
+                                     the JSON that \`diagnose --scenario DIR --output json\` prints`;
+
+export async function commandReplay(argv: string[]): Promise<void> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      kubeconfig: { type: 'string' },
+      context: { type: 'string' },
+      'keep-logs': { type: 'boolean', default: false },
+    },
+  });
+  if (positionals.length !== 1) throw usageError('replay needs exactly one scenario DIR (oom-bot --help)');
+  if (values.context && !values.kubeconfig) throw usageError('--context needs --kubeconfig');
+  // the same settings `diagnose --scenario` uses, so both print the same report
+  const config = loadConfig(process.env, { mode: 'diagnose', scenario: true });
+  const kubeConfig = values.kubeconfig
+    ? loadKubeConfig({ kubeconfig: resolve(values.kubeconfig), context: values.context })
+    : undefined;
+  const report = await replayScenario(resolve(positionals[0] as string), {
+    kubeConfig,
+    keepLogs: values['keep-logs'],
+    windowSeconds: config.windowSeconds,
+    timeoutMs: config.sourceTimeoutMs,
+    recommend: { maxLimitBytes: config.maxLimitBytes },
+  });
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}

@@ -1,0 +1,67 @@
+/** Runs the real `oom-bot` binary as a child process, the way a user starts it, for end-to-end tests. */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { freePort } from '../stack/ports.ts';
+
+export const BIN = resolve(import.meta.dirname, '../../bin/oom-bot');
+
+export interface BotProcess {
+  url: string;
+  port: number;
+  logFile: string;
+  child: ChildProcess;
+  logs(): string;
+  stop(signal?: NodeJS.Signals): Promise<number | string>;
+}
+
+export interface BotOptions {
+  args: string[];
+  env: Record<string, string | undefined>;
+  /** Wait for /healthz (web processes); workers have no port. */
+  waitForHttp?: boolean;
+}
+
+export async function startBot(options: BotOptions): Promise<BotProcess> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'oom-bot-e2e-'));
+  const logFile = join(dir, 'bot.log');
+  const fd = openSync(logFile, 'a');
+  const env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), ...options.env };
+  const child = spawn(BIN, options.args, { stdio: ['ignore', fd, fd], env: env as NodeJS.ProcessEnv });
+  closeSync(fd);
+  const exited = new Promise<number | string>((res) =>
+    child.once('exit', (code, signal) => res(code ?? signal ?? 'unknown')),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const logs = () => readFileSync(logFile, 'utf8');
+  if (options.waitForHttp !== false) {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      if (child.exitCode !== null) throw new Error(`oom-bot exited early:\n${logs()}`);
+      try {
+        const res = await fetch(`${url}/healthz`);
+        if (res.ok) break;
+      } catch {
+        // not listening yet
+      }
+      if (Date.now() > deadline) throw new Error(`oom-bot did not answer /healthz in 30 s:\n${logs()}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+  return {
+    url,
+    port,
+    logFile,
+    child,
+    logs,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null) child.kill(signal);
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
