@@ -87,10 +87,11 @@ async function commandDiagnose(argv: string[]): Promise<void> {
   if (windowHours !== undefined && !(windowHours > 0 && windowHours <= 24 * 14))
     throw usageError('--window-hours must be between 0 and 336');
 
+  const requestedAt = parseAt(values.at);
   const scenario = values.scenario ? await readScenario(resolve(values.scenario)) : undefined;
   const config = loadConfig(process.env, { mode: 'diagnose', scenario: Boolean(scenario) });
   const sources = createSourceFactory(config, scenario)(values.cluster);
-  const at = parseAt(values.at) ?? scenario?.at ?? Date.now() / 1000;
+  const at = requestedAt ?? scenario?.at ?? Date.now() / 1000;
   const { diagnosis } = await runDiagnosis(
     sources,
     {

@@ -91,12 +91,22 @@ export function findNearMatches(name: string, candidates: string[]): string[] {
   const scored = unique
     .map((c) => ({ c, d: editDistance(name, c) }))
     .filter(
-      ({ c, d }) => d <= Math.max(2, Math.floor(name.length / 3)) || c.includes(name) || name.includes(c),
+      ({ c, d }) =>
+        d <= Math.max(2, Math.ceil(name.length / 2)) ||
+        c.includes(name) ||
+        name.includes(c) ||
+        sharedPrefix(c, name) >= 4,
     );
   return scored
     .sort((a, b) => a.d - b.d || a.c.localeCompare(b.c))
     .slice(0, 5)
     .map(({ c }) => c);
+}
+
+function sharedPrefix(a: string, b: string): number {
+  let i = 0;
+  while (i < a.length && i < b.length && a[i] === b[i]) i++;
+  return i;
 }
 
 function editDistance(a: string, b: string): number {

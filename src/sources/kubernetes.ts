@@ -7,6 +7,7 @@ import {
   KubeConfig,
 } from '@kubernetes/client-node';
 import { OomBotError } from '../errors.ts';
+import { networkReason } from './net-error.ts';
 import type { KubeObject, ObjectKind, ObjectLister } from './ports.ts';
 
 export interface KubeConfigOptions {
@@ -17,9 +18,21 @@ export interface KubeConfigOptions {
 /** KUBECONFIG file if given, else in-cluster service account, else the default locations. */
 export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
   const kc = new KubeConfig();
-  if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
-  else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
-  else kc.loadFromDefault();
+  try {
+    if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
+    else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
+    else kc.loadFromDefault();
+  } catch (error) {
+    const source = options.kubeconfig ?? 'the default kubeconfig';
+    const reason = ((error as Error).message ?? String(error)).split('\n')[0];
+    throw new OomBotError('config_invalid', `cannot read ${source}: ${reason}`, { cause: error });
+  }
+  if (!kc.getCurrentCluster()) {
+    throw new OomBotError(
+      'config_invalid',
+      `${options.kubeconfig ?? 'the kubeconfig'} names no cluster for context "${kc.getCurrentContext()}"`,
+    );
+  }
   if (options.context) {
     if (!kc.getContexts().some((c) => c.name === options.context)) {
       throw new OomBotError('config_invalid', `kubeconfig has no context named ${options.context}`);
@@ -35,8 +48,19 @@ function isNotFound(error: unknown): boolean {
   return (error as { code?: number }).code === 404;
 }
 
-/** An ObjectLister over a live cluster. */
-export function createKubernetesLister(kc: KubeConfig, name = kc.getCurrentContext()): ObjectLister {
+export interface KubernetesListerOptions {
+  /** Per list call; a slow apiserver becomes a source_timeout error naming the call. Default 10 s. */
+  timeoutMs?: number;
+}
+
+/** An ObjectLister over a live cluster. Failures are OomBotErrors naming the server and the call. */
+export function createKubernetesLister(
+  kc: KubeConfig,
+  name = kc.getCurrentContext(),
+  options: KubernetesListerOptions = {},
+): ObjectLister {
+  const server = kc.getCurrentCluster()?.server;
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
@@ -76,27 +100,70 @@ export function createKubernetesLister(kc: KubeConfig, name = kc.getCurrentConte
   return {
     name: `cluster ${name}`,
     async list(kind, namespace) {
+      const what = `list ${kind}${namespace ? ` in ${namespace}` : ''}`;
+      let timer: NodeJS.Timeout | undefined;
+      const timeout = new Promise<never>((_, reject) => {
+        timer = setTimeout(() => {
+          const where = server ? ` at ${server}` : '';
+          reject(
+            new OomBotError(
+              'source_timeout',
+              `Kubernetes API${where}: ${what} timed out after ${timeoutMs} ms`,
+            ),
+          );
+        }, timeoutMs);
+      });
       try {
-        const result = await listers[kind](namespace);
+        const result = await Promise.race([listers[kind](namespace), timeout]);
         return (result.items ?? []).map((item) => ({ kind, ...(item as object) }) as KubeObject);
       } catch (error) {
-        throw describeKubeError(error, `list ${kind}${namespace ? ` in ${namespace}` : ''}`);
+        if (error instanceof OomBotError) throw error;
+        throw describeKubeError(error, what, server);
+      } finally {
+        clearTimeout(timer);
       }
     },
   };
 }
 
-/** A coded error for an API failure: 403 names the missing permission. */
-export function describeKubeError(error: unknown, what: string): OomBotError {
-  const code = (error as { code?: number }).code;
-  if (code === 403)
-    return new OomBotError('forbidden', `the bot's service account may not ${what} (403 Forbidden)`, {
-      cause: error,
-    });
+/** The apiserver's own words from an error response (a Status object's message), if any. */
+function statusMessage(error: unknown): string | undefined {
+  const body = (error as { body?: unknown }).body;
+  let parsed: unknown = body;
+  if (typeof body === 'string') {
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      return body.trim() ? body.trim().slice(0, 300) : undefined;
+    }
+  }
+  const message = (parsed as { message?: unknown } | undefined)?.message;
+  return typeof message === 'string' && message !== '' ? message : undefined;
+}
+
+/**
+ * A coded error for an API failure. 403 names what was refused and whom the apiserver refused;
+ * anything else names the server and the reason (HTTP status, or "connection refused" and kin).
+ */
+export function describeKubeError(error: unknown, what: string, server?: string): OomBotError {
+  const code = (error as { code?: unknown }).code;
+  const said = statusMessage(error);
+  if (code === 403) {
+    // "pods is forbidden: User "system:serviceaccount:oom-bot:oom-bot" cannot list resource ..."
+    const who = said?.replace(/^.*? is forbidden: /, '');
+    return new OomBotError(
+      'forbidden',
+      `the bot's service account may not ${what} (403 Forbidden${who ? `: ${who}` : ''})`,
+      { cause: error, details: { what } },
+    );
+  }
   if (code === 409)
     return new OomBotError('conflict', `${what}: the object changed meanwhile (409 Conflict)`, {
       cause: error,
     });
-  const reason = code ? `HTTP ${code}` : ((error as Error).message ?? String(error)).split('\n')[0];
-  return new OomBotError('source_unavailable', `Kubernetes API: cannot ${what}: ${reason}`, { cause: error });
+  const where = server ? ` at ${server}` : '';
+  const reason = typeof code === 'number' ? `HTTP ${code}${said ? `: ${said}` : ''}` : networkReason(error);
+  return new OomBotError('source_unavailable', `Kubernetes API${where}: cannot ${what}: ${reason}`, {
+    cause: error,
+  });
 }

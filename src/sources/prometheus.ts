@@ -2,6 +2,7 @@
 import { PrometheusDriver } from 'prometheus-query';
 import type { Series, TimeWindow } from '../domain/types.ts';
 import { OomBotError } from '../errors.ts';
+import { networkReason } from './net-error.ts';
 import type { MetricsSource } from './ports.ts';
 import { type QuerySpec, toPromQL } from './queries.ts';
 
@@ -14,7 +15,8 @@ export function createPrometheusSource(
   endpoint: string,
   options: { timeoutMs?: number } = {},
 ): MetricsSource {
-  const driver = new PrometheusDriver({ endpoint, baseURL: '/api/v1', timeout: options.timeoutMs ?? 10_000 });
+  const timeoutMs = options.timeoutMs ?? 10_000;
+  const driver = new PrometheusDriver({ endpoint, baseURL: '/api/v1', timeout: timeoutMs });
   const host = new URL(endpoint).host;
   return {
     name: `Prometheus ${host}`,
@@ -33,10 +35,25 @@ export function createPrometheusSource(
           v: r.values.map((s) => Number(s.value)),
         }));
       } catch (error) {
-        const e = error as { status?: number; error?: string; message?: string; code?: string };
-        const reason = e.error ?? e.message ?? e.code ?? String(error);
-        throw new OomBotError('source_unavailable', `Prometheus at ${host}: ${reason}`, { cause: error });
+        throw describePrometheusError(error, host, timeoutMs);
       }
     },
   };
+}
+
+/** prometheus-query rejects with `{errorType, error, code}` (not an Error): name what happened. */
+export function describePrometheusError(error: unknown, host: string, timeoutMs: number): OomBotError {
+  const e = error as { errorType?: string; error?: string; code?: string; original?: unknown };
+  if (e?.errorType === 'timeout_error' || e?.code === 'ECONNABORTED' || e?.code === 'ETIMEDOUT') {
+    return new OomBotError('source_timeout', `Prometheus at ${host}: no answer within ${timeoutMs} ms`, {
+      cause: error,
+    });
+  }
+  let reason: string;
+  if (e?.errorType === 'network_error' || e?.errorType === 'ssl_error')
+    reason = networkReason(e.original ?? e);
+  else if (typeof e?.error === 'string' && e.error !== '')
+    reason = e.errorType ? `${e.errorType}: ${e.error}` : e.error;
+  else reason = networkReason(error);
+  return new OomBotError('source_unavailable', `Prometheus at ${host}: ${reason}`, { cause: error });
 }
