@@ -53,7 +53,7 @@ function summarizeKills(f: Features): KillSummary {
   return {
     oomKills: f.oomKills.length,
     otherRestarts: f.otherTerminations.length,
-    evictions: f.node.evictedPods.length,
+    evictions: f.node.evictedPods.length + f.node.inferredEvictions.length,
     firstKillAt: f.oomKills[0]?.t,
     lastKillAt: f.oomKills.at(-1)?.t,
     exitCodes: [...new Set(f.kills.map((k) => k.exitCode).filter((c): c is number => c !== undefined))],

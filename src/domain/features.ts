@@ -74,7 +74,16 @@ export interface TrafficAnalysis {
   fitSamples: number;
 }
 
+export interface Disappearance {
+  pod: string;
+  t: number;
+  usageBytes: number;
+  node?: string;
+}
+
 export interface NodeAnalysis {
+  /** Pod instances that vanished while their node was out of memory: evictions whose events are gone. */
+  inferredEvictions: Disappearance[];
   evictedPods: string[];
   evictionMessages: string[];
   systemOomEvents: number;
@@ -148,18 +157,24 @@ export function pickContainer(evidence: Evidence): string {
   return ranked[0] ?? specs[0] ?? '';
 }
 
-function valueAt(series: Series | undefined, t: number, toleranceSeconds: number): number | undefined {
-  if (!series) return undefined;
-  let best: number | undefined;
-  let bestDistance = Number.POSITIVE_INFINITY;
-  for (let i = 0; i < series.t.length; i++) {
-    const d = Math.abs((series.t[i] as number) - t);
-    if (d < bestDistance) {
-      bestDistance = d;
-      best = series.v[i];
-    }
+/** The value nearest to `t` (binary search on the sorted timestamps), if within the tolerance. */
+function valueAt(
+  series: { t: number[]; v: number[] } | undefined,
+  t: number,
+  toleranceSeconds: number,
+): number | undefined {
+  if (!series || series.t.length === 0) return undefined;
+  let lo = 0;
+  let hi = series.t.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((series.t[mid] as number) < t) lo = mid + 1;
+    else hi = mid;
   }
-  return bestDistance <= toleranceSeconds ? best : undefined;
+  let best = lo;
+  if (lo > 0 && Math.abs((series.t[lo - 1] as number) - t) < Math.abs((series.t[lo] as number) - t))
+    best = lo - 1;
+  return Math.abs((series.t[best] as number) - t) <= toleranceSeconds ? series.v[best] : undefined;
 }
 
 /** The reason kube-state-metrics reported just after a restart at `t`. */
@@ -176,20 +191,39 @@ function reasonAt(reasons: Series[], t: number, step: number): string | undefine
   return best?.reason;
 }
 
+/** The container's series, one per pod instance (a recreated pod with the same name is a new series). */
+function seriesOf(series: Series[], container: string): Series[] {
+  return series.filter((s) => containerOf(s) === container || s.labels.container === undefined);
+}
+
+/** One series per pod name: the instances of a pod merged in time order. */
 function byPod(series: Series[], container: string): Map<string, Series> {
-  const out = new Map<string, Series>();
-  for (const s of series) {
-    if (containerOf(s) !== container && s.labels.container !== undefined) continue;
+  const groups = new Map<string, Series[]>();
+  for (const s of seriesOf(series, container)) {
     const pod = s.labels.pod ?? '';
-    const existing = out.get(pod);
-    if (!existing || s.t.length > existing.t.length) out.set(pod, s);
+    groups.set(pod, [...(groups.get(pod) ?? []), s]);
+  }
+  const out = new Map<string, Series>();
+  for (const [pod, list] of groups) {
+    if (list.length === 1) {
+      out.set(pod, list[0] as Series);
+      continue;
+    }
+    const points = list
+      .flatMap((s) => s.t.map((t, i) => [t, s.v[i] as number] as const))
+      .sort((a, b) => a[0] - b[0]);
+    out.set(pod, {
+      labels: (list[0] as Series).labels,
+      t: points.map((p) => p[0]),
+      v: points.map((p) => p[1]),
+    });
   }
   return out;
 }
 
 function extractKills(evidence: Evidence, container: string): { kills: Kill[]; restarts: number } {
   const step = evidence.window.stepSeconds;
-  const restarts = byPod(evidence.metrics.restarts, container);
+  const restarts = seriesOf(evidence.metrics.restarts, container);
   const working = byPod(evidence.metrics.workingSet, container);
   const limits = byPod(evidence.metrics.limits, container);
   const exitCodes = byPod(evidence.metrics.lastTerminatedExitCode, container);
@@ -202,7 +236,8 @@ function extractKills(evidence: Evidence, container: string): { kills: Kill[]; r
   }
   const kills: Kill[] = [];
   let total = 0;
-  for (const [pod, series] of restarts) {
+  for (const series of restarts) {
+    const pod = series.labels.pod ?? '';
     for (let i = 1; i < series.t.length; i++) {
       const delta = (series.v[i] as number) - (series.v[i - 1] as number);
       if (delta <= 0) continue;
@@ -228,7 +263,7 @@ function extractKills(evidence: Evidence, container: string): { kills: Kill[]; r
       for (let k = 0; k < delta; k++) kills.push(kill);
     }
   }
-  if (restarts.size === 0) {
+  if (restarts.length === 0) {
     for (const pod of evidence.pods) {
       const status = pod.containers.find((c) => c.name === container);
       const last = status?.lastTerminated;
@@ -243,11 +278,12 @@ function extractKills(evidence: Evidence, container: string): { kills: Kill[]; r
 
 function splitLifetimes(evidence: Evidence, container: string, kills: Kill[]): Lifetime[] {
   const out: Lifetime[] = [];
-  const working = byPod(evidence.metrics.workingSet, container);
-  for (const [pod, series] of working) {
+  for (const series of seriesOf(evidence.metrics.workingSet, container)) {
+    const pod = series.labels.pod ?? '';
     const podKills = kills.filter((k) => k.pod === pod).map((k) => k.t);
     let current: Lifetime | undefined;
     let killIndex = 0;
+    while (killIndex < podKills.length && (podKills[killIndex] as number) <= (series.t[0] ?? 0)) killIndex++;
     for (let i = 0; i < series.t.length; i++) {
       const t = series.t[i] as number;
       let boundary = false;
@@ -267,6 +303,24 @@ function splitLifetimes(evidence: Evidence, container: string, kills: Kill[]): L
       current.end = t;
     }
     if (current) out.push(current);
+  }
+  return out;
+}
+
+/**
+ * Pod instances whose container stopped being reported before the end of the window without an
+ * OOM kill: deleted, evicted or replaced. Whether the node took them is decided with node data.
+ */
+function findDisappearances(evidence: Evidence, container: string, kills: Kill[]): Disappearance[] {
+  const out: Disappearance[] = [];
+  const step = evidence.window.stepSeconds;
+  const tail = Math.max(600, 4 * step);
+  for (const series of seriesOf(evidence.metrics.workingSet, container)) {
+    const last = series.t[series.t.length - 1];
+    if (last === undefined || last >= evidence.window.end - tail) continue;
+    const pod = series.labels.pod ?? '';
+    if (kills.some((k) => k.pod === pod && Math.abs(k.t - last) <= tail)) continue;
+    out.push({ pod, t: last, usageBytes: series.v[series.v.length - 1] as number, node: series.labels.node });
   }
   return out;
 }
@@ -373,6 +427,50 @@ function findChangePoint(v: number[], minSegment: number): number | undefined {
   return best;
 }
 
+/**
+ * A surge seen at the first kill, against everything before it. Crash-looping pods export their
+ * own request counters poorly (they reset and are rarely scraped), so the jump is often only
+ * visible in the minutes around the first kill; a whole-window change point averages it away.
+ */
+function checkTrafficAtKillOnset(
+  analysis: TrafficAnalysis,
+  total: { t: number[]; v: number[] },
+  oomKills: Kill[],
+  replicas: number,
+): void {
+  const onset = oomKills[0]?.t;
+  const first = total.t[0];
+  if (onset === undefined || first === undefined || onset - first < 6 * 3600) return;
+  const fine = bucketize(total.t, total.v, 300);
+  const base = fine.filter((b) => b.t < onset - 900).map((b) => b.median);
+  if (base.length < 12) return;
+  const high = quantile(base, 0.95);
+  if (!(high > 0)) return;
+  // The largest sudden rise in the three hours before the first kill: the 20 minutes after a
+  // moment against the hour before it. Daily ramps move far less than 1.5x within an hour.
+  let best: { at: number; before: number; after: number } | undefined;
+  for (const b of fine) {
+    const at = b.t - 150;
+    if (at < onset - 3 * 3600 || at > onset + 900) continue;
+    const before = fine.filter((x) => x.t < at && x.t >= at - 3600).map((x) => x.median);
+    const after = fine.filter((x) => x.t >= at && x.t < at + 1200).map((x) => x.median);
+    if (before.length < 6 || after.length === 0) continue;
+    const level = { at, before: median(before), after: Math.max(...after) };
+    if (!best || level.after / level.before > best.after / best.before) best = level;
+  }
+  if (!best || !(best.before > 0)) return;
+  const jump = best.after / best.before;
+  if (jump < 1.5 || best.after < 1.1 * high || jump <= (analysis.jumpRatio ?? 0)) return;
+  const changeAt = best.at;
+  analysis.changeAt = changeAt;
+  analysis.jumpRatio = jump;
+  analysis.baselineRate = best.before;
+  analysis.recentRate = best.after;
+  analysis.killsAfterChangeShare = oomKills.filter((x) => x.t >= changeAt).length / oomKills.length;
+  analysis.perPodBaselineRate = high / replicas;
+  analysis.perPodPeakRate = Math.max(analysis.perPodPeakRate ?? 0, best.after / replicas);
+}
+
 function analyseTraffic(
   evidence: Evidence,
   container: string,
@@ -412,6 +510,7 @@ function analyseTraffic(
     analysis.perPodBaselineRate = baselineHigh / replicas;
   }
   analysis.perPodPeakRate = quantile(levels, 0.98) / replicas;
+  checkTrafficAtKillOnset(analysis, total, oomKills, replicas);
 
   // Memory against per-pod traffic, on uncensored samples after warm-up.
   const perPod =
@@ -428,7 +527,7 @@ function analyseTraffic(
       let r: number | undefined;
       if (rate) r = valueAt(rate, t, evidence.window.stepSeconds);
       else {
-        const tot = valueAt({ labels: {}, t: total.t, v: total.v }, t, evidence.window.stepSeconds);
+        const tot = valueAt(total, t, evidence.window.stepSeconds);
         r = tot === undefined ? undefined : tot / replicas;
       }
       if (r === undefined || !Number.isFinite(r)) continue;
@@ -439,7 +538,7 @@ function analyseTraffic(
   analysis.fitSamples = mem.length;
   if (mem.length >= 20) {
     analysis.memoryTrafficCorrelation = spearman(rps, mem);
-    const stride = Math.max(1, Math.floor(mem.length / 1500));
+    const stride = Math.max(1, Math.floor(mem.length / 400));
     const xs = rps.filter((_, i) => i % stride === 0);
     const ys = mem.filter((_, i) => i % stride === 0);
     const robust = theilSen(xs, ys);
@@ -451,7 +550,27 @@ function analyseTraffic(
   return analysis;
 }
 
-function analyseNodes(evidence: Evidence, container: string, podNames: Set<string>): NodeAnalysis {
+/** True when node `node` was out of memory within 15 minutes of `t`: MemoryPressure or under 5% available. */
+function nodeStarvedAt(evidence: Evidence, node: string | undefined, t: number): boolean {
+  if (!node) return false;
+  const near = (s: Series, test: (v: number) => boolean) =>
+    s.t.some((at, i) => Math.abs(at - t) <= 900 && test(s.v[i] as number));
+  if (evidence.metrics.nodeMemoryPressure.some((s) => s.labels.node === node && near(s, (v) => v >= 1)))
+    return true;
+  const total = max(evidence.metrics.nodeTotal.find((s) => s.labels.node === node)?.v ?? []);
+  const capacity =
+    Number.isFinite(total) && total > 0 ? total : evidence.nodes.find((n) => n.name === node)?.capacityBytes;
+  if (!capacity) return false;
+  return evidence.metrics.nodeAvailable.some(
+    (s) => s.labels.node === node && near(s, (v) => v / capacity < 0.05),
+  );
+}
+
+function analyseNodes(
+  evidence: Evidence,
+  podNames: Set<string>,
+  disappearances: Disappearance[],
+): NodeAnalysis {
   const evicted = new Set<string>();
   const messages: string[] = [];
   for (const pod of evidence.pods) {
@@ -485,7 +604,12 @@ function analyseNodes(evidence: Evidence, container: string, podNames: Set<strin
     )
       pressure.add(e.objectName);
   }
+  const podNode = new Map(evidence.pods.map((p) => [p.name, p.node]));
+  const inferred = disappearances.filter(
+    (d) => !evicted.has(d.pod) && nodeStarvedAt(evidence, d.node ?? podNode.get(d.pod), d.t),
+  );
   const analysis: NodeAnalysis = {
+    inferredEvictions: inferred,
     evictedPods: [...evicted],
     evictionMessages: [...new Set(messages)],
     systemOomEvents: systemOom,
@@ -508,7 +632,6 @@ function analyseNodes(evidence: Evidence, container: string, podNames: Set<strin
   }
   const allocatable = evidence.nodes.map((n) => n.allocatableBytes ?? 0).filter((x) => x > 0);
   if (allocatable.length > 0) analysis.largestAllocatableBytes = max(allocatable);
-  void container;
   return analysis;
 }
 
@@ -612,7 +735,7 @@ export function extractFeatures(evidence: Evidence): Features {
       ? { pod: last.pod, ageSeconds: last.end - last.start, usageBytes: last.v[last.v.length - 1] as number }
       : undefined,
     traffic,
-    node: analyseNodes(evidence, container, new Set(podNames)),
+    node: analyseNodes(evidence, new Set(podNames), findDisappearances(evidence, container, kills)),
     heap,
     runtime: spec ? detectRuntime(spec, heap) : undefined,
     recentRolloutAt: recentRollout,

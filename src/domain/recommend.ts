@@ -35,23 +35,29 @@ function estimateSteadyDemand(f: Features): { demand: number; basis: string } {
   };
 }
 
-/** Demand for a surge: memory per unit of traffic times the peak per-pod rate, plus the base. */
+/**
+ * Demand for a surge. Memory = base + cost per request x rate. Two estimates, the larger wins:
+ * the fit projected at the peak per-pod rate seen, and the limit's load-driven part scaled by the
+ * jump (crash-looping pods serve and export less than they are sent, so the observed rate after
+ * the jump is itself censored).
+ */
 function estimateSurgeDemand(f: Features): { demand: number; basis: string } | undefined {
   const t = f.traffic;
   const limit = f.limitBytes as number;
   if (!t || t.perPodPeakRate === undefined) return undefined;
-  if (t.bytesPerRps !== undefined && t.bytesPerRps > 0 && t.baseBytes !== undefined && t.fitSamples >= 30) {
-    const projected = Math.max(0, t.baseBytes) + t.bytesPerRps * t.perPodPeakRate;
-    const demand = Math.max(projected * 1.5, limit * 1.5);
-    return {
-      demand,
-      basis: `${bytes(Math.max(0, t.baseBytes))} base + ${bytes(t.bytesPerRps)} per req/s x ${rate(t.perPodPeakRate)} peak per pod = ${bytes(projected)}, +50% for a further rise`,
-    };
-  }
-  const scale = Math.max(1.5, (t.jumpRatio ?? 1) * 1.2);
+  const jump = Math.max(1, t.jumpRatio ?? 1);
+  const fitted =
+    t.bytesPerRps !== undefined && t.bytesPerRps > 0 && t.baseBytes !== undefined && t.fitSamples >= 30;
+  const base = fitted ? Math.min(Math.max(0, t.baseBytes as number), limit * 0.8) : 0;
+  const projected = fitted ? base + (t.bytesPerRps as number) * t.perPodPeakRate : 0;
+  const scaled = base + (limit - base) * Math.min(jump, 4);
+  const demand = Math.max(projected * 1.3, scaled * 1.2, limit * 1.5);
+  const fitText = fitted
+    ? `${bytes(base)} base + ${bytes(t.bytesPerRps as number)} per req/s x ${rate(t.perPodPeakRate)} peak per pod = ${bytes(projected)}; `
+    : '';
   return {
-    demand: Math.max(limit * scale, (f.typicalBytes ?? 0) * scale),
-    basis: `limit scaled by the traffic jump (${scale.toFixed(1)}x)`,
+    demand,
+    basis: `${fitText}the load-driven part of the ${bytes(limit)} limit x ${jump.toFixed(1)} traffic jump = ${bytes(scaled)}; +20-30% margin`,
   };
 }
 

@@ -1,14 +1,43 @@
 /** Pure statistics over series: quantiles, robust trends, rank correlation, bucketing. */
 
+/** The q-quantile with linear interpolation, by selection (no full sort). */
 export function quantile(values: number[], q: number): number {
   if (values.length === 0) return Number.NaN;
-  const sorted = [...values].sort((a, b) => a - b);
-  const pos = (sorted.length - 1) * Math.min(1, Math.max(0, q));
+  const a = Float64Array.from(values);
+  const pos = (a.length - 1) * Math.min(1, Math.max(0, q));
   const lo = Math.floor(pos);
-  const hi = Math.ceil(pos);
-  const a = sorted[lo] as number;
-  const b = sorted[hi] as number;
-  return a + (b - a) * (pos - lo);
+  const low = select(a, lo);
+  if (pos === lo) return low;
+  // After select(a, lo), everything above index lo is >= a[lo]: the next order statistic is their minimum.
+  let high = Number.POSITIVE_INFINITY;
+  for (let i = lo + 1; i < a.length; i++) if ((a[i] as number) < high) high = a[i] as number;
+  return low + (high - low) * (pos - lo);
+}
+
+/** Hoare's quickselect: the k-th smallest value, reordering `a` in place. */
+function select(a: Float64Array, k: number): number {
+  let left = 0;
+  let right = a.length - 1;
+  while (right > left) {
+    const pivot = a[(left + right) >> 1] as number;
+    let i = left;
+    let j = right;
+    while (i <= j) {
+      while ((a[i] as number) < pivot) i++;
+      while ((a[j] as number) > pivot) j--;
+      if (i <= j) {
+        const tmp = a[i] as number;
+        a[i] = a[j] as number;
+        a[j] = tmp;
+        i++;
+        j--;
+      }
+    }
+    if (k <= j) right = j;
+    else if (k >= i) left = i;
+    else break;
+  }
+  return a[k] as number;
 }
 
 export function median(values: number[]): number {

@@ -9,7 +9,7 @@ import { measureSurge } from './traffic-surge.ts';
 function nodeEvidence(f: Features): boolean {
   const n = f.node;
   return (
-    n.evictedPods.length > 0 ||
+    n.evictedPods.length + n.inferredEvictions.length > 0 ||
     n.systemOomEvents > 0 ||
     n.pressureNodes.length > 0 ||
     (n.minAvailableShare ?? 1) < 0.08
@@ -37,7 +37,8 @@ export function assessLimitTooLow(f: Features, e: Evidence): CauseAssessment {
   let score = 0.75 * (1 - Math.max(leak.share >= 0.5 ? leak.share : leak.share * 0.5, surge));
   const heap = f.heap.filter((h) => h.ceilingBytes !== undefined).at(-1);
   if (heap?.ceilingBytes && heap.ceilingBytes >= f.limitBytes * 0.85) score *= 0.5;
-  if (f.node.evictedPods.length > 0 || f.node.systemOomEvents > 0) score *= 0.5;
+  if (f.node.evictedPods.length + f.node.inferredEvictions.length > 0 || f.node.systemOomEvents > 0)
+    score *= 0.5;
   const evidence = [
     `${f.oomKills.length} OOM kill(s) of ${f.container} against its ${bytes(f.limitBytes)} limit${share === undefined ? '' : `; last scrape before each kill at ${pct(share)} of it (the spike that crossed it fell between scrapes)`}`,
   ];

@@ -21,7 +21,7 @@ export function assessNoOom(f: Features, e: Evidence): CauseAssessment {
     ),
   );
   const oom = f.oomKills.length;
-  const nodeKills = f.node.evictedPods.length + f.node.systemOomEvents;
+  const nodeKills = f.node.evictedPods.length + f.node.inferredEvictions.length + f.node.systemOomEvents;
   if (oom > 0 || statusOom) {
     const n = Math.max(oom, statusOom ? 1 : 0);
     return {
@@ -36,7 +36,7 @@ export function assessNoOom(f: Features, e: Evidence): CauseAssessment {
       cause: 'no_oom',
       score: 0.15,
       evidence: [],
-      reason: `the node took the memory back: ${f.node.evictedPods.length} eviction(s), ${f.node.systemOomEvents} SystemOOM event(s)`,
+      reason: `the node took the memory back: ${f.node.evictedPods.length + f.node.inferredEvictions.length} eviction(s), ${f.node.systemOomEvents} SystemOOM event(s)`,
     };
   }
   const unhealthy = e.events.filter((ev) => ev.reason === 'Unhealthy').reduce((sum, ev) => sum + ev.count, 0);

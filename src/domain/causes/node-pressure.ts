@@ -1,7 +1,7 @@
 /** node_pressure: the node ran out of memory and took it back while the container was under its own limit. */
 import type { Features } from '../features.ts';
-import { bytes, pct } from '../format.ts';
-import type { CauseAssessment } from '../types.ts';
+import { bytes, clock, pct } from '../format.ts';
+import type { CauseAssessment, Evidence } from '../types.ts';
 
 /**
  * A kill seen below this share of the container's own limit is suspect. Scrapes miss the last
@@ -9,7 +9,7 @@ import type { CauseAssessment } from '../types.ts';
  */
 export const UNDER_LIMIT_SHARE = 0.6;
 
-export function assessNodePressure(f: Features): CauseAssessment {
+export function assessNodePressure(f: Features, e: Evidence): CauseAssessment {
   const n = f.node;
   const evidence: string[] = [];
   let score = 0;
@@ -17,6 +17,14 @@ export function assessNodePressure(f: Features): CauseAssessment {
     score = Math.max(score, 0.9);
     const msg = n.evictionMessages[0] ? `: "${n.evictionMessages[0]}"` : '';
     evidence.push(`${n.evictedPods.length} pod(s) evicted by the kubelet for node memory${msg}`);
+  }
+  if (n.inferredEvictions.length > 0) {
+    score = Math.max(score, 0.8);
+    const d = n.inferredEvictions[0] as (typeof n.inferredEvictions)[number];
+    const share = f.limitBytes ? `, ${pct(d.usageBytes / f.limitBytes)} of its limit` : '';
+    evidence.push(
+      `${n.inferredEvictions.length} pod instance(s) vanished without an OOM kill while their node was out of memory: ${d.pod} at ${clock(d.t, e.at)} using ${bytes(d.usageBytes)}${share} (evicted; the events have expired)`,
+    );
   }
   if (n.systemOomEvents > 0) {
     score = Math.max(score, 0.8);
@@ -41,20 +49,26 @@ export function assessNodePressure(f: Features): CauseAssessment {
   }
   if (underLimitKills.length > 0 && f.oomKills.length > 0) {
     const share = underLimitKills.length / f.oomKills.length;
-    if (share >= 0.5 && (nodeLow || n.pressureNodes.length > 0 || n.kernelOomKills > 0))
+    // node_vmstat_oom_kill also counts cgroup kills: only kills beyond the container's own are the node's.
+    const foreignKills = n.kernelOomKills > f.oomKills.length;
+    if (share >= 0.5 && (nodeLow || n.pressureNodes.length > 0 || foreignKills))
       score = Math.max(score, 0.85);
     else if (share >= 0.5) score = Math.max(score, 0.2);
     evidence.push(
       `${underLimitKills.length} of ${f.oomKills.length} OOM kills hit while ${f.container} was under ${pct(UNDER_LIMIT_SHARE)} of its own limit`,
     );
   }
-  if (n.kernelOomKills > 0 && evidence.length > 0)
-    evidence.push(`node_vmstat_oom_kill rose by ${n.kernelOomKills}`);
+  if (n.kernelOomKills > f.oomKills.length && evidence.length > 0) {
+    evidence.push(
+      `node_vmstat_oom_kill rose by ${n.kernelOomKills}, more than this container's ${f.oomKills.length} kills`,
+    );
+  }
   const atLimit = f.usageAtKillShare !== undefined && f.usageAtKillShare >= 0.95 && f.oomKills.length > 0;
-  if (atLimit && n.evictedPods.length === 0 && n.systemOomEvents === 0) score *= 0.4;
+  if (atLimit && n.evictedPods.length === 0 && n.systemOomEvents === 0 && n.inferredEvictions.length === 0)
+    score *= 0.4;
   if (score >= 0.5) return { cause: 'node_pressure', score, evidence, reason: '' };
   const parts: string[] = [];
-  if (n.evictedPods.length === 0) parts.push('no evictions');
+  if (n.evictedPods.length === 0 && n.inferredEvictions.length === 0) parts.push('no evictions');
   if (n.systemOomEvents === 0) parts.push('no SystemOOM events');
   if (n.pressureNodes.length === 0) parts.push('no MemoryPressure');
   if (n.minAvailableShare !== undefined)
