@@ -347,7 +347,7 @@ export function isLevelShift(t: number[], y: number[], slope: number): boolean {
 }
 
 /** A lifetime's trend after warm-up, on floors (bucket minima) so spikes and GC don't count as growth. */
-function measureTrend(
+export function measureTrend(
   life: Lifetime,
   limit: number | undefined,
   traffic?: { t: number[]; v: number[] },

@@ -17,6 +17,17 @@ export function hoursToLimit(f: Features, slopeBytesPerSecond: number): number |
   return Math.max(0, (f.limitBytes - f.currentLifetime.usageBytes) / slopeBytesPerSecond / 3600);
 }
 
+/**
+ * How strongly lifetime trends say "leak", 0..1, before kills and confounders are weighed:
+ * several growing lifetimes, by their share; one growing lifetime only if it grew for hours.
+ */
+export function scoreLeakTrends(trends: LifetimeTrend[]): number {
+  const leaky = trends.filter((t) => t.leaky);
+  if (leaky.length === 0) return 0.05;
+  if (leaky.length >= 2) return 0.5 + (0.45 * leaky.length) / trends.length;
+  return Math.max(...leaky.map((t) => t.durationSeconds)) >= 4 * 3600 ? 0.7 : 0.45;
+}
+
 export function assessMemoryLeak(f: Features): CauseAssessment {
   const { leaky, share, slope } = measureLeak(f);
   const trends = f.trends;
@@ -40,10 +51,7 @@ export function assessMemoryLeak(f: Features): CauseAssessment {
         : `no growth after warm-up: ${bytes(Math.max(0, medianSlope) * 3600)}/h median over ${trends.length} lifetime(s), ${pct(Math.max(0, growth))} of the limit per lifetime`;
     return { cause: 'memory_leak', score: 0.05, evidence: [], reason };
   }
-  const longest = Math.max(...leaky.map((t) => t.durationSeconds));
-  let score: number;
-  if (leaky.length >= 2) score = 0.5 + 0.45 * share;
-  else score = longest >= 4 * 3600 ? 0.7 : 0.45;
+  let score = scoreLeakTrends(trends);
   if (f.oomKills.length === 0) score *= 0.4;
   const heap = f.heap.filter((h) => h.ceilingBytes !== undefined).at(-1);
   const heapFills =
