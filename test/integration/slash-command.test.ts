@@ -81,6 +81,30 @@ describe('/oom end to end (real binary, real Redis, fake Slack)', function () {
     assert.equal(file.thread_ts, thread[0]?.args.thread_ts);
   });
 
+  it('lets identical requests in flight share one diagnosis', async () => {
+    const channel = 'C0SHARED01';
+    const body = () =>
+      slashCommandBody({
+        text: 'auth-service',
+        channel_id: channel,
+        response_url: slack.responseUrl('shared'),
+      });
+    const [a, b] = await Promise.all([
+      postSigned(`${bot.url}/slack/events`, SECRET, body()),
+      postSigned(`${bot.url}/slack/events`, SECRET, body()),
+    ]);
+    assert.equal(a.status, 200);
+    assert.equal(b.status, 200);
+    await slack.waitFor(
+      (c) => c.method === 'files.completeUploadExternal' && c.args.channel_id === channel,
+      30_000,
+    );
+    const roots = slack
+      .calls('chat.postMessage')
+      .filter((c) => c.args.channel === channel && !c.args.thread_ts);
+    assert.equal(roots.length, 1);
+  });
+
   it('answers a bad signature with 401 and does nothing', async () => {
     const before = slack.calls().length;
     const res = await postSigned(
