@@ -21,7 +21,7 @@ const HELP = `oom-bot: diagnose Kubernetes OOM kills, from Slack or the command 
 
 Usage:
   oom-bot serve                      Slack endpoint (/slack/events) and health checks
-  oom-bot worker                     diagnosis workers (BullMQ on REDIS_URL)
+  oom-bot worker [--scenario DIR]    diagnosis workers (BullMQ on REDIS_URL); health and /metrics on METRICS_PORT
   oom-bot start [--scenario DIR]     both in one process; with a scenario, its files replace cluster and Prometheus
   oom-bot diagnose <service> [--namespace NS] [--at RFC3339] [--scenario DIR]
                    [--output text|json|slack] [--chart FILE.png] [--cluster CONTEXT]
@@ -163,7 +163,8 @@ async function commandGenerate(argv: string[]): Promise<void> {
 
 async function commandRun(mode: Mode, argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { scenario: { type: 'string' } } });
-  if (values.scenario && mode !== 'start') throw usageError('--scenario is only for `oom-bot start`');
+  if (values.scenario && mode === 'serve')
+    throw usageError('--scenario is for `oom-bot start` and `oom-bot worker` (serve reads no evidence)');
   const scenario: Scenario | undefined = values.scenario
     ? await readScenario(resolve(values.scenario))
     : undefined;
@@ -176,7 +177,10 @@ async function commandRun(mode: Mode, argv: string[]): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     bot.stop().then(
-      () => process.exit(0),
+      () => {
+        logger.info('shutdown complete');
+        process.exit(0);
+      },
       () => process.exit(1),
     );
   };

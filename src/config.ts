@@ -3,6 +3,9 @@
  * with a message naming the variable. Secrets are kept out of every message.
  */
 import { z } from 'zod';
+import { DEFAULT_ALERT_MATCHERS, type MatcherRule, parseMatcherRules } from './alerts/matchers.ts';
+import { type ChannelRoute, parseChannelRoutes } from './alerts/routing.ts';
+import { DEFAULT_WEBHOOK_MAX_BYTES, DEFAULT_WEBHOOK_PATH } from './alerts/webhook.ts';
 import { parseQuantity } from './domain/quantity.ts';
 import { OomBotError } from './errors.ts';
 
@@ -29,6 +32,55 @@ const url = (protocols: string[]) =>
       `must be a ${protocols.join(' or ')} URL`,
     );
 
+/** `host:port,host:port` (Sentinel or Cluster seed nodes). */
+const hostPorts = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const nodes: Array<{ host: string; port: number }> = [];
+    for (const item of s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
+      const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
+      const port = Number(m?.[2]);
+      if (!m || port < 1 || port > 65535) {
+        ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port` });
+        return z.NEVER;
+      }
+      nodes.push({ host: (m[1] as string).replace(/^\[|\]$/g, ''), port });
+    }
+    return nodes.length > 0 ? nodes : undefined;
+  });
+
+/** `context=url,context=url`: a Prometheus per kubeconfig context (one bot, several clusters). */
+const prometheusByContext = z
+  .string()
+  .trim()
+  .transform((s, ctx) => {
+    const map: Record<string, string> = {};
+    for (const item of s
+      .split(',')
+      .map((x) => x.trim())
+      .filter(Boolean)) {
+      const at = item.indexOf('=');
+      const context = item.slice(0, at).trim();
+      const target = item.slice(at + 1).trim();
+      let ok = at > 0;
+      try {
+        ok &&= ['http:', 'https:'].includes(new URL(target).protocol);
+      } catch {
+        ok = false;
+      }
+      if (!ok) {
+        ctx.addIssue({ code: 'custom', message: `"${item}" is not context=http(s)://url` });
+        return z.NEVER;
+      }
+      map[context] = target;
+    }
+    return map;
+  });
+
 const schema = z.object({
   SLACK_BOT_TOKEN: optionalString.refine(
     (s) => s === undefined || s.startsWith('xoxb-'),
@@ -44,13 +96,19 @@ const schema = z.object({
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  REDIS_SENTINELS: hostPorts.optional(),
+  REDIS_SENTINEL_MASTER: optionalString,
+  REDIS_SENTINEL_PASSWORD: optionalString,
+  REDIS_CLUSTER_NODES: hostPorts.optional(),
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).default(9091),
   PROMETHEUS_URL: url(['http:', 'https:']).optional(),
+  PROMETHEUS_URLS: prometheusByContext.optional(),
   KUBECONFIG: optionalString,
   KUBE_CONTEXT: optionalString,
   OOM_CHANNEL: optionalString,
   QUEUE_PREFIX: z
     .string()
-    .regex(/^[a-zA-Z0-9:_-]+$/, 'letters, digits, : _ - only')
+    .regex(/^[a-zA-Z0-9:_{}-]+$/, 'letters, digits, : _ - { } only')
     .default('oom-bot'),
   WINDOW_HOURS: z.coerce
     .number()
@@ -66,8 +124,66 @@ const schema = z.object({
       'must be a quantity like 16Gi',
     ),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  APPROVAL_POLICY_FILE: optionalString,
+  BUTTON_TTL_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(7 * 24 * 60)
+    .default(30),
+  DRY_RUN_ONLY: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .refine((s) => ['', 'true', 'false', '1', '0', 'yes', 'no'].includes(s), 'must be true or false')
+    .transform((s) => s === 'true' || s === '1' || s === 'yes')
+    .default(false),
+  ROLLOUT_TIMEOUT_SECONDS: z.coerce.number().positive().max(3600).default(300),
+  VERIFY_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(24 * 60)
+    .default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SLACK_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  ALERTMANAGER_TOKEN: optionalString,
+  ALERTMANAGER_BASIC_AUTH: optionalString.refine(
+    (s) => s === undefined || /^[^:]+:.+$/.test(s),
+    'must be user:password',
+  ),
+  ALERTMANAGER_PATH: z
+    .string()
+    .trim()
+    .regex(/^\/[A-Za-z0-9/_.-]*$/, 'must be a URL path starting with /')
+    .default(DEFAULT_WEBHOOK_PATH),
+  ALERT_MATCHERS: optionalString.transform((s, ctx) => parsedOrIssue(s, parseMatcherRules, ctx)),
+  CHANNEL_ROUTES: optionalString.transform((s, ctx) => parsedOrIssue(s, parseChannelRoutes, ctx)),
+  REOPEN_WINDOW_MINUTES: z.coerce
+    .number()
+    .positive()
+    .max(30 * 24 * 60)
+    .default(120),
+  WEBHOOK_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(1024)
+    .max(64 * 1024 * 1024)
+    .default(DEFAULT_WEBHOOK_MAX_BYTES),
 });
+
+/** Parse an optional value with `parse`; a parse error becomes the variable's issue. */
+function parsedOrIssue<T>(
+  value: string | undefined,
+  parse: (text: string) => T,
+  ctx: { addIssue(issue: { code: 'custom'; message: string }): void },
+): T | undefined {
+  if (value === undefined) return undefined;
+  try {
+    return parse(value);
+  } catch (error) {
+    ctx.addIssue({ code: 'custom', message: error instanceof Error ? error.message : String(error) });
+    return z.NEVER;
+  }
+}
 
 export interface Config {
   slack: {
@@ -78,8 +194,20 @@ export interface Config {
     socketMode: boolean;
   };
   port: number;
+  /** The worker's /healthz, /readyz and /metrics (the web process serves them on `port`). */
+  metricsPort: number;
   redisUrl: string;
+  /** The Redis topology: REDIS_URL alone, or with Sentinel or Cluster nodes (see src/redis.ts). */
+  redis: {
+    url: string;
+    sentinels?: Array<{ host: string; port: number }>;
+    sentinelMaster?: string;
+    sentinelPassword?: string;
+    clusterNodes?: Array<{ host: string; port: number }>;
+  };
   prometheusUrl?: string;
+  /** Prometheus per kubeconfig context; contexts not listed use prometheusUrl. */
+  prometheusUrls: Readonly<Record<string, string>>;
   kubeconfig?: string;
   kubeContext?: string;
   oomChannel?: string;
@@ -88,7 +216,31 @@ export interface Config {
   sourceTimeoutMs: number;
   maxLimitBytes: number;
   workerConcurrency: number;
+  /** Approved remediation: policy file, button lifetime, global dry run, rollout watch, verification. */
+  remediation: {
+    policyFile?: string;
+    buttonTtlSeconds: number;
+    dryRunOnly: boolean;
+    rolloutTimeoutMs: number;
+    verifySeconds: number;
+  };
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  /** Minimum spacing of Slack messages per channel (Slack's pace is about one per second). */
+  slackMinIntervalMs: number;
+  /** The Alertmanager webhook: on once a bearer token or basic auth is configured. */
+  alerts: {
+    enabled: boolean;
+    token?: string;
+    /** `user:password`. */
+    basicAuth?: string;
+    path: string;
+    /** Which alerts start a diagnosis (any rule matches). */
+    rules: readonly MatcherRule[];
+    /** Channel per label matchers; the first match wins, else oomChannel. */
+    routes: readonly ChannelRoute[];
+    reopenWindowMs: number;
+    maxBytes: number;
+  };
   /** Every secret value, for redaction. */
   secrets: string[];
 }
@@ -123,12 +275,35 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
       );
     }
   }
-  if (!options.scenario && options.mode !== 'serve') {
+  if (!options.scenario && options.mode !== 'serve' && Object.keys(e.PROMETHEUS_URLS ?? {}).length === 0) {
     requireVar(e.PROMETHEUS_URL, 'PROMETHEUS_URL', 'to read metrics (or use --scenario DIR)');
   }
-  const secrets = [e.SLACK_BOT_TOKEN, e.SLACK_SIGNING_SECRET, e.SLACK_APP_TOKEN].filter((s): s is string =>
-    Boolean(s),
-  );
+  if (e.REDIS_SENTINELS && e.REDIS_CLUSTER_NODES) {
+    throw new OomBotError('config_invalid', 'REDIS_SENTINELS and REDIS_CLUSTER_NODES exclude each other');
+  }
+  if (e.REDIS_CLUSTER_NODES && !/^\{[^{}]+\}/.test(e.QUEUE_PREFIX)) {
+    throw new OomBotError(
+      'config_invalid',
+      'QUEUE_PREFIX must start with a hash tag such as {oom-bot} when REDIS_CLUSTER_NODES is set (a queue must live in one slot)',
+    );
+  }
+  const alertsEnabled = Boolean(e.ALERTMANAGER_TOKEN || e.ALERTMANAGER_BASIC_AUTH);
+  if (alertsEnabled && (options.mode === 'serve' || options.mode === 'start')) {
+    requireVar(
+      e.OOM_CHANNEL,
+      'OOM_CHANNEL',
+      'when ALERTMANAGER_TOKEN or ALERTMANAGER_BASIC_AUTH enables the Alertmanager webhook (the channel for alerts no CHANNEL_ROUTES route matches)',
+    );
+  }
+  const secrets = [
+    e.SLACK_BOT_TOKEN,
+    e.SLACK_SIGNING_SECRET,
+    e.SLACK_APP_TOKEN,
+    e.REDIS_SENTINEL_PASSWORD,
+    e.ALERTMANAGER_TOKEN,
+    e.ALERTMANAGER_BASIC_AUTH,
+    e.ALERTMANAGER_BASIC_AUTH?.slice(e.ALERTMANAGER_BASIC_AUTH.indexOf(':') + 1),
+  ].filter((s): s is string => Boolean(s));
   const redisPassword = safePassword(e.REDIS_URL);
   if (redisPassword) secrets.push(redisPassword);
   return Object.freeze({
@@ -140,8 +315,17 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
       socketMode: Boolean(e.SLACK_APP_TOKEN),
     }),
     port: e.PORT,
+    metricsPort: e.METRICS_PORT,
     redisUrl: e.REDIS_URL,
+    redis: Object.freeze({
+      url: e.REDIS_URL,
+      sentinels: e.REDIS_SENTINELS,
+      sentinelMaster: e.REDIS_SENTINEL_MASTER,
+      sentinelPassword: e.REDIS_SENTINEL_PASSWORD,
+      clusterNodes: e.REDIS_CLUSTER_NODES,
+    }),
     prometheusUrl: e.PROMETHEUS_URL,
+    prometheusUrls: Object.freeze({ ...(e.PROMETHEUS_URLS ?? {}) }),
     kubeconfig: e.KUBECONFIG,
     kubeContext: e.KUBE_CONTEXT,
     oomChannel: e.OOM_CHANNEL,
@@ -150,7 +334,25 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     sourceTimeoutMs: e.SOURCE_TIMEOUT_MS,
     maxLimitBytes: parseQuantity(e.MAX_MEMORY_LIMIT) as number,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    remediation: Object.freeze({
+      policyFile: e.APPROVAL_POLICY_FILE,
+      buttonTtlSeconds: Math.round(e.BUTTON_TTL_MINUTES * 60),
+      dryRunOnly: e.DRY_RUN_ONLY,
+      rolloutTimeoutMs: Math.round(e.ROLLOUT_TIMEOUT_SECONDS * 1000),
+      verifySeconds: Math.round(e.VERIFY_MINUTES * 60),
+    }),
     logLevel: e.LOG_LEVEL,
+    slackMinIntervalMs: e.SLACK_MIN_INTERVAL_MS,
+    alerts: Object.freeze({
+      enabled: alertsEnabled,
+      token: e.ALERTMANAGER_TOKEN,
+      basicAuth: e.ALERTMANAGER_BASIC_AUTH,
+      path: e.ALERTMANAGER_PATH,
+      rules: Object.freeze(e.ALERT_MATCHERS ?? parseMatcherRules(DEFAULT_ALERT_MATCHERS)),
+      routes: Object.freeze(e.CHANNEL_ROUTES ?? []),
+      reopenWindowMs: Math.round(e.REOPEN_WINDOW_MINUTES * 60_000),
+      maxBytes: e.WEBHOOK_MAX_BYTES,
+    }),
     secrets: Object.freeze(secrets) as string[],
   });
 }

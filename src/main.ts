@@ -4,9 +4,12 @@
  */
 import bolt from '@slack/bolt';
 import { type Job, Worker } from 'bullmq';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
+import { createAlertRuntime } from './alerts/runtime.ts';
 import type { Config } from './config.ts';
+import { OomBotError } from './errors.ts';
 import type { EvidenceSources } from './evidence.ts';
+import { startHealthServer } from './health-server.ts';
 import { createIncidentStore } from './incidents/store.ts';
 import { type DiagnoseDeps, processDiagnose } from './jobs/diagnose-processor.ts';
 import {
@@ -16,10 +19,13 @@ import {
   enqueueDiagnosis,
 } from './jobs/queues.ts';
 import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import { createRedisConnection } from './redis.ts';
+import { createRemediation } from './remediation/wiring.ts';
 import { createSlackApp } from './slack/app.ts';
 import { createSlackPoster } from './slack/poster.ts';
 import { createKubernetesLister, loadKubeConfig } from './sources/kubernetes.ts';
-import type { ObjectLister } from './sources/ports.ts';
+import type { MetricsSource } from './sources/ports.ts';
 import { createPrometheusSource } from './sources/prometheus.ts';
 import type { Scenario } from './sources/scenario.ts';
 
@@ -29,32 +35,53 @@ export interface RunOptions {
   scenario?: Scenario;
   /** Spacing of Slack posts per channel (Slack's pace is about one per second). */
   slackIntervalMs?: number;
+  /** The process's metrics registry (default: a new one). */
+  metrics?: Metrics;
 }
 
 export interface RunningBot {
   stop(): Promise<void>;
 }
 
-/** Evidence sources per cluster: a scenario's files, or the kubeconfig context and Prometheus. */
+/**
+ * Evidence sources per cluster: a scenario's files, or a kubeconfig context (`/oom --cluster`, an
+ * alert's `cluster` label, else KUBE_CONTEXT, else the current context) with its Prometheus
+ * (PROMETHEUS_URLS names one per context; the others use PROMETHEUS_URL).
+ */
 export function createSourceFactory(
   config: Readonly<Config>,
   scenario?: Scenario,
 ): (cluster?: string) => EvidenceSources {
   if (scenario) return () => ({ cluster: scenario.cluster, metrics: scenario.metrics });
-  const listers = new Map<string, ObjectLister>();
-  const metrics = createPrometheusSource(config.prometheusUrl as string, {
-    timeoutMs: config.sourceTimeoutMs,
-  });
+  const clusters = new Map<string, EvidenceSources>();
+  const prometheus = new Map<string, MetricsSource>();
+  const metricsFor = (context: string): MetricsSource => {
+    const url = config.prometheusUrls[context] ?? config.prometheusUrl;
+    if (!url) {
+      throw new OomBotError(
+        'config_invalid',
+        `no Prometheus for cluster ${context}: list it in PROMETHEUS_URLS or set PROMETHEUS_URL`,
+      );
+    }
+    let source = prometheus.get(url);
+    if (!source) {
+      source = createPrometheusSource(url, { timeoutMs: config.sourceTimeoutMs });
+      prometheus.set(url, source);
+    }
+    return source;
+  };
   return (cluster) => {
     const context = cluster ?? config.kubeContext ?? '';
-    let lister = listers.get(context);
-    if (!lister) {
-      lister = createKubernetesLister(
-        loadKubeConfig({ kubeconfig: config.kubeconfig, context: context || undefined }),
-      );
-      listers.set(context, lister);
+    let sources = clusters.get(context);
+    if (!sources) {
+      const kc = loadKubeConfig({ kubeconfig: config.kubeconfig, context: context || undefined });
+      sources = {
+        cluster: createKubernetesLister(kc, kc.getCurrentContext(), { timeoutMs: config.sourceTimeoutMs }),
+        metrics: metricsFor(kc.getCurrentContext()),
+      };
+      clusters.set(context, sources);
     }
-    return { cluster: lister, metrics };
+    return sources;
   };
 }
 
@@ -63,7 +90,8 @@ export async function runBot(
   logger: Logger,
   options: RunOptions,
 ): Promise<RunningBot> {
-  const producer = new Redis(config.redisUrl, {
+  const metrics = options.metrics ?? createMetrics();
+  const producer = createRedisConnection(config.redis, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     lazyConnect: false,
@@ -71,8 +99,16 @@ export async function runBot(
   producer.on('error', (error) => logger.warn({ err: error.message }, 'redis (producer) error'));
   const queue = createDiagnoseQueue(producer, config.queuePrefix);
   queue.on('error', (error) => logger.warn({ err: error.message }, 'queue error'));
-  const incidents = createIncidentStore(producer, config.queuePrefix);
+  metrics.watchQueue(DIAGNOSE_QUEUE, () => queue.getJobCounts());
+  // a Cluster client answers the same get/set the store uses
+  const incidents = createIncidentStore(producer as Redis, config.queuePrefix);
   const stoppers: Array<() => Promise<unknown>> = [];
+  const remediation = await createRemediation(config, logger, producer, {
+    scenario: Boolean(options.scenario),
+  });
+  const alerts = createAlertRuntime({ config, logger, producer, diagnoseQueue: queue, plans: remediation.plans });
+  /** Set at SIGTERM: readiness fails at once, so no new work is routed here while jobs finish. */
+  let stopping = false;
 
   let worker: Worker<DiagnoseJobData> | undefined;
   if (options.worker) {
@@ -83,26 +119,68 @@ export async function runBot(
     const deps: DiagnoseDeps = {
       sourcesFor: createSourceFactory(config, options.scenario),
       now: () => options.scenario?.at ?? Date.now() / 1000,
-      slack: createSlackPoster(client, { minIntervalMs: options.slackIntervalMs }),
+      slack: createSlackPoster(client, {
+        minIntervalMs: options.slackIntervalMs ?? config.slackMinIntervalMs,
+        onError: (method, error) => metrics.recordSlackError(method, error),
+      }),
       incidents,
       logger,
       windowSeconds: config.windowSeconds,
       timeoutMs: config.sourceTimeoutMs,
       recommend: { maxLimitBytes: config.maxLimitBytes },
+      createPlan: remediation.createPlan,
     };
-    const connection = new Redis(config.redisUrl, { maxRetriesPerRequest: null });
+    deps.alerts = alerts.hooks(deps.slack);
+    const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });
     connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (worker) error'));
     worker = new Worker<DiagnoseJobData>(
       DIAGNOSE_QUEUE,
-      (job: Job<DiagnoseJobData>) => processDiagnose(job as never, deps),
+      (job: Job<DiagnoseJobData>) =>
+        metrics.timeJob(DIAGNOSE_QUEUE, async () => {
+          const result = await processDiagnose(job as never, deps);
+          if (result) metrics.diagnoses.inc({ cause: result.cause, trigger: job.data.trigger });
+          return result;
+        }),
       { connection, prefix: config.queuePrefix, concurrency: config.workerConcurrency },
     );
-    worker.on('failed', (job, error) => logger.error({ jobId: job?.id, err: error.message }, 'job failed'));
-    worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
-    stoppers.push(async () => {
-      await worker?.close();
-      connection.disconnect();
+    const jobLog = (job: Job<DiagnoseJobData> | undefined) => ({
+      jobId: job?.id,
+      requestId: job?.data.requestId,
+      attempt: (job?.attemptsMade ?? 0) + 1,
     });
+    worker.on('active', (job) => logger.info(jobLog(job), 'job started'));
+    worker.on('completed', (job) => logger.info(jobLog(job), 'job completed'));
+    worker.on('failed', (job, error) => logger.error({ ...jobLog(job), err: error.message }, 'job failed'));
+    worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
+    stoppers.push(alerts.startWorker(deps.slack));
+    stoppers.push(
+      remediation.startWorker({
+        slack: deps.slack,
+        enqueueDiagnosis: (data) => enqueueDiagnosis(queue, data),
+      }),
+    );
+    const running = worker;
+    stoppers.push(async () => {
+      // waits for the jobs in flight; one cut short by SIGKILL is handed back by BullMQ's stall check
+      const active = await queue.getActiveCount().catch(() => undefined);
+      logger.info({ active }, 'worker draining');
+      await running.close();
+      connection.disconnect();
+      logger.info('worker closed');
+    });
+    if (!options.web) {
+      const health = await startHealthServer({
+        port: config.metricsPort,
+        metrics,
+        checkReady: async () => {
+          if (stopping) throw new OomBotError('queue_unavailable', 'shutting down');
+          if (!running.isRunning()) throw new OomBotError('queue_unavailable', 'worker is not running');
+          await connection.ping();
+        },
+      });
+      logger.info({ port: health.port }, 'worker health and metrics listening');
+      stoppers.push(() => health.close());
+    }
   }
 
   if (options.web) {
@@ -112,8 +190,12 @@ export async function runBot(
       incidents,
       enqueue: (data) => enqueueDiagnosis(queue, data),
       checkReady: async () => {
+        if (stopping) throw new OomBotError('queue_unavailable', 'shutting down');
         await producer.ping();
       },
+      metrics,
+      remediation: remediation.actions,
+      routes: alerts.routes,
     });
     await app.start();
     logger.info({ port: config.port, socketMode: config.slack.socketMode }, 'slack app listening');
@@ -121,11 +203,14 @@ export async function runBot(
   }
 
   stoppers.push(async () => {
+    await alerts.close();
+    await remediation.close();
     await queue.close();
     producer.disconnect();
   });
   return {
     async stop() {
+      stopping = true;
       for (const stop of stoppers) {
         await stop().catch((error: unknown) => logger.warn({ err: String(error) }, 'shutdown step failed'));
       }

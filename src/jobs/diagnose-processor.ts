@@ -8,8 +8,11 @@ import type { RecommendOptions } from '../domain/recommend.ts';
 import type { Diagnosis, Target } from '../domain/types.ts';
 import { describeError, OomBotError } from '../errors.ts';
 import { collectEvidence, type EvidenceSources } from '../evidence.ts';
+import type { AlertDiagnosisHooks } from '../incidents/alert-diagnosis.ts';
+import { snapshotOf } from '../incidents/alert-incidents.ts';
 import { type IncidentStore, newIncidentId } from '../incidents/store.ts';
 import type { Logger } from '../logger.ts';
+import type { CreatePlan } from '../remediation/planner.ts';
 import { renderProgress, renderRoot, renderThread } from '../slack/blocks/diagnosis.ts';
 import { renderChartPng } from '../slack/chart.ts';
 import type { SlackPoster } from '../slack/poster.ts';
@@ -26,6 +29,10 @@ export interface DiagnoseDeps {
   windowSeconds?: number;
   timeoutMs?: number;
   recommend?: Partial<RecommendOptions>;
+  /** Stores the remediation plan of a diagnosis; its id puts Apply/Preview/Create VPA/Scale out on the root. */
+  createPlan?: CreatePlan;
+  /** Alert incidents: counters on the root, reopened threads, `/oom` answered in an open incident's thread. */
+  alerts?: AlertDiagnosisHooks;
 }
 
 /** The part of a BullMQ job the processor uses: testable without Redis. */
@@ -57,9 +64,24 @@ export async function processDiagnose(
   job: DiagnoseJob,
   deps: DiagnoseDeps,
 ): Promise<{ cause: string } | undefined> {
-  const { request, reply } = job.data;
-  const log = deps.logger.child({ jobId: job.id, target: request.name, namespace: request.namespace });
+  const { request } = job.data;
+  let { reply } = job.data;
+  const log = deps.logger.child({
+    jobId: job.id,
+    requestId: job.data.requestId,
+    target: request.name,
+    namespace: request.namespace,
+    cluster: request.cluster,
+  });
   const sources = deps.sourcesFor(request.cluster);
+  const alert = deps.alerts ? job.data.alert : undefined;
+  if (alert && deps.alerts) {
+    const gate = await deps.alerts.begin(alert, reply);
+    if (!gate.proceed) {
+      log.info({ reason: gate.reason, incident: alert.key }, 'alert diagnosis not run');
+      return undefined;
+    }
+  }
 
   let target: Target;
   try {
@@ -71,14 +93,39 @@ export async function processDiagnose(
     ) {
       log.info({ code: error.code }, 'target not resolved');
       if (!job.data.posted?.failed) {
-        await replyTargetProblem(job, deps, error);
+        if (alert && deps.alerts) await deps.alerts.targetProblem(alert, reply, request, error.userMessage);
+        else await replyTargetProblem(job, deps, error);
         await record(job, { failed: true });
       }
       return undefined;
     }
+    if (alert && deps.alerts && job.attemptsMade + 1 >= (job.opts.attempts ?? 1)) {
+      // the last attempt: the incident still gets its thread, saying why there is no diagnosis
+      await deps.alerts.targetProblem(alert, reply, request, describeError(error));
+    }
     throw error;
   }
   if (request.cluster) target.cluster = request.cluster;
+  if (!alert && deps.alerts && !reply.threadTs && !job.data.posted?.rootTs) {
+    // `/oom` for a workload with an open alert incident: answer in that incident's thread.
+    const open = await deps.alerts.openThreadFor(target, request.cluster);
+    if (open?.approvalPending) {
+      const text = `:hourglass: ${target.namespace}/${target.workload.name} has an open alert incident whose plan still awaits approval in <#${open.channel}>; no new diagnosis until it is approved or expires.`;
+      if (reply.responseUrl) await deps.slack.respond(reply.responseUrl, { text });
+      else await deps.slack.post(open.channel, { text, blocks: [] }, open.rootTs);
+      return undefined;
+    }
+    if (open) {
+      job.data = { ...job.data, reply: { ...reply, channel: open.channel, threadTs: open.rootTs } };
+      await job.updateData(job.data);
+      reply = job.data.reply;
+      if (reply.responseUrl) {
+        await deps.slack
+          .respond(reply.responseUrl, { text: `:thread: Answering in the open alert incident's thread in <#${open.channel}>.` })
+          .catch((error: unknown) => log.warn({ err: describeError(error) }, 'response_url failed'));
+      }
+    }
+  }
 
   const incidentId = job.data.posted?.incidentId ?? newIncidentId();
   let rootTs = job.data.posted?.rootTs;
@@ -94,6 +141,7 @@ export async function processDiagnose(
       updatedAt: deps.now(),
     });
   }
+  if (alert && deps.alerts && !reply.threadTs) await deps.alerts.rootPosted(alert, rootTs, incidentId);
 
   let diagnosis: Diagnosis;
   try {
@@ -107,12 +155,42 @@ export async function processDiagnose(
   } catch (error) {
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
     log.error({ err: describeError(error), last }, 'diagnosis failed');
-    if (last)
+    if (last) {
       await deps.slack.update(reply.channel, rootTs, renderProgress(target, 'failed', describeError(error)));
+      if (alert && deps.alerts) {
+        const detail = describeError(error);
+        await deps.alerts.finish(alert, {
+          renderedVersion: 0,
+          ...(reply.threadTs ? {} : { snapshot: { kind: 'failed', incidentId, target, detail } }),
+        });
+      }
+    }
     throw error;
   }
 
-  await deps.slack.update(reply.channel, rootTs, renderRoot(diagnosis, { incidentId }));
+  let planId = job.data.posted?.planId;
+  if (!planId && deps.createPlan) {
+    try {
+      planId = await deps.createPlan(diagnosis, {
+        incidentId,
+        channel: reply.channel,
+        messageTs: rootTs,
+        threadTs: reply.threadTs ?? rootTs,
+        requester: reply.userId,
+        cluster: request.cluster,
+        lister: sources.cluster,
+      });
+      if (planId) await record(job, { planId });
+    } catch (error) {
+      log.warn({ err: describeError(error) }, 'remediation plan not stored; no remediation buttons');
+    }
+  }
+  const extras = alert && deps.alerts && !reply.threadTs ? await deps.alerts.rootOptions(alert) : undefined;
+  await deps.slack.update(
+    reply.channel,
+    rootTs,
+    renderRoot(diagnosis, { incidentId, planId, counters: extras?.counters, status: extras?.status }),
+  );
   const thread = renderThread(diagnosis);
   const threadTs = reply.threadTs ?? rootTs;
   for (let i = job.data.posted?.threadCount ?? 0; i < thread.length; i++) {
@@ -143,6 +221,15 @@ export async function processDiagnose(
     state: 'diagnosed',
     updatedAt: deps.now(),
   });
+  if (alert && deps.alerts) {
+    await deps.alerts.finish(alert, {
+      renderedVersion: extras?.version ?? 0,
+      ...(planId ? { planId } : {}),
+      ...(reply.threadTs
+        ? {}
+        : { snapshot: { kind: 'verdict', incidentId, planId, diagnosis: snapshotOf(diagnosis) } }),
+    });
+  }
   log.info({ cause: diagnosis.cause, confidence: diagnosis.confidence }, 'diagnosis posted');
   return { cause: diagnosis.cause };
 }

@@ -244,7 +244,6 @@ const HOUR = 3600;
 const DAY = 86400;
 const K8S_ALPHABET = 'bcdfghjklmnpqrstvwxz2456789';
 const HEX = '0123456789abcdef';
-const ALNUM = 'abcdefghijklmnopqrstuvwxyz0123456789';
 const READY_DELAY = 10;
 
 const SERVICE_NAMES = [
@@ -317,7 +316,7 @@ function parseIso(text: string, what: string): number {
 }
 
 function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return Math.min(Math.max(x, lo), hi);
 }
 
 function smoothstep(x: number): number {
@@ -348,6 +347,10 @@ function goDuration(sec: number): string {
 
 function roundTo(x: number, unit: number): number {
   return Math.round(x / unit) * unit;
+}
+
+function ceilTo(x: number, unit: number): number {
+  return Math.ceil(x / unit) * unit;
 }
 
 function bumpPatch(version: string, by: number): string {
@@ -1183,12 +1186,12 @@ function buildHeapMisconfigured(w: World, r: Random): void {
     if (w.spec.variant === 'percentage') ceiling = (L * r.pick([90, 95, 100])) / 100;
     else
       ceiling = r.chance(0.7)
-        ? roundTo(L * r.float(0.9, 1.0), 32 * MI)
-        : roundTo(L * r.float(1.0, 1.6), 64 * MI);
+        ? ceilTo(L * r.float(0.9, 1.0), 32 * MI)
+        : ceilTo(L * r.float(1.0, 1.6), 64 * MI);
   } else if (rt === 'node') {
-    ceiling = roundTo(L * r.float(1.0, 2.0), 64 * MI);
+    ceiling = ceilTo(L * r.float(1.0, 2.0), 64 * MI);
   } else {
-    ceiling = roundTo(L * r.float(1.0, 1.5), 64 * MI);
+    ceiling = ceilTo(L * r.float(1.0, 1.5), 64 * MI);
   }
   w.runtimeEnv = badRuntime(w, r, ceiling);
   ceiling = w.runtimeEnv.heapCeiling ?? ceiling;
@@ -1262,7 +1265,7 @@ function buildNodePressure(w: World, r: Random): void {
   const onNode = (t: number) => current.filter((p) => p.node === node && p.createdAt < t && p.endAt > t);
   const oomEpisodes = variant === 'eviction' ? 0 : r.int(1, 3);
   const evict = variant !== 'system-oom';
-  const lastAt = w.at - r.float(0.02, 0.3) * w.W;
+  const lastAt = w.at - r.float(0.01, 0.2) * w.W;
   const times: number[] = [];
   const span = lastAt - (w.T0 + 0.15 * w.W);
   for (let k = 0; k < oomEpisodes; k++)
@@ -1311,7 +1314,8 @@ function buildNodePressure(w: World, r: Random): void {
   for (const pod of w.pods) pod.forced.sort((a, b) => a.t - b.t);
 }
 
-function evictPod(w: World, pod: PodInstance, t: number, r: Random, healthy: NodeGen[]): void {
+function evictPod(w: World, pod: PodInstance, at: number, r: Random, healthy: NodeGen[]): void {
+  const t = Math.round(at);
   const sts = w.spec.workloadKind === 'StatefulSet';
   pod.endAt = t;
   pod.endKind = sts ? 'deleted' : 'evicted';
@@ -1349,7 +1353,7 @@ function demandAt(w: World, m: DemandModel, share: number, i: number, age: numbe
       h.ceiling * (h.start + (1 - h.start) * (1 - Math.exp(-age / h.tau))) +
       h.youngAmp * frac(age / h.youngPeriod);
   }
-  return d < 4 * MI ? 4 * MI : d;
+  return Math.max(d, 4 * MI);
 }
 
 function cumAt(w: World, t: number): number {

@@ -2,6 +2,7 @@
  * The Bolt app: `/oom`, button clicks, and health routes. Handlers validate, acknowledge at once
  * and enqueue; the work happens in the workers.
  */
+import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { App as BoltApp, Logger as BoltLogger, CustomRoute, LogLevel } from '@slack/bolt';
 import bolt from '@slack/bolt';
@@ -10,6 +11,8 @@ import { describeError, OomBotError } from '../errors.ts';
 import type { IncidentStore } from '../incidents/store.ts';
 import type { DiagnoseJobData } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
+import { type Metrics, metricsHandler } from '../metrics.ts';
+import { type RemediationActionDeps, registerRemediationActions } from '../remediation/slack-actions.ts';
 import { ACTION_IDS } from './action-ids.ts';
 import { parseOomCommand, USAGE } from './command.ts';
 
@@ -26,6 +29,15 @@ export interface SlackAppDeps {
   routes?: CustomRoute[];
   /** Skip Bolt's auth.test at start-up (tests, or when the ids are known). */
   botIds?: { botId: string; botUserId: string };
+  /** Served on GET /metrics, and counts the requests handled. */
+  metrics?: Metrics;
+  /** Apply, Preview, Create VPA, Scale out and Rollback; without it those buttons do nothing. */
+  remediation?: RemediationActionDeps;
+}
+
+/** A request id for the logs: Slack's trigger_id when there is one, else a fresh one. */
+function requestIdOf(triggerId: string | undefined): string {
+  return triggerId && triggerId.length <= 128 ? triggerId : randomUUID();
 }
 
 export const ENQUEUE_TIMEOUT_MS = 2000;
@@ -89,6 +101,7 @@ function healthRoutes(deps: SlackAppDeps): CustomRoute[] {
         );
       },
     },
+    ...(deps.metrics ? [{ path: '/metrics', method: ['GET'], handler: metricsHandler(deps.metrics) }] : []),
   ];
 }
 
@@ -102,17 +115,26 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
     port: config.port,
     logger: toBoltLogger(logger),
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
+    // Socket Mode serves the custom routes (health, metrics) on installerOptions.port, not `port`
+    ...(config.slack.socketMode ? { installerOptions: { port: config.port } } : {}),
     customRoutes: [...healthRoutes(deps), ...(deps.routes ?? [])],
     ...(deps.botIds ?? {}),
   });
 
+  const counted = (kind: string, outcome: string) => deps.metrics?.slackRequests.inc({ kind, outcome });
+
   app.command('/oom', async ({ command, ack }) => {
+    const requestId = requestIdOf(command.trigger_id);
+    const log = logger.child({ requestId, user: command.user_id, channel: command.channel_id });
     const parsed = parseOomCommand(command.text ?? '');
     if (parsed.kind === 'help') {
+      counted('slash_command', 'help');
       await ack({ response_type: 'ephemeral', text: USAGE });
       return;
     }
     if (parsed.kind === 'invalid') {
+      log.info({ reason: parsed.reason }, '/oom refused');
+      counted('slash_command', 'invalid');
       await ack({ response_type: 'ephemeral', text: `:x: ${parsed.reason}\n${USAGE}` });
       return;
     }
@@ -121,11 +143,18 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       reply: { channel: command.channel_id, responseUrl: command.response_url, userId: command.user_id },
       trigger: 'slash_command',
       requestedAt: Date.now() / 1000,
+      requestId,
     };
     try {
-      await withTimeout(deps.enqueue(data), ENQUEUE_TIMEOUT_MS);
+      const jobId = await withTimeout(deps.enqueue(data), ENQUEUE_TIMEOUT_MS);
+      log.info(
+        { jobId, target: parsed.name, namespace: parsed.namespace, cluster: parsed.cluster },
+        '/oom enqueued',
+      );
+      counted('slash_command', 'enqueued');
     } catch (error) {
-      logger.error({ err: describeError(error) }, 'enqueue failed');
+      log.error({ err: describeError(error) }, 'enqueue failed');
+      counted('slash_command', 'unavailable');
       await ack({ response_type: 'ephemeral', text: UNAVAILABLE_TEXT });
       return;
     }
@@ -138,9 +167,13 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
 
   app.action(ACTION_IDS.rediagnose, async ({ ack, body, action, respond }) => {
     await ack();
+    const requestId = requestIdOf((body as { trigger_id?: string }).trigger_id);
+    const log = logger.child({ requestId, user: body.user.id, action: ACTION_IDS.rediagnose });
     const id = (action as { value?: string }).value ?? '';
     const incident = await deps.incidents.get(id);
     if (!incident) {
+      log.info({ incidentId: id }, 'incident expired');
+      counted('button', 'expired');
       await respond({
         response_type: 'ephemeral',
         replace_original: false,
@@ -149,16 +182,21 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       return;
     }
     try {
-      await withTimeout(
+      const jobId = await withTimeout(
         deps.enqueue({
           request: incident.request,
           reply: { channel: incident.channel, threadTs: incident.rootTs, userId: body.user.id },
           trigger: 'button',
           requestedAt: Date.now() / 1000,
+          requestId,
         }),
         ENQUEUE_TIMEOUT_MS,
       );
-    } catch {
+      log.info({ jobId, incidentId: id }, 're-diagnosis enqueued');
+      counted('button', 'enqueued');
+    } catch (error) {
+      log.error({ err: describeError(error) }, 'enqueue failed');
+      counted('button', 'unavailable');
       await respond({ response_type: 'ephemeral', replace_original: false, text: UNAVAILABLE_TEXT });
     }
   });
@@ -174,12 +212,23 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       dismissedBy: body.user.id,
       updatedAt: Date.now() / 1000,
     });
+    logger.info(
+      {
+        requestId: requestIdOf((body as { trigger_id?: string }).trigger_id),
+        user: body.user.id,
+        incidentId: id,
+      },
+      'incident dismissed',
+    );
+    counted('button', 'dismissed');
     await client.chat.postMessage({
       channel: incident.channel,
       thread_ts: incident.rootTs,
       text: `Dismissed by <@${body.user.id}> at ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
     });
   });
+
+  if (deps.remediation) registerRemediationActions(app, deps.remediation);
 
   app.error(async (error) => {
     logger.error({ err: describeError(error) }, 'slack handler failed');

@@ -29,6 +29,8 @@ export interface PosterOptions {
   /** Longest Retry-After honoured before giving up. */
   maxRetryAfterMs?: number;
   sleep?: (ms: number) => Promise<void>;
+  /** Told of every failed Web API call (rate limits included), for metrics. */
+  onError?: (method: string, error: unknown) => void;
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -47,7 +49,7 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
   const lanes = new Map<string, { tail: Promise<unknown>; last: number }>();
 
   /** Run `send` after the channel's previous send, spaced by the interval, retrying 429s. */
-  function inLane<T>(channel: string, send: () => Promise<T>): Promise<T> {
+  function inLane<T>(channel: string, method: string, send: () => Promise<T>): Promise<T> {
     const lane = lanes.get(channel) ?? { tail: Promise.resolve(), last: 0 };
     const run = lane.tail.then(async () => {
       const wait = lane.last + interval - Date.now();
@@ -58,6 +60,7 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
           lane.last = Date.now();
           return result;
         } catch (error) {
+          options.onError?.(method, error);
           const retry = retryAfterMs(error);
           if (retry === undefined || retry > maxWait) throw error;
           await sleep(retry);
@@ -71,7 +74,7 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
 
   return {
     post(channel, message, threadTs) {
-      return inLane(channel, async () => {
+      return inLane(channel, 'chat.postMessage', async () => {
         const res = await client.chat.postMessage({
           channel,
           text: message.text,
@@ -83,12 +86,12 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
       });
     },
     update(channel, ts, message) {
-      return inLane(channel, async () => {
+      return inLane(channel, 'chat.update', async () => {
         await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
       });
     },
     uploadPng(channel, threadTs, png, title, altText) {
-      return inLane(channel, async () => {
+      return inLane(channel, 'files.uploadV2', async () => {
         await client.files.uploadV2({
           channel_id: channel,
           thread_ts: threadTs,
@@ -105,7 +108,14 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
         headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ response_type: 'ephemeral', ...message }),
       });
-      if (!res.ok) throw new Error(`response_url answered HTTP ${res.status}`);
+      if (!res.ok) {
+        const error = Object.assign(new Error(`response_url answered HTTP ${res.status}`), {
+          code: 'slack_webapi_http_error',
+          statusCode: res.status,
+        });
+        options.onError?.('response_url', error);
+        throw error;
+      }
     },
   };
 }

@@ -1,6 +1,8 @@
 /**
- * Evaluates a QuerySpec over in-memory samples the way Prometheus evaluates the same PromQL
- * as a range query: label matching, range functions over [t - range, t], and `sum by`.
+ * Evaluates a QuerySpec over in-memory samples the way Prometheus 2.x evaluates the same PromQL
+ * as a range query, to the last bit: label matching, range functions over the closed range
+ * [t - range, t] (Prometheus 3 made it left-open), rate() with Prometheus' extrapolation, `sum by`
+ * in label order, results sorted by label set. test/integration/parity.test.ts holds it to that.
  */
 import type { Series, TimeWindow } from '../domain/types.ts';
 import type { SeriesByMetric } from './openmetrics.ts';
@@ -79,8 +81,10 @@ const reducers: Record<QuerySpec['fn'], Reducer> = {
     let extrapolateTo = sampledInterval;
     extrapolateTo += durationToStart < threshold ? durationToStart : averageBetween / 2;
     extrapolateTo += durationToEnd < threshold ? durationToEnd : averageBetween / 2;
+    // the same float operations in the same order: factor = (extrapolated / sampled) / range
     const rangeSeconds = (ms(rangeEnd) - ms(rangeStart)) / 1000;
-    return (increase * (extrapolateTo / sampledInterval)) / rangeSeconds;
+    const factor = extrapolateTo / sampledInterval / rangeSeconds;
+    return increase * factor;
   },
 };
 
@@ -153,7 +157,9 @@ export function compareLabels(a: Record<string, string>, b: Record<string, strin
  * sorted by label set, so whatever reads it sees the series in the same order from both sources.
  */
 export function evaluateRange(store: SeriesByMetric, spec: QuerySpec, window: TimeWindow): Series[] {
+  // Prometheus reads series in label order; `sum by` adds them in that order (floats: order matters)
   const evaluated = selectSeries(store, spec)
+    .sort((a, b) => compareLabels(a.labels, b.labels))
     .map((s) => evaluateOne(s, spec, window))
     .filter((s) => s.t.length > 0);
   const result = spec.sumBy ? sumByLabels(evaluated) : evaluated;

@@ -35,6 +35,7 @@ apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
   name: verticalpodautoscalers.autoscaling.k8s.io
+  annotations: {api-approved.kubernetes.io: "https://github.com/kubernetes/kubernetes/pull/63797"}
 spec:
   group: autoscaling.k8s.io
   scope: Namespaced
@@ -384,96 +385,103 @@ describe('manifests/rbac.yaml with a real ServiceAccount token', function () {
     const apps = bot.makeApiClient(AppsV1Api);
     const rbac = bot.makeApiClient(RbacAuthorizationV1Api);
     const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
-    const refused: Array<[string, Promise<unknown>]> = [
-      ['list secrets in shop', core.listNamespacedSecret({ namespace: 'shop' })],
-      ['list secrets everywhere', core.listSecretForAllNamespaces()],
-      ['get a secret', core.readNamespacedSecret({ name: 'db-password', namespace: 'shop' })],
-      ['list configmaps', core.listNamespacedConfigMap({ namespace: 'shop' })],
-      ['get a configmap', core.readNamespacedConfigMap({ name: 'cart-config', namespace: 'shop' })],
+    const refused: Array<[string, () => Promise<unknown>]> = [
+      ['list secrets in shop', () => core.listNamespacedSecret({ namespace: 'shop' })],
+      ['list secrets everywhere', () => core.listSecretForAllNamespaces()],
+      ['get a secret', () => core.readNamespacedSecret({ name: 'db-password', namespace: 'shop' })],
+      ['list configmaps', () => core.listNamespacedConfigMap({ namespace: 'shop' })],
+      ['get a configmap', () => core.readNamespacedConfigMap({ name: 'cart-config', namespace: 'shop' })],
       [
         'delete a deployment',
-        apps.deleteNamespacedDeployment({ name: 'cart', namespace: 'shop', dryRun: 'All' }),
+        () => apps.deleteNamespacedDeployment({ name: 'cart', namespace: 'shop', dryRun: 'All' }),
       ],
       [
         'delete a pod',
-        core.deleteNamespacedPod({ name: 'cart-5d8f7-x2k9p', namespace: 'shop', dryRun: 'All' }),
+        () => core.deleteNamespacedPod({ name: 'cart-5d8f7-x2k9p', namespace: 'shop', dryRun: 'All' }),
       ],
-      ['read pod logs', core.readNamespacedPodLog({ name: 'cart-5d8f7-x2k9p', namespace: 'shop' })],
+      ['read pod logs', () => core.readNamespacedPodLog({ name: 'cart-5d8f7-x2k9p', namespace: 'shop' })],
       [
         'create a deployment',
-        apps.createNamespacedDeployment({
-          namespace: 'shop',
-          dryRun: 'All',
-          body: {
-            metadata: { name: 'miner' },
-            spec: {
-              selector: { matchLabels: { app: 'miner' } },
-              template: {
-                metadata: { labels: { app: 'miner' } },
-                spec: { containers: [{ name: 'm', image: 'm' }] },
+        () =>
+          apps.createNamespacedDeployment({
+            namespace: 'shop',
+            dryRun: 'All',
+            body: {
+              metadata: { name: 'miner' },
+              spec: {
+                selector: { matchLabels: { app: 'miner' } },
+                template: {
+                  metadata: { labels: { app: 'miner' } },
+                  spec: { containers: [{ name: 'm', image: 'm' }] },
+                },
               },
             },
-          },
-        }),
+          }),
       ],
       [
         'patch a daemonset',
-        apps.patchNamespacedDaemonSet(
-          { name: 'agent', namespace: 'shop', body: { metadata: { labels: { x: 'y' } } }, dryRun: 'All' },
-          strategic,
-        ),
+        () =>
+          apps.patchNamespacedDaemonSet(
+            { name: 'agent', namespace: 'shop', body: { metadata: { labels: { x: 'y' } } }, dryRun: 'All' },
+            strategic,
+          ),
       ],
       [
         'patch a pod',
-        core.patchNamespacedPod(
-          {
-            name: 'cart-5d8f7-x2k9p',
-            namespace: 'shop',
-            body: { metadata: { labels: { x: 'y' } } },
-            dryRun: 'All',
-          },
-          strategic,
-        ),
+        () =>
+          core.patchNamespacedPod(
+            {
+              name: 'cart-5d8f7-x2k9p',
+              namespace: 'shop',
+              body: { metadata: { labels: { x: 'y' } } },
+              dryRun: 'All',
+            },
+            strategic,
+          ),
       ],
       [
         'replace a deployment',
-        apps.replaceNamespacedDeployment({
-          name: 'cart',
-          namespace: 'shop',
-          dryRun: 'All',
-          body: { metadata: { name: 'cart' } },
-        }),
+        () =>
+          apps.replaceNamespacedDeployment({
+            name: 'cart',
+            namespace: 'shop',
+            dryRun: 'All',
+            body: { metadata: { name: 'cart' } },
+          }),
       ],
       [
         'patch a node',
-        core.patchNode(
-          { name: 'node-a', body: { metadata: { labels: { x: 'y' } } }, dryRun: 'All' },
-          strategic,
-        ),
+        () =>
+          core.patchNode(
+            { name: 'node-a', body: { metadata: { labels: { x: 'y' } } }, dryRun: 'All' },
+            strategic,
+          ),
       ],
-      ['list serviceaccounts', core.listNamespacedServiceAccount({ namespace: 'oom-bot' })],
-      ['list cluster roles', rbac.listClusterRole()],
+      ['list serviceaccounts', () => core.listNamespacedServiceAccount({ namespace: 'oom-bot' })],
+      ['list cluster roles', () => rbac.listClusterRole()],
       [
         'bind itself to cluster-admin',
-        rbac.createClusterRoleBinding({
-          dryRun: 'All',
-          body: {
-            metadata: { name: 'oom-bot-admin' },
-            roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
-            subjects: [{ kind: 'ServiceAccount', name: 'oom-bot', namespace: 'oom-bot' }],
-          },
-        }),
+        () =>
+          rbac.createClusterRoleBinding({
+            dryRun: 'All',
+            body: {
+              metadata: { name: 'oom-bot-admin' },
+              roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'cluster-admin' },
+              subjects: [{ kind: 'ServiceAccount', name: 'oom-bot', namespace: 'oom-bot' }],
+            },
+          }),
       ],
       [
         'request tokens',
-        core.createNamespacedServiceAccountToken({
-          name: 'oom-bot',
-          namespace: 'oom-bot',
-          body: { spec: { audiences: [] } },
-        }),
+        () =>
+          core.createNamespacedServiceAccountToken({
+            name: 'oom-bot',
+            namespace: 'oom-bot',
+            body: { spec: { audiences: [] } },
+          }),
       ],
     ];
-    for (const [what, call] of refused) assert.equal(await statusOf(call), 403, `${what} was not refused`);
+    for (const [what, call] of refused) assert.equal(await statusOf(call()), 403, `${what} was not refused`);
     // exec and port-forward are `create` on pods subresources: refused before any upgrade
     const pod = '/api/v1/namespaces/shop/pods/cart-5d8f7-x2k9p';
     assert.equal(await rawStatus(kube.server, botToken, 'POST', `${pod}/exec?command=sh&stdout=true`), 403);

@@ -19,16 +19,24 @@ export interface BotProcess {
 export interface BotOptions {
   args: string[];
   env: Record<string, string | undefined>;
-  /** Wait for /healthz (web processes); workers have no port. */
+  /** Wait for /healthz (web on PORT, a worker on METRICS_PORT; both are set to `port`). Default true. */
   waitForHttp?: boolean;
+  /** Listen on this port (a restarted bot where a client already points); default a free one. */
+  port?: number;
 }
 
 export async function startBot(options: BotOptions): Promise<BotProcess> {
-  const port = await freePort();
+  const port = options.port ?? (await freePort());
   const dir = mkdtempSync(join(tmpdir(), 'oom-bot-e2e-'));
   const logFile = join(dir, 'bot.log');
   const fd = openSync(logFile, 'a');
-  const env = { PATH: process.env.PATH, HOME: process.env.HOME, PORT: String(port), ...options.env };
+  const env = {
+    PATH: process.env.PATH,
+    HOME: process.env.HOME,
+    PORT: String(port),
+    METRICS_PORT: String(port),
+    ...options.env,
+  };
   const child = spawn(BIN, options.args, { stdio: ['ignore', fd, fd], env: env as NodeJS.ProcessEnv });
   closeSync(fd);
   const exited = new Promise<number | string>((res) =>

@@ -1,0 +1,197 @@
+/**
+ * The Alertmanager webhook route (a Bolt custom route on the bot's HTTP server). It checks the
+ * credentials Alertmanager's `http_config` sends (a bearer token or basic auth, compared in
+ * constant time), reads the body up to a size limit, validates the v4 payload, and answers 202
+ * only once the intake has durably enqueued everything; when Redis does not answer it answers
+ * 503 so that Alertmanager retries. The intake is idempotent: Alertmanager re-sends groups.
+ *
+ *   401 bad or missing credentials · 413 body too large · 400 not JSON / not a v4 payload
+ *   202 accepted (JSON summary) · 503 queue unavailable (Retry-After) · 500 unexpected
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CustomRoute } from '@slack/bolt';
+import { describeError } from '../errors.ts';
+import type { Logger } from '../logger.ts';
+import type { IntakeSummary } from './intake.ts';
+import { type AlertmanagerPayload, parseAlertmanagerPayload } from './payload.ts';
+
+export const DEFAULT_WEBHOOK_PATH = '/alertmanager';
+export const DEFAULT_WEBHOOK_MAX_BYTES = 4 * 1024 * 1024;
+/** Longer than this without the intake answering: 503, Alertmanager retries. */
+export const INTAKE_TIMEOUT_MS = 5000;
+
+export interface WebhookOptions {
+  path: string;
+  /** Accepted `Authorization: Bearer <token>`. */
+  token?: string;
+  /** Accepted basic auth, as `user:password`. */
+  basicAuth?: string;
+  maxBytes: number;
+  intakeTimeoutMs?: number;
+}
+
+export interface WebhookDeps extends WebhookOptions {
+  accept(payload: AlertmanagerPayload): Promise<IntakeSummary>;
+  logger: Logger;
+}
+
+function digest(text: string): Buffer {
+  return createHash('sha256').update(text).digest();
+}
+
+/** Constant-time equality (of digests, so lengths leak nothing either). */
+export function safeEqual(a: string, b: string): boolean {
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+/** Whether the Authorization header carries one of the accepted credentials. */
+export function isAuthorized(header: string | undefined, options: Pick<WebhookOptions, 'token' | 'basicAuth'>): boolean {
+  if (!header) return false;
+  const match = /^(\S+)\s+(.+)$/.exec(header.trim());
+  if (!match) return false;
+  const scheme = (match[1] as string).toLowerCase();
+  const value = (match[2] as string).trim();
+  if (scheme === 'bearer' && options.token) return safeEqual(value, options.token);
+  if (scheme === 'basic' && options.basicAuth) {
+    const decoded = Buffer.from(value, 'base64').toString('utf8');
+    return safeEqual(decoded, options.basicAuth);
+  }
+  return false;
+}
+
+type Refusal = { status: number; reason: string };
+type BodyResult = { ok: true; body: Buffer } | ({ ok: false } & Refusal);
+
+function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > maxBytes) {
+      resolve({ ok: false, status: 413, reason: `body is ${declared} bytes; the limit is ${maxBytes}` });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (result: BodyResult) => {
+      if (done) return;
+      done = true;
+      resolve(result);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > maxBytes) {
+        finish({ ok: false, status: 413, reason: `body is over the limit of ${maxBytes} bytes` });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => finish({ ok: true, body: Buffer.concat(chunks) }));
+    req.on('error', (error) =>
+      finish({ ok: false, status: 400, reason: `could not read the body: ${error.message}` }),
+    );
+  });
+}
+
+/** The validated payload, or the HTTP refusal. */
+async function readPayload(
+  req: IncomingMessage,
+  maxBytes: number,
+): Promise<{ ok: true; payload: AlertmanagerPayload } | ({ ok: false } & Refusal)> {
+  const read = await readBody(req, maxBytes);
+  if (!read.ok) return read;
+  let json: unknown;
+  try {
+    json = JSON.parse(read.body.toString('utf8'));
+  } catch (error) {
+    return { ok: false, status: 400, reason: `body is not JSON: ${(error as Error).message}` };
+  }
+  const parsed = parseAlertmanagerPayload(json);
+  return parsed.ok ? parsed : { ok: false, status: 400, reason: parsed.reason };
+}
+
+function send(res: ServerResponse, status: number, body: object, headers: Record<string, string> = {}): void {
+  if (res.headersSent) return;
+  res.writeHead(status, { 'content-type': 'application/json', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the queue did not answer in ${ms} ms`)), ms);
+    promise.then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** The request handler (node:http signature). */
+export function createAlertmanagerHandler(deps: WebhookDeps): (req: IncomingMessage, res: ServerResponse) => void {
+  const log = deps.logger.child({ component: 'alertmanager-webhook' });
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    if (!isAuthorized(req.headers.authorization, deps)) {
+      log.warn({ remote: req.socket.remoteAddress }, 'alertmanager webhook: bad credentials');
+      req.resume();
+      send(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer realm="oom-bot"', connection: 'close' });
+      return;
+    }
+    const read = await readPayload(req, deps.maxBytes);
+    if (!read.ok) {
+      log.warn({ status: read.status, reason: read.reason }, 'alertmanager webhook: refused');
+      if (read.status === 413) req.resume();
+      send(res, read.status, { error: read.reason }, read.status === 413 ? { connection: 'close' } : {});
+      return;
+    }
+    const { payload } = read;
+    if (payload.truncatedAlerts > 0) {
+      log.warn(
+        { truncated: payload.truncatedAlerts, receiver: payload.receiver },
+        'alertmanager left alerts out of this notification (max_alerts): they are not seen',
+      );
+    }
+    let summary: IntakeSummary;
+    try {
+      summary = await withTimeout(deps.accept(payload), deps.intakeTimeoutMs ?? INTAKE_TIMEOUT_MS);
+    } catch (error) {
+      log.error({ err: describeError(error), alerts: payload.alerts.length }, 'alertmanager webhook: intake failed');
+      send(res, 503, { error: `not accepted, retry: ${describeError(error)}` }, { 'retry-after': '5' });
+      return;
+    }
+    for (const u of summary.unroutable) {
+      log.warn(u, 'alert selected by the matchers has no target or channel; it starts no diagnosis');
+    }
+    log.info(
+      {
+        receiver: payload.receiver,
+        alerts: summary.received,
+        ignored: summary.ignored,
+        unroutable: summary.unroutable.length,
+        counted: summary.counted,
+        resolved: summary.resolved,
+        opened: summary.opened,
+        reopened: summary.reopened,
+      },
+      'alertmanager webhook: accepted',
+    );
+    send(res, 202, { status: 'accepted', ...summary });
+  };
+  return (req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log.error({ err: describeError(error) }, 'alertmanager webhook: unexpected failure');
+      send(res, 500, { error: 'internal error' });
+    });
+  };
+}
+
+/** The Bolt custom route: POST on the configured path. */
+export function createAlertmanagerRoute(deps: WebhookDeps): CustomRoute {
+  return { path: deps.path, method: ['POST'], handler: createAlertmanagerHandler(deps) };
+}

@@ -1,0 +1,52 @@
+/**
+ * The coalesced root-update job: takes the incident's current state (clearing "update pending"),
+ * renders the root message from it and what the diagnosis left, and updates it in place. A node
+ * incident has no diagnosis: its first update posts the root. Roots not posted yet are skipped:
+ * the diagnosis renders the counters itself and asks for an update when more alerts came.
+ */
+import { OomBotError } from '../errors.ts';
+import type { RootUpdateJobData } from '../jobs/root-update-queue.ts';
+import type { Logger } from '../logger.ts';
+import { renderIncidentRoot } from '../slack/blocks/incident.ts';
+import type { SlackPoster } from '../slack/poster.ts';
+import type { AlertIncidentStore, UpdateRef } from './alert-incidents.ts';
+
+export interface RootUpdateDeps {
+  store: AlertIncidentStore;
+  slack: SlackPoster;
+  logger: Logger;
+  /** Queue a follow-up update (the incident changed while this one rendered). */
+  enqueue(refs: UpdateRef[]): Promise<void>;
+  /** Epoch ms. */
+  now(): number;
+}
+
+export type RootUpdateResult = 'updated' | 'posted' | 'not_ready' | 'gone';
+
+export async function processRootUpdate(
+  job: { id?: string; data: RootUpdateJobData },
+  deps: RootUpdateDeps,
+): Promise<RootUpdateResult> {
+  const taken = await deps.store.takeUpdate(job.data);
+  if (!taken) return 'gone';
+  const { state, snapshot } = taken;
+  const message = renderIncidentRoot(state, snapshot, deps.now());
+  if (!message) return 'not_ready';
+  let result: RootUpdateResult = 'updated';
+  if (state.rootTs) {
+    await deps.slack.update(state.channel, state.rootTs, message);
+  } else {
+    if (state.kind !== 'node') return 'not_ready';
+    if (!(await deps.store.claimRoot(state.key, state.openedAt, deps.now()))) {
+      // Another update is posting the root right now: retry (BullMQ backoff) once it exists.
+      throw new OomBotError('conflict', `root of ${state.key} is being posted by another update`);
+    }
+    const ts = await deps.slack.post(state.channel, message);
+    await deps.store.setRootTs(state.key, state.openedAt, ts);
+    result = 'posted';
+  }
+  const next = await deps.store.markRendered(job.data, state.version);
+  if (next) await deps.enqueue([next]);
+  deps.logger.debug({ key: state.key, version: state.version, result }, 'incident root rendered');
+  return result;
+}

@@ -1,0 +1,260 @@
+/**
+ * Applying a memory change, safe by construction: re-read the workload; refuse on drift since
+ * the diagnosis; never patch a GitOps-managed workload (offer the YAML instead); server-side dry
+ * run first; then the strategic-merge patch of exactly one container, guarded by the
+ * resourceVersion just read, with the audit annotations. Rollback is the same path backwards.
+ * Then the rollout watch and the verification of the kills.
+ */
+import { OomBotError } from '../errors.ts';
+import { toEpoch } from '../sources/kube-objects.ts';
+import type { KubeObject } from '../sources/ports.ts';
+import type { RemediationCluster, WorkloadKey } from './cluster.ts';
+import {
+  type DiffLine,
+  diffObjects,
+  type GitOpsOwner,
+  gitOpsOwner,
+  gitOpsPatchYaml,
+  memoryPatch,
+  unexpectedChanges,
+} from './patch.ts';
+import { containerMemory, describeMemory, type MemoryValues, sameMemory } from './plan.ts';
+
+export interface MemoryChange {
+  target: WorkloadKey;
+  container: string;
+  /** What the workload must still look like: else the change is refused as drift. */
+  expected: { generation?: number; memory: MemoryValues };
+  to: MemoryValues;
+  annotations: Record<string, string>;
+}
+
+export type ApplyOutcome =
+  | {
+      kind: 'applied';
+      previous: MemoryValues;
+      applied: MemoryValues;
+      diff: DiffLine[];
+      generation?: number;
+      resourceVersion?: string;
+    }
+  | { kind: 'dry_run_only'; previous: MemoryValues; diff: DiffLine[] }
+  | { kind: 'gitops'; owner: GitOpsOwner; yaml: string }
+  | { kind: 'drift'; reasons: string[] };
+
+/** Why the workload no longer matches what the change was planned against (empty: it does). */
+export function driftReasons(
+  current: KubeObject,
+  container: string,
+  expected: MemoryChange['expected'],
+): string[] {
+  const reasons: string[] = [];
+  const generation = current.metadata?.generation;
+  if (expected.generation !== undefined && generation !== undefined && generation !== expected.generation) {
+    reasons.push(`its generation moved from ${expected.generation} to ${generation} (the spec was edited)`);
+  }
+  const memory = containerMemory(current, container);
+  if (!memory) {
+    reasons.push(`it has no container named ${container} any more`);
+  } else if (!sameMemory(memory, expected.memory)) {
+    reasons.push(
+      `container ${container} now has ${describeMemory(memory)}, not ${describeMemory(expected.memory)}`,
+    );
+  }
+  return reasons;
+}
+
+async function dryRun(
+  cluster: RemediationCluster,
+  change: MemoryChange,
+  current: KubeObject,
+): Promise<{ patch: object; diff: DiffLine[] }> {
+  const patch = memoryPatch(change.container, change.to, {
+    resourceVersion: current.metadata?.resourceVersion,
+    annotations: change.annotations,
+  });
+  const after = await cluster.patchWorkload(change.target, patch, { dryRun: true });
+  const diff = diffObjects(current, after);
+  const stray = unexpectedChanges(diff, change.container);
+  if (stray.length > 0) {
+    throw new OomBotError(
+      'internal',
+      `the dry run would change more than container ${change.container}'s memory (${stray.slice(0, 3).join(', ')}); nothing was applied`,
+    );
+  }
+  return { patch, diff };
+}
+
+/** The server-side dry run alone: what Apply would change, persisting nothing. */
+export async function previewMemoryChange(
+  cluster: RemediationCluster,
+  change: MemoryChange,
+): Promise<ApplyOutcome> {
+  const current = await cluster.readWorkload(change.target);
+  const reasons = driftReasons(current, change.container, change.expected);
+  if (reasons.length > 0) return { kind: 'drift', reasons };
+  const previous = containerMemory(current, change.container) ?? {};
+  const { diff } = await dryRun(cluster, change, current);
+  return { kind: 'dry_run_only', previous, diff };
+}
+
+/**
+ * Apply (or roll back) a memory change. A concurrent edit between the read and the patch makes
+ * the apiserver refuse the patch (OomBotError `conflict`): nothing is overwritten.
+ */
+export async function applyMemoryChange(
+  cluster: RemediationCluster,
+  change: MemoryChange,
+  options: { dryRunOnly: boolean },
+): Promise<ApplyOutcome> {
+  const current = await cluster.readWorkload(change.target);
+  const reasons = driftReasons(current, change.container, change.expected);
+  if (reasons.length > 0) return { kind: 'drift', reasons };
+  const owner = gitOpsOwner(current);
+  if (owner) {
+    return { kind: 'gitops', owner, yaml: gitOpsPatchYaml(change.target, change.container, change.to) };
+  }
+  const previous = containerMemory(current, change.container) ?? {};
+  const { patch, diff } = await dryRun(cluster, change, current);
+  if (options.dryRunOnly) return { kind: 'dry_run_only', previous, diff };
+  let after: KubeObject;
+  try {
+    after = await cluster.patchWorkload(change.target, patch, { dryRun: false });
+  } catch (error) {
+    if (error instanceof OomBotError && error.code === 'conflict') {
+      throw new OomBotError(
+        'conflict',
+        `${change.target.kind.toLowerCase()}/${change.target.name} was changed by someone else between the bot's read and its patch; the patch was refused and nothing was overwritten`,
+        { cause: error, details: { conflict: true } },
+      );
+    }
+    throw error;
+  }
+  return {
+    kind: 'applied',
+    previous,
+    applied: containerMemory(after, change.container) ?? change.to,
+    diff,
+    generation: after.metadata?.generation,
+    resourceVersion: after.metadata?.resourceVersion,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Rollout
+
+export interface RolloutState {
+  done: boolean;
+  /** "2 of 3 updated pods available", for the thread. */
+  message: string;
+  /** The controller gave up (Deployment progress deadline exceeded). */
+  failed?: boolean;
+}
+
+/** Whether a Deployment or StatefulSet finished rolling out its current generation (as `kubectl rollout status`). */
+export function rolloutState(obj: KubeObject): RolloutState {
+  const generation = obj.metadata?.generation ?? 0;
+  const s = obj.status ?? {};
+  const wanted: number = obj.spec?.replicas ?? 1;
+  if ((s.observedGeneration ?? 0) < generation) {
+    return { done: false, message: `waiting for the controller to see generation ${generation}` };
+  }
+  if (obj.kind === 'StatefulSet') {
+    const ready = s.readyReplicas ?? 0;
+    const updated = s.updatedReplicas ?? 0;
+    const partition = obj.spec?.updateStrategy?.rollingUpdate?.partition ?? 0;
+    if (updated < wanted - partition) return { done: false, message: `${updated} of ${wanted} pods updated` };
+    if (ready < wanted) return { done: false, message: `${ready} of ${wanted} pods ready` };
+    if (partition === 0 && s.updateRevision && s.currentRevision !== s.updateRevision) {
+      return { done: false, message: `waiting for revision ${s.updateRevision} to become current` };
+    }
+    return { done: true, message: `${wanted} of ${wanted} pods updated and ready` };
+  }
+  // biome-ignore lint/suspicious/noExplicitAny: conditions are open-ended JSON
+  const progressing = (s.conditions ?? []).find((c: any) => c?.type === 'Progressing');
+  if (progressing?.reason === 'ProgressDeadlineExceeded') {
+    return {
+      done: false,
+      failed: true,
+      message: `progress deadline exceeded: ${progressing.message ?? ''}`.trim(),
+    };
+  }
+  const updated = s.updatedReplicas ?? 0;
+  const total = s.replicas ?? 0;
+  const available = s.availableReplicas ?? 0;
+  if (updated < wanted) return { done: false, message: `${updated} of ${wanted} pods updated` };
+  if (total > updated) return { done: false, message: `${total - updated} old pods still terminating` };
+  if (available < updated)
+    return { done: false, message: `${available} of ${updated} updated pods available` };
+  return { done: true, message: `${updated} of ${wanted} pods updated and available` };
+}
+
+export interface WatchOptions {
+  timeoutMs: number;
+  intervalMs?: number;
+  sleep?: (ms: number) => Promise<void>;
+  clock?: () => number;
+}
+
+const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
+
+/** Polls the workload until it rolled out, the controller gave up, or the timeout passed. */
+export async function watchRollout(
+  cluster: RemediationCluster,
+  target: WorkloadKey,
+  options: WatchOptions,
+): Promise<RolloutState & { waitedMs: number }> {
+  const clock = options.clock ?? Date.now;
+  const sleep = options.sleep ?? delay;
+  const interval = options.intervalMs ?? 2000;
+  const start = clock();
+  let state: RolloutState = { done: false, message: 'not read yet' };
+  for (;;) {
+    try {
+      state = rolloutState(await cluster.readWorkload(target));
+    } catch (error) {
+      // a transient read failure is not a verdict; the timeout is
+      state = { done: false, message: `cannot read it: ${(error as Error).message}` };
+    }
+    const waitedMs = clock() - start;
+    if (state.done || state.failed || waitedMs >= options.timeoutMs) return { ...state, waitedMs };
+    await sleep(Math.min(interval, Math.max(0, options.timeoutMs - waitedMs)));
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification
+
+export interface KillSeen {
+  pod: string;
+  at: number;
+}
+
+/** OOM kills of `container` that ended at or after `since` (epoch seconds), per pod status. */
+export function oomKillsSince(pods: readonly KubeObject[], container: string, since: number): KillSeen[] {
+  const kills: KillSeen[] = [];
+  for (const pod of pods) {
+    for (const status of pod.status?.containerStatuses ?? []) {
+      if (status?.name !== container) continue;
+      for (const terminated of [status.lastState?.terminated, status.state?.terminated]) {
+        if (terminated?.reason !== 'OOMKilled') continue;
+        const at = toEpoch(terminated.finishedAt);
+        if (at !== undefined && at >= since) kills.push({ pod: pod.metadata?.name ?? '', at });
+      }
+    }
+  }
+  return kills.sort((a, b) => a.at - b.at);
+}
+
+/** The pods of a workload and the OOM kills of the container since the change. */
+export async function killsSinceChange(
+  cluster: RemediationCluster,
+  target: WorkloadKey,
+  container: string,
+  since: number,
+): Promise<KillSeen[]> {
+  const workload = await cluster.readWorkload(target);
+  const selector: Record<string, string> = workload.spec?.selector?.matchLabels ?? {};
+  if (Object.keys(selector).length === 0) return [];
+  return oomKillsSince(await cluster.listPods(target.namespace, selector), container, since);
+}

@@ -1,0 +1,181 @@
+/**
+ * The cluster calls a remediation makes, as a port, and its live adapter over
+ * @kubernetes/client-node. Patches are strategic merge (client-node's default content type is
+ * JSON Patch, so it is set explicitly) and every write can run as a server-side dry run.
+ */
+import {
+  AppsV1Api,
+  AutoscalingV2Api,
+  CoreV1Api,
+  CustomObjectsApi,
+  type KubeConfig,
+  PatchStrategy,
+  setHeaderOptions,
+} from '@kubernetes/client-node';
+import type { WorkloadKind } from '../domain/types.ts';
+import { OomBotError } from '../errors.ts';
+import { describeKubeError } from '../sources/kubernetes.ts';
+import type { KubeObject } from '../sources/ports.ts';
+
+export interface WorkloadKey {
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+}
+
+export interface RemediationCluster {
+  /** "cluster prod-eu", for messages. */
+  readonly name: string;
+  readWorkload(ref: WorkloadKey): Promise<KubeObject>;
+  /** A strategic-merge patch; `dryRun` runs it server-side (dryRun=All) and persists nothing. */
+  patchWorkload(ref: WorkloadKey, patch: object, options: { dryRun: boolean }): Promise<KubeObject>;
+  listPods(namespace: string, selector: Record<string, string>): Promise<KubeObject[]>;
+  createHpa(namespace: string, hpa: KubeObject, options: { dryRun: boolean }): Promise<KubeObject>;
+  createVpa(namespace: string, vpa: KubeObject, options: { dryRun: boolean }): Promise<KubeObject>;
+}
+
+export const FIELD_MANAGER = 'oom-bot';
+
+const VPA = { group: 'autoscaling.k8s.io', version: 'v1', plural: 'verticalpodautoscalers' } as const;
+
+function withTimeout<T>(promise: Promise<T>, ms: number, what: string, server?: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const where = server ? ` at ${server}` : '';
+      reject(new OomBotError('source_timeout', `Kubernetes API${where}: ${what} timed out after ${ms} ms`));
+    }, ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Plain JSON of a typed client-node object (Dates become RFC 3339 strings). */
+function plain(obj: unknown): KubeObject {
+  return JSON.parse(JSON.stringify(obj)) as KubeObject;
+}
+
+function selectorText(selector: Record<string, string>): string {
+  return Object.entries(selector)
+    .map(([k, v]) => `${k}=${v}`)
+    .join(',');
+}
+
+export interface RemediationClusterOptions {
+  /** Per call; default 15 s. */
+  timeoutMs?: number;
+}
+
+/** The live adapter. Failures are OomBotErrors: forbidden (403), conflict (409), or unavailable. */
+export function createRemediationCluster(
+  kc: KubeConfig,
+  name = kc.getCurrentContext(),
+  options: RemediationClusterOptions = {},
+): RemediationCluster {
+  const server = kc.getCurrentCluster()?.server;
+  const timeoutMs = options.timeoutMs ?? 15_000;
+  const apps = kc.makeApiClient(AppsV1Api);
+  const core = kc.makeApiClient(CoreV1Api);
+  const autoscaling = kc.makeApiClient(AutoscalingV2Api);
+  const custom = kc.makeApiClient(CustomObjectsApi);
+  const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+
+  async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await withTimeout(run(), timeoutMs, what, server);
+    } catch (error) {
+      if (error instanceof OomBotError) throw error;
+      if ((error as { code?: unknown }).code === 404) {
+        throw new OomBotError('target_not_found', `${what}: not found (404)`, { cause: error });
+      }
+      throw describeKubeError(error, what, server);
+    }
+  }
+
+  const kindText = (ref: WorkloadKey) => `${ref.kind.toLowerCase()}/${ref.name} in ${ref.namespace}`;
+
+  function checkKind(ref: WorkloadKey): void {
+    if (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') {
+      throw new OomBotError(
+        'approval_refused',
+        `the bot changes only Deployments and StatefulSets, not ${ref.kind}s`,
+      );
+    }
+  }
+
+  return {
+    name: `cluster ${name}`,
+    async readWorkload(ref) {
+      checkKind(ref);
+      const args = { name: ref.name, namespace: ref.namespace };
+      const obj = await call(`read ${kindText(ref)}`, () =>
+        ref.kind === 'Deployment'
+          ? apps.readNamespacedDeployment(args)
+          : apps.readNamespacedStatefulSet(args),
+      );
+      return { ...plain(obj), apiVersion: 'apps/v1', kind: ref.kind };
+    },
+    async patchWorkload(ref, patch, { dryRun }) {
+      checkKind(ref);
+      const args = {
+        name: ref.name,
+        namespace: ref.namespace,
+        body: patch,
+        fieldManager: FIELD_MANAGER,
+        ...(dryRun ? { dryRun: 'All' } : {}),
+      };
+      const what = `${dryRun ? 'dry-run ' : ''}patch ${kindText(ref)}`;
+      const obj = await call(what, () =>
+        ref.kind === 'Deployment'
+          ? apps.patchNamespacedDeployment(args, strategic)
+          : apps.patchNamespacedStatefulSet(args, strategic),
+      );
+      return { ...plain(obj), apiVersion: 'apps/v1', kind: ref.kind };
+    },
+    async listPods(namespace, selector) {
+      const list = await call(`list pods in ${namespace}`, () =>
+        core.listNamespacedPod({ namespace, labelSelector: selectorText(selector) }),
+      );
+      return list.items.map((p) => ({ ...plain(p), kind: 'Pod' }));
+    },
+    async createHpa(namespace, hpa, { dryRun }) {
+      const what = `${dryRun ? 'dry-run ' : ''}create horizontalpodautoscaler/${hpa.metadata?.name} in ${namespace}`;
+      const obj = await call(what, () =>
+        autoscaling.createNamespacedHorizontalPodAutoscaler({
+          namespace,
+          body: hpa as never,
+          fieldManager: FIELD_MANAGER,
+          ...(dryRun ? { dryRun: 'All' } : {}),
+        }),
+      );
+      return { ...plain(obj), apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' };
+    },
+    async createVpa(namespace, vpa, { dryRun }) {
+      const what = `${dryRun ? 'dry-run ' : ''}create verticalpodautoscaler/${vpa.metadata?.name} in ${namespace}`;
+      const obj = await call(what, () =>
+        custom.createNamespacedCustomObject({
+          ...VPA,
+          namespace,
+          body: vpa,
+          fieldManager: FIELD_MANAGER,
+          ...(dryRun ? { dryRun: 'All' } : {}),
+        }),
+      );
+      return plain(obj);
+    },
+  };
+}
+
+/** A cluster that refuses every call: the bot runs on a scenario's files with no cluster to change. */
+export function noCluster(reason: string): RemediationCluster {
+  const refuse = async (): Promise<never> => {
+    throw new OomBotError('source_unavailable', reason);
+  };
+  return {
+    name: 'no cluster',
+    readWorkload: refuse,
+    patchWorkload: refuse,
+    listPods: refuse,
+    createHpa: refuse,
+    createVpa: refuse,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * Creates and stores the remediation plan of a fresh diagnosis: snapshots the workload (its
+ * generation, resourceVersion and the container's memory) so that drift can be told later, and
+ * returns the opaque plan id the buttons carry.
+ */
+import type { Diagnosis } from '../domain/types.ts';
+import type { ObjectLister } from '../sources/ports.ts';
+import { buildPlan, snapshotOf, type WorkloadSnapshot } from './plan.ts';
+import { newRecordId, type PlanStore } from './plan-store.ts';
+
+export interface PlanContext {
+  incidentId: string;
+  channel: string;
+  /** The message that will carry the buttons. */
+  messageTs: string;
+  threadTs: string;
+  requester?: string;
+  cluster?: string;
+  /** Where the workload is read for the snapshot (the diagnosis's own cluster source). */
+  lister: ObjectLister;
+}
+
+export type CreatePlan = (diagnosis: Diagnosis, context: PlanContext) => Promise<string | undefined>;
+
+/** The snapshot from the live object; else from what the diagnosis saw (no resourceVersion). */
+async function snapshot(d: Diagnosis, lister: ObjectLister): Promise<WorkloadSnapshot | undefined> {
+  const t = d.target;
+  const container = d.recommendation?.container ?? d.container;
+  if (t.workload.kind !== 'Pod') {
+    const objects = await lister.list(t.workload.kind, t.namespace).catch(() => []);
+    const obj = objects.find((o) => o.metadata?.name === t.workload.name);
+    if (obj) return snapshotOf({ ...obj, kind: t.workload.kind }, container);
+  }
+  return undefined;
+}
+
+export function createPlanner(options: {
+  plans: PlanStore;
+  ttlSeconds: number;
+  /** Wall-clock epoch seconds. */
+  now?: () => number;
+}): CreatePlan {
+  const now = options.now ?? (() => Date.now() / 1000);
+  return async (diagnosis, context) => {
+    const plan = buildPlan(diagnosis, await snapshot(diagnosis, context.lister), {
+      id: newRecordId(),
+      incidentId: context.incidentId,
+      cluster: context.cluster,
+      channel: context.channel,
+      messageTs: context.messageTs,
+      threadTs: context.threadTs,
+      requester: context.requester,
+      now: Math.floor(now()),
+      ttlSeconds: options.ttlSeconds,
+    });
+    if (!plan) return undefined;
+    await options.plans.savePlan(plan);
+    return plan.id;
+  };
+}

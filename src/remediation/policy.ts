@@ -1,0 +1,302 @@
+/**
+ * The approval policy: who may approve which remediation, where, and up to what limit. It lives
+ * in a YAML (or JSON) file validated with zod; a bad file stops the bot with a message naming the
+ * file and the field. Without a file the policy is the safe default: nobody may approve.
+ *
+ * Decisions are small ordered predicates (the first refusal wins), each with the reason shown
+ * to the clicker and recorded in the thread.
+ */
+import { readFile } from 'node:fs/promises';
+import { parse as parseYaml } from 'yaml';
+import { z } from 'zod';
+import { bytes } from '../domain/format.ts';
+import { parseQuantity } from '../domain/quantity.ts';
+import type { Cause } from '../domain/types.ts';
+import { OomBotError } from '../errors.ts';
+
+/** What a button asks for. `preview` is read-only (a dry run) and needs no approver. */
+export const REMEDIATION_ACTIONS = ['apply', 'preview', 'create_vpa', 'scale_out', 'rollback'] as const;
+export type RemediationAction = (typeof REMEDIATION_ACTIONS)[number];
+
+/** Actions that change the cluster and so need an approver. */
+export const WRITE_ACTIONS: ReadonlySet<RemediationAction> = new Set([
+  'apply',
+  'create_vpa',
+  'scale_out',
+  'rollback',
+]);
+
+/** Causes where a bigger limit is the wrong fix: Apply is refused whatever the policy says. */
+export const NO_LIMIT_BUMP: ReadonlySet<Cause> = new Set<Cause>(['memory_leak', 'node_pressure']);
+
+const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
+const SLACK_GROUP = /^S[A-Z0-9]{2,}$/;
+/** Namespace patterns: a Kubernetes name with `*` wildcards, e.g. `prod-*` or `*`. */
+const NAMESPACE_PATTERN = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
+
+const quantity = z
+  .string()
+  .trim()
+  .refine((s) => (parseQuantity(s) ?? 0) > 0, 'must be a memory quantity like 4Gi');
+
+const approversSchema = z
+  .object({
+    users: z.array(z.string().regex(SLACK_USER, 'must be a Slack user id like U0123ABCD')).default([]),
+    groups: z
+      .array(z.string().regex(SLACK_GROUP, 'must be a Slack user group id like S0123ABCD'))
+      .default([]),
+  })
+  .strict();
+
+const ruleFields = {
+  actions: z.array(z.enum(REMEDIATION_ACTIONS)).optional(),
+  maxMemoryLimit: quantity.optional(),
+  twoPersonRule: z.boolean().optional(),
+  approvers: approversSchema.optional(),
+};
+
+const namespaceRuleSchema = z
+  .object({
+    match: z
+      .string()
+      .regex(NAMESPACE_PATTERN, 'must be a namespace name, with * as a wildcard (e.g. prod-*)'),
+    ...ruleFields,
+  })
+  .strict();
+
+export const policySchema = z
+  .object({
+    version: z.literal(1),
+    approvers: approversSchema.default({ users: [], groups: [] }),
+    defaults: z
+      .object({
+        actions: z.array(z.enum(REMEDIATION_ACTIONS)).default(['preview']),
+        maxMemoryLimit: quantity.default('8Gi'),
+        twoPersonRule: z.boolean().default(false),
+      })
+      .strict()
+      .default({ actions: ['preview'], maxMemoryLimit: '8Gi', twoPersonRule: false }),
+    namespaces: z.array(namespaceRuleSchema).default([]),
+  })
+  .strict();
+
+export type PolicyFile = z.infer<typeof policySchema>;
+
+export interface Approvers {
+  users: string[];
+  groups: string[];
+}
+
+/** The policy as the decisions use it. */
+export interface ApprovalPolicy {
+  /** Where it came from, for messages ("the default policy" or a file name). */
+  source: string;
+  approvers: Approvers;
+  defaults: { actions: RemediationAction[]; maxMemoryLimitBytes: number; twoPersonRule: boolean };
+  namespaces: Array<{
+    match: string;
+    actions?: RemediationAction[];
+    maxMemoryLimitBytes?: number;
+    twoPersonRule?: boolean;
+    approvers?: Approvers;
+  }>;
+}
+
+/** The safe default when no file is configured: previews only, nobody may approve. */
+export const DEFAULT_POLICY: ApprovalPolicy = Object.freeze({
+  source: 'the default policy (APPROVAL_POLICY_FILE is not set)',
+  approvers: { users: [], groups: [] },
+  defaults: { actions: ['preview'], maxMemoryLimitBytes: 0, twoPersonRule: false },
+  namespaces: [],
+}) as ApprovalPolicy;
+
+function formatIssue(issue: z.core.$ZodIssue): string {
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('');
+  return `${path.replace(/^\./, '') || '(top level)'}: ${issue.message}`;
+}
+
+/** Validate a parsed policy document; `source` names it in errors. */
+export function parsePolicy(document: unknown, source: string): ApprovalPolicy {
+  const parsed = policySchema.safeParse(document ?? {});
+  if (!parsed.success) {
+    const issues = parsed.error.issues.slice(0, 3).map(formatIssue).join('; ');
+    throw new OomBotError('config_invalid', `APPROVAL_POLICY_FILE ${source} is invalid: ${issues}`, {
+      details: { source },
+    });
+  }
+  const p = parsed.data;
+  return {
+    source,
+    approvers: p.approvers,
+    defaults: {
+      actions: p.defaults.actions,
+      maxMemoryLimitBytes: parseQuantity(p.defaults.maxMemoryLimit) as number,
+      twoPersonRule: p.defaults.twoPersonRule,
+    },
+    namespaces: p.namespaces.map((r) => ({
+      match: r.match,
+      actions: r.actions,
+      maxMemoryLimitBytes: r.maxMemoryLimit === undefined ? undefined : parseQuantity(r.maxMemoryLimit),
+      twoPersonRule: r.twoPersonRule,
+      approvers: r.approvers,
+    })),
+  };
+}
+
+/** Read and validate the policy file (YAML or JSON); the default policy when `file` is unset. */
+export async function loadPolicy(file: string | undefined): Promise<ApprovalPolicy> {
+  if (!file) return DEFAULT_POLICY;
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    throw new OomBotError(
+      'config_invalid',
+      `APPROVAL_POLICY_FILE ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? String(error)}`,
+      { cause: error },
+    );
+  }
+  let document: unknown;
+  try {
+    document = parseYaml(text);
+  } catch (error) {
+    throw new OomBotError(
+      'config_invalid',
+      `APPROVAL_POLICY_FILE ${file} is not valid YAML: ${(error as Error).message.split('\n')[0]}`,
+      { cause: error },
+    );
+  }
+  return parsePolicy(document, file);
+}
+
+export function matchesNamespace(pattern: string, namespace: string): boolean {
+  const regex = new RegExp(`^${pattern.split('*').map(escapeRegex).join('.*')}$`);
+  return regex.test(namespace);
+}
+
+function escapeRegex(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** The rule in force for a namespace: the first matching namespace rule over the defaults. */
+export interface EffectiveRule {
+  /** "namespace rule prod-*" or "the defaults". */
+  from: string;
+  actions: RemediationAction[];
+  maxMemoryLimitBytes: number;
+  twoPersonRule: boolean;
+  approvers: Approvers;
+}
+
+export function ruleFor(policy: ApprovalPolicy, namespace: string): EffectiveRule {
+  const rule = policy.namespaces.find((r) => matchesNamespace(r.match, namespace));
+  return {
+    from: rule ? `namespace rule ${rule.match}` : 'the defaults',
+    actions: rule?.actions ?? policy.defaults.actions,
+    maxMemoryLimitBytes: rule?.maxMemoryLimitBytes ?? policy.defaults.maxMemoryLimitBytes,
+    twoPersonRule: rule?.twoPersonRule ?? policy.defaults.twoPersonRule,
+    approvers: rule?.approvers ?? policy.approvers,
+  };
+}
+
+/** What is being asked, by whom. */
+export interface ApprovalRequest {
+  action: RemediationAction;
+  namespace: string;
+  /** The Slack user who clicked. */
+  user: string;
+  /** The Slack user who asked for the diagnosis (none for alerts). */
+  requester?: string;
+  cause: Cause;
+  /** The memory limit the change would set (apply and rollback). */
+  newLimitBytes?: number;
+  /** Resolves whether `user` belongs to a Slack user group. */
+  inGroup?: (user: string, group: string) => Promise<boolean>;
+}
+
+export type Decision = { allowed: true; rule: EffectiveRule } | { allowed: false; reason: string };
+
+const ACTION_NAMES: Record<RemediationAction, string> = {
+  apply: 'Apply',
+  preview: 'Preview',
+  create_vpa: 'Create VPA',
+  scale_out: 'Scale out',
+  rollback: 'Rollback',
+};
+
+export function actionName(action: RemediationAction): string {
+  return ACTION_NAMES[action];
+}
+
+async function isApprover(approvers: Approvers, request: ApprovalRequest): Promise<boolean | 'unknown'> {
+  if (approvers.users.includes(request.user)) return true;
+  let unknown = false;
+  for (const group of approvers.groups) {
+    if (!request.inGroup) {
+      unknown = true;
+      continue;
+    }
+    try {
+      if (await request.inGroup(request.user, group)) return true;
+    } catch {
+      unknown = true;
+    }
+  }
+  return unknown ? 'unknown' : false;
+}
+
+/**
+ * Decide one click. In order: the action is allowed in the namespace; never a limit increase
+ * where that is the wrong fix; the limit is within the maximum; the clicker is an approver; and
+ * under the two-person rule, the clicker is not the requester.
+ */
+export async function decide(policy: ApprovalPolicy, request: ApprovalRequest): Promise<Decision> {
+  const rule = ruleFor(policy, request.namespace);
+  const name = ACTION_NAMES[request.action];
+  if (!rule.actions.includes(request.action)) {
+    const none = policy === DEFAULT_POLICY ? ` No approval policy is configured, so only previews run.` : '';
+    return {
+      allowed: false,
+      reason: `${name} is not allowed in namespace ${request.namespace} by ${rule.from} of ${policy.source}.${none}`,
+    };
+  }
+  if (request.action === 'apply' && NO_LIMIT_BUMP.has(request.cause)) {
+    return {
+      allowed: false,
+      reason: `a bigger memory limit is the wrong fix for ${request.cause.replace('_', ' ')}, so Apply is never offered for it.`,
+    };
+  }
+  if (
+    (request.action === 'apply' || request.action === 'rollback') &&
+    request.newLimitBytes !== undefined &&
+    request.newLimitBytes > rule.maxMemoryLimitBytes
+  ) {
+    return {
+      allowed: false,
+      reason: `the new memory limit ${bytes(request.newLimitBytes)} is above the ${bytes(rule.maxMemoryLimitBytes)} allowed in namespace ${request.namespace} by ${rule.from}.`,
+    };
+  }
+  if (!WRITE_ACTIONS.has(request.action)) return { allowed: true, rule };
+  const approver = await isApprover(rule.approvers, request);
+  if (approver !== true) {
+    const nobody = rule.approvers.users.length === 0 && rule.approvers.groups.length === 0;
+    const why = nobody
+      ? `nobody may approve changes in namespace ${request.namespace} under ${policy.source}`
+      : approver === 'unknown'
+        ? `<@${request.user}> is not listed as an approver and their user group membership could not be checked`
+        : `<@${request.user}> is not an approver for namespace ${request.namespace} (${rule.from} of ${policy.source})`;
+    return { allowed: false, reason: `${why}.` };
+  }
+  if (
+    rule.twoPersonRule &&
+    request.action !== 'rollback' &&
+    request.requester !== undefined &&
+    request.requester === request.user
+  ) {
+    return {
+      allowed: false,
+      reason: `the two-person rule applies in namespace ${request.namespace}: <@${request.user}> asked for this diagnosis and cannot also approve it; another approver must click.`,
+    };
+  }
+  return { allowed: true, rule };
+}

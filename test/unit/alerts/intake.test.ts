@@ -1,0 +1,178 @@
+import assert from 'node:assert/strict';
+import { acceptAlerts, classifyAlerts, type IntakeSink } from '../../../src/alerts/intake.ts';
+import { DEFAULT_ALERT_MATCHERS, parseMatcherRules } from '../../../src/alerts/matchers.ts';
+import type { ReceivedAlert } from '../../../src/alerts/payload.ts';
+import { parseChannelRoutes } from '../../../src/alerts/routing.ts';
+import type {
+  AlertIncidentStore,
+  IntakeIncident,
+  IntakeOutcome,
+} from '../../../src/incidents/alert-incidents.ts';
+
+const options = {
+  rules: parseMatcherRules(DEFAULT_ALERT_MATCHERS),
+  routes: parseChannelRoutes('namespace=payments:CPAY'),
+  defaultChannel: 'CDEFAULT',
+  reopenWindowMs: 2 * 3600_000,
+};
+
+function alert(labels: Record<string, string>, overrides: Partial<ReceivedAlert> = {}): ReceivedAlert {
+  return {
+    status: 'firing',
+    labels: { alertname: 'KubeContainerOOMKilled', ...labels },
+    annotations: {},
+    startsAt: 1_000_000,
+    fingerprint: `fp-${Object.values(labels).join('-')}`,
+    ...overrides,
+  };
+}
+
+describe('alert intake', () => {
+  it('groups the alerts of one workload and container into one incident, whatever the pod', () => {
+    const c = classifyAlerts(
+      [
+        alert({ namespace: 'prod', pod: 'api-6b5f4c8d9-x2x9z', container: 'app' }),
+        alert({ namespace: 'prod', pod: 'api-6b5f4c8d9-kq2mz', container: 'app' }),
+        alert({ namespace: 'prod', pod: 'api-6b5f4c8d9-kq2mz', container: 'sidecar' }),
+        alert({ namespace: 'payments', pod: 'ledger-0', container: 'ledger' }),
+      ],
+      options,
+    );
+    assert.deepEqual(
+      c.incidents.map((i) => [i.key, i.channel, i.alerts.length]),
+      [
+        ['/prod/api/app', 'CDEFAULT', 2],
+        ['/prod/api/sidecar', 'CDEFAULT', 1],
+        ['/payments/ledger/ledger', 'CPAY', 1],
+      ],
+    );
+    assert.deepEqual(
+      c.incidents[0]?.alerts.map((a) => a.pod),
+      ['api-6b5f4c8d9-x2x9z', 'api-6b5f4c8d9-kq2mz'],
+    );
+  });
+
+  it('ignores alerts no rule selects, and reports selected alerts without a target', () => {
+    const c = classifyAlerts(
+      [alert({ namespace: 'prod' }, { labels: { alertname: 'Watchdog' } }), alert({ pod: 'api-0' })],
+      options,
+    );
+    assert.equal(c.ignored, 1);
+    assert.equal(c.incidents.length, 0);
+    assert.deepEqual(c.unroutable.map((u) => u.reason), ['no namespace label']);
+  });
+
+  it('reports alerts when no channel is configured at all', () => {
+    const c = classifyAlerts([alert({ namespace: 'prod', pod: 'api-0' })], {
+      ...options,
+      defaultChannel: undefined,
+    });
+    assert.deepEqual(c.unroutable.map((u) => u.reason), ['no channel route matches']);
+  });
+
+  it('enqueues the jobs the store hands out with deterministic ids, then confirms them', async () => {
+    const calls: string[] = [];
+    let recorded: IntakeIncident[] = [];
+    const outcome: IntakeOutcome = {
+      key: '/prod/api/app',
+      counted: 1,
+      resolvedNow: 0,
+      lifecycle: 'opened',
+      diagnose: { key: '/prod/api/app', openedAt: 5, generation: 1, channel: 'CDEFAULT' },
+      update: { key: '/prod/api/app', openedAt: 5, seq: 2 },
+    };
+    const store = {
+      async record(incidents: IntakeIncident[]) {
+        calls.push('record');
+        recorded = incidents;
+        return [outcome];
+      },
+      async confirm(items: unknown) {
+        calls.push(`confirm ${JSON.stringify(items)}`);
+      },
+    } as unknown as AlertIncidentStore;
+    const jobs: Array<{ jobId: string; data: unknown }> = [];
+    const sink: IntakeSink = {
+      async addDiagnoses(j) {
+        calls.push('diagnoses');
+        jobs.push(...j);
+      },
+      async addUpdates(refs) {
+        calls.push(`updates ${refs.length}`);
+      },
+    };
+    const summary = await acceptAlerts(
+      {
+        receiver: 'r',
+        status: 'firing',
+        groupKey: 'g',
+        truncatedAlerts: 0,
+        alerts: [alert({ namespace: 'prod', pod: 'api-6b5f4c8d9-x2x9z', container: 'app' })],
+      },
+      { ...options, store, sink, now: () => 7000 },
+    );
+    assert.equal(recorded.length, 1);
+    assert.deepEqual(calls, [
+      'record',
+      'diagnoses',
+      'updates 1',
+      'confirm [{"key":"/prod/api/app","generation":1,"seq":2}]',
+    ]);
+    assert.equal(jobs.length, 1);
+    assert.match(jobs[0]?.jobId ?? '', /^alert-[0-9a-f]{24}-5-1$/);
+    assert.deepEqual(jobs[0]?.data, {
+      request: { name: 'api', namespace: 'prod' },
+      reply: { channel: 'CDEFAULT' },
+      trigger: 'alert',
+      requestedAt: 7,
+      alert: {
+        key: '/prod/api/app',
+        openedAt: 5,
+        generation: 1,
+        alertname: 'KubeContainerOOMKilled',
+        pod: 'api-6b5f4c8d9-x2x9z',
+        container: 'app',
+      },
+    });
+    assert.equal(summary.opened, 1);
+    assert.equal(summary.diagnoses, 1);
+  });
+
+  it('does not confirm when the queue fails (the webhook answers 503, Alertmanager re-sends)', async () => {
+    let confirmed = false;
+    const store = {
+      record: async () => [
+        {
+          key: 'k',
+          counted: 1,
+          resolvedNow: 0,
+          lifecycle: 'opened',
+          diagnose: { key: 'k', openedAt: 1, generation: 1, channel: 'C' },
+        },
+      ],
+      confirm: async () => {
+        confirmed = true;
+      },
+    } as unknown as AlertIncidentStore;
+    const sink: IntakeSink = {
+      addDiagnoses: async () => {
+        throw new Error('Connection is closed.');
+      },
+      addUpdates: async () => undefined,
+    };
+    await assert.rejects(
+      acceptAlerts(
+        {
+          receiver: 'r',
+          status: 'firing',
+          groupKey: 'g',
+          truncatedAlerts: 0,
+          alerts: [alert({ namespace: 'prod', pod: 'api-0' })],
+        },
+        { ...options, store, sink, now: () => 1 },
+      ),
+      /Connection is closed/,
+    );
+    assert.equal(confirmed, false);
+  });
+});

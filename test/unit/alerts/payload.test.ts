@@ -1,0 +1,101 @@
+import assert from 'node:assert/strict';
+import { labelsFingerprint, parseAlertmanagerPayload } from '../../../src/alerts/payload.ts';
+
+/** A v4 payload as Alertmanager 0.25 sends it, with overrides. */
+function payload(overrides: Record<string, unknown> = {}, alert: Record<string, unknown> = {}) {
+  return {
+    receiver: 'oom-bot',
+    status: 'firing',
+    alerts: [
+      {
+        status: 'firing',
+        labels: { alertname: 'KubeContainerOOMKilled', namespace: 'prod', pod: 'api-7d9f8b6c5d-x2x9z' },
+        annotations: { summary: 'OOM' },
+        startsAt: '2026-11-24T09:00:00.123Z',
+        endsAt: '0001-01-01T00:00:00Z',
+        generatorURL: 'http://prometheus/graph',
+        fingerprint: 'a1b2c3d4e5f60718',
+        ...alert,
+      },
+    ],
+    groupLabels: { alertname: 'KubeContainerOOMKilled' },
+    commonLabels: { alertname: 'KubeContainerOOMKilled' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager:9093',
+    version: '4',
+    groupKey: '{}:{alertname="KubeContainerOOMKilled"}',
+    truncatedAlerts: 0,
+    ...overrides,
+  };
+}
+
+describe('parseAlertmanagerPayload: the v4 webhook body', () => {
+  it('reads a payload as Alertmanager sends it', () => {
+    const r = parseAlertmanagerPayload(payload());
+    assert.ok(r.ok);
+    const [a] = r.payload.alerts;
+    assert.equal(a?.startsAt, Date.parse('2026-11-24T09:00:00.123Z'));
+    assert.equal(a?.endsAt, undefined, 'the zero time means "still firing"');
+    assert.equal(a?.fingerprint, 'a1b2c3d4e5f60718');
+    assert.equal(r.payload.truncatedAlerts, 0);
+  });
+
+  it('derives a stable fingerprint when the sender gives none', () => {
+    const r = parseAlertmanagerPayload(payload({}, { fingerprint: undefined }));
+    assert.ok(r.ok);
+    const labels = { alertname: 'KubeContainerOOMKilled', namespace: 'prod', pod: 'api-7d9f8b6c5d-x2x9z' };
+    assert.equal(r.payload.alerts[0]?.fingerprint, labelsFingerprint(labels));
+    assert.equal(labelsFingerprint({ b: '2', a: '1' }), labelsFingerprint({ a: '1', b: '2' }));
+  });
+
+  const invalid: Array<[string, unknown, RegExp]> = [
+    // not an object at all
+    ['a JSON array', [], /^body:/],
+    // Alertmanager's older payload version
+    ['version 3', payload({ version: '3' }), /^version: must be "4"/],
+    // the alerts array is missing
+    ['no alerts', payload({ alerts: undefined }), /^alerts:/],
+    // a status Alertmanager never sends
+    ['a bad group status', payload({ status: 'pending' }), /^status:/],
+    // a bad status on one alert
+    ['a bad alert status', payload({}, { status: 'silenced' }), /^alerts\[0\]\.status:/],
+    // alerts are named by their alertname label
+    ['no alertname', payload({}, { labels: { namespace: 'prod' } }), /^alerts\[0\]\.labels: must have an alertname/],
+    // label values are strings
+    ['a numeric label', payload({}, { labels: { alertname: 'X', replicas: 3 } }), /^alerts\[0\]\.labels\.replicas:/],
+    // label names follow Prometheus' rules
+    ['a bad label name', payload({}, { labels: { alertname: 'X', 'bad-name': 'v' } }), /^alerts\[0\]\.labels\.bad-name: .*label name/],
+    // startsAt must be a time
+    ['a bad startsAt', payload({}, { startsAt: 'yesterday' }), /^alerts\[0\]\.startsAt: must be an RFC 3339 time/],
+    // startsAt is required: it is half of the idempotency key
+    ['no startsAt', payload({}, { startsAt: undefined }), /^alerts\[0\]\.startsAt:/],
+    // fingerprints are hex
+    ['a bad fingerprint', payload({}, { fingerprint: 'zz-top' }), /^alerts\[0\]\.fingerprint: must be hexadecimal/],
+    // truncatedAlerts is a count
+    ['negative truncatedAlerts', payload({ truncatedAlerts: -1 }), /^truncatedAlerts:/],
+  ];
+  for (const [name, body, reason] of invalid) {
+    it(`refuses ${name}, naming the field`, () => {
+      const r = parseAlertmanagerPayload(body);
+      assert.equal(r.ok, false);
+      assert.match((r as { reason: string }).reason, reason);
+    });
+  }
+
+  const valid: Array<[string, unknown]> = [
+    // no alerts in the group: nothing to do, but not an error
+    ['an empty alerts list', payload({ alerts: [] })],
+    // optional parts left out, as other senders do
+    [
+      'a minimal payload',
+      { version: '4', groupKey: 'g', status: 'resolved', receiver: 'r', alerts: [] },
+    ],
+    // fields a newer Alertmanager may add are ignored
+    ['unknown extra fields', payload({ somethingNew: true })],
+  ];
+  for (const [name, body] of valid) {
+    it(`accepts ${name}`, () => {
+      assert.equal(parseAlertmanagerPayload(body).ok, true);
+    });
+  }
+});

@@ -1,0 +1,285 @@
+import assert from 'node:assert/strict';
+import type { Action, Cause } from '../../../src/domain/types.ts';
+import { driftReasons, oomKillsSince, rolloutState } from '../../../src/remediation/apply.ts';
+import { hpaFromAction, hpaObject } from '../../../src/remediation/hpa.ts';
+import { buildPlan, type PlanMeta, planOffers, snapshotOf } from '../../../src/remediation/plan.ts';
+import { checkVpa, vpaFromAction } from '../../../src/remediation/vpa.ts';
+import type { KubeObject } from '../../../src/sources/ports.ts';
+import { buildDiagnosis, diagnosisFor } from '../../support/diagnosis-builder.ts';
+
+// the commands as src/domain/actions.ts writes them
+const VPA_COMMAND = [
+  "kubectl -n prod apply -f - <<'EOF'",
+  'apiVersion: autoscaling.k8s.io/v1',
+  'kind: VerticalPodAutoscaler',
+  'metadata:',
+  '  name: auth-service',
+  'spec:',
+  '  targetRef: {apiVersion: apps/v1, kind: Deployment, name: auth-service}',
+  '  updatePolicy: {updateMode: "Off"}',
+  '  resourcePolicy: {containerPolicies: [{containerName: auth, controlledResources: [memory]}]}',
+  'EOF',
+].join('\n');
+const HPA_COMMAND = [
+  'kubectl -n prod scale deployment/auth-service --replicas=9',
+  'kubectl -n prod autoscale deployment/auth-service --min=9 --max=18 --cpu-percent=70',
+].join('\n');
+
+const ACTIONS: Action[] = [
+  { kind: 'patch_memory_limit', title: 'Raise auth', command: 'kubectl -n prod patch …' },
+  { kind: 'scale_out', title: 'Scale out to 9 replicas, then keep an HPA', command: HPA_COMMAND },
+  { kind: 'create_vpa', title: 'Add a VPA in Off mode', command: VPA_COMMAND },
+];
+
+const META: PlanMeta = {
+  id: 'p'.repeat(22),
+  incidentId: 'inc-1',
+  channel: 'C1',
+  messageTs: '1.000100',
+  threadTs: '1.000100',
+  requester: 'U0REQ',
+  now: 1000,
+  ttlSeconds: 1800,
+};
+const SNAPSHOT = { generation: 3, resourceVersion: '41', memory: { limit: '512Mi', request: '256Mi' } };
+
+describe('buildPlan: what the buttons of a diagnosis would do', () => {
+  it('plans Apply, Create VPA and Scale out for a traffic surge, with the values shown', () => {
+    const plan = buildPlan(buildDiagnosis({ actions: ACTIONS }), SNAPSHOT, META);
+    assert.ok(plan);
+    assert.deepEqual(plan.memory, { from: SNAPSHOT.memory, to: { limit: '1Gi', request: '512Mi' } });
+    assert.deepEqual(plan.hpa, { minReplicas: 9, maxReplicas: 18, cpuPercent: 70 });
+    assert.equal(
+      (plan.vpa as { spec: { updatePolicy: { updateMode: string } } }).spec.updatePolicy.updateMode,
+      'Off',
+    );
+    assert.equal(plan.expiresAt, 2800);
+    assert.equal(plan.requester, 'U0REQ');
+    for (const a of ['apply', 'preview', 'create_vpa', 'scale_out'] as const) assert.ok(planOffers(plan, a));
+  });
+
+  // each row: a cause where a bigger limit is the wrong fix
+  for (const cause of ['memory_leak', 'node_pressure'] as Cause[]) {
+    it(`never plans Apply for ${cause}, even with a recommendation`, () => {
+      const d = { ...diagnosisFor(cause), recommendation: buildDiagnosis().recommendation, actions: ACTIONS };
+      const plan = buildPlan(d, SNAPSHOT, META);
+      assert.ok(plan, 'the VPA/HPA still get a plan');
+      assert.equal(plan.memory, undefined);
+      assert.equal(planOffers(plan, 'apply'), false);
+      assert.equal(planOffers(plan, 'preview'), false);
+    });
+  }
+
+  it('plans nothing when no button would do anything', () => {
+    assert.equal(buildPlan(diagnosisFor('no_oom'), SNAPSHOT, META), undefined);
+  });
+
+  it('plans no Apply for a kind the bot does not patch, or without a snapshot', () => {
+    const daemonSet = buildDiagnosis({
+      target: { ...buildDiagnosis().target, workload: { kind: 'DaemonSet', name: 'agent' } },
+      actions: [],
+    });
+    assert.equal(buildPlan(daemonSet, SNAPSHOT, META), undefined);
+    assert.equal(buildPlan(buildDiagnosis({ actions: [] }), undefined, META), undefined);
+  });
+
+  it('snapshots the container memory exactly as the object has it', () => {
+    const obj: KubeObject = {
+      kind: 'Deployment',
+      metadata: { generation: 7, resourceVersion: '99' },
+      spec: {
+        template: { spec: { containers: [{ name: 'auth', resources: { limits: { memory: '1G' } } }] } },
+      },
+    };
+    assert.deepEqual(snapshotOf(obj, 'auth'), {
+      generation: 7,
+      resourceVersion: '99',
+      memory: { limit: '1G' },
+    });
+    assert.equal(snapshotOf(obj, 'nope'), undefined);
+  });
+});
+
+describe('the VPA and HPA as shown', () => {
+  it('reads the VPA manifest from the shown command and accepts only Off and Initial', () => {
+    const vpa = vpaFromAction(VPA_COMMAND);
+    assert.ok(vpa);
+    const target = { namespace: 'prod', kind: 'Deployment' as const, name: 'auth-service' };
+    checkVpa(vpa, target);
+    const initial = structuredClone(vpa) as { spec: { updatePolicy: { updateMode: string } } };
+    initial.spec.updatePolicy.updateMode = 'Initial';
+    checkVpa(initial, target);
+    for (const mode of ['Auto', 'Recreate', 'InPlaceOrRecreate']) {
+      initial.spec.updatePolicy.updateMode = mode;
+      assert.throws(() => checkVpa(initial, target), /only creates VPAs in Off or Initial mode/);
+    }
+    assert.throws(
+      () => checkVpa(vpa, { ...target, name: 'other' }),
+      /targets Deployment\/auth-service, not Deployment\/other/,
+    );
+    assert.equal(vpaFromAction('kubectl get vpa'), undefined);
+  });
+
+  it('reads the HPA from the autoscale line and builds what kubectl autoscale would', () => {
+    const spec = hpaFromAction(HPA_COMMAND);
+    assert.deepEqual(spec, { minReplicas: 9, maxReplicas: 18, cpuPercent: 70 });
+    const hpa = hpaObject({ namespace: 'prod', kind: 'Deployment', name: 'auth-service' }, spec as never, {});
+    assert.deepEqual(hpa.spec, {
+      scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'auth-service' },
+      minReplicas: 9,
+      maxReplicas: 18,
+      metrics: [
+        {
+          type: 'Resource',
+          resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+        },
+      ],
+    });
+    assert.equal(hpaFromAction('kubectl -n prod scale deployment/x --replicas=3'), undefined);
+    assert.equal(hpaFromAction('kubectl autoscale deployment/x --min=5 --max=3'), undefined);
+  });
+});
+
+function deployment(status: Record<string, unknown>, generation = 2, replicas = 3): KubeObject {
+  return { kind: 'Deployment', metadata: { generation }, spec: { replicas }, status };
+}
+
+describe('rolloutState, as kubectl rollout status', () => {
+  // each row: status, done?, the message
+  const rows: Array<[string, KubeObject, boolean, RegExp]> = [
+    [
+      'generation not observed',
+      deployment({ observedGeneration: 1, updatedReplicas: 3, replicas: 3, availableReplicas: 3 }),
+      false,
+      /see generation 2/,
+    ],
+    [
+      'pods still updating',
+      deployment({ observedGeneration: 2, updatedReplicas: 1, replicas: 3, availableReplicas: 3 }),
+      false,
+      /1 of 3 pods updated/,
+    ],
+    [
+      'old pods terminating',
+      deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 4, availableReplicas: 3 }),
+      false,
+      /1 old pods/,
+    ],
+    [
+      'not yet available',
+      deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 2 }),
+      false,
+      /2 of 3 updated pods available/,
+    ],
+    [
+      'rolled out',
+      deployment({ observedGeneration: 2, updatedReplicas: 3, replicas: 3, availableReplicas: 3 }),
+      true,
+      /3 of 3 pods updated and available/,
+    ],
+    [
+      'a StatefulSet whose revision is current',
+      {
+        kind: 'StatefulSet',
+        metadata: { generation: 2 },
+        spec: { replicas: 2 },
+        status: {
+          observedGeneration: 2,
+          updatedReplicas: 2,
+          readyReplicas: 2,
+          currentRevision: 'r2',
+          updateRevision: 'r2',
+        },
+      },
+      true,
+      /2 of 2 pods updated and ready/,
+    ],
+    [
+      'a StatefulSet still on the old revision',
+      {
+        kind: 'StatefulSet',
+        metadata: { generation: 2 },
+        spec: { replicas: 2 },
+        status: {
+          observedGeneration: 2,
+          updatedReplicas: 2,
+          readyReplicas: 2,
+          currentRevision: 'r1',
+          updateRevision: 'r2',
+        },
+      },
+      false,
+      /revision r2/,
+    ],
+  ];
+  for (const [what, obj, done, message] of rows) {
+    it(`${what}: ${done ? 'done' : 'waiting'}`, () => {
+      const state = rolloutState(obj);
+      assert.equal(state.done, done);
+      assert.match(state.message, message);
+    });
+  }
+
+  it('reports a progress deadline as failed at once', () => {
+    const state = rolloutState(
+      deployment({
+        observedGeneration: 2,
+        conditions: [{ type: 'Progressing', reason: 'ProgressDeadlineExceeded', message: 'too slow' }],
+      }),
+    );
+    assert.equal(state.failed, true);
+  });
+});
+
+describe('drift and kills', () => {
+  const obj: KubeObject = {
+    kind: 'Deployment',
+    metadata: { generation: 3 },
+    spec: {
+      template: {
+        spec: {
+          containers: [
+            { name: 'auth', resources: { limits: { memory: '1024Mi' }, requests: { memory: '256Mi' } } },
+          ],
+        },
+      },
+    },
+  };
+
+  it('sees no drift when the values are the same quantity written differently', () => {
+    assert.deepEqual(
+      driftReasons(obj, 'auth', { generation: 3, memory: { limit: '1Gi', request: '256Mi' } }),
+      [],
+    );
+  });
+
+  it('names a changed generation, changed memory and a vanished container', () => {
+    const reasons = driftReasons(obj, 'auth', {
+      generation: 2,
+      memory: { limit: '512Mi', request: '256Mi' },
+    });
+    assert.equal(reasons.length, 2);
+    assert.match(reasons[0] as string, /generation moved from 2 to 3/);
+    assert.match(reasons[1] as string, /now has limit 1024Mi, request 256Mi, not limit 512Mi, request 256Mi/);
+    assert.match(driftReasons(obj, 'gone', { memory: {} })[0] as string, /no container named gone/);
+  });
+
+  it('counts OOM kills of the container after the change only', () => {
+    const pod = (name: string, container: string, reason: string, finishedAt: string): KubeObject => ({
+      metadata: { name },
+      status: { containerStatuses: [{ name: container, lastState: { terminated: { reason, finishedAt } } }] },
+    });
+    const since = Date.parse('2026-11-24T10:00:00Z') / 1000;
+    const kills = oomKillsSince(
+      [
+        pod('a', 'auth', 'OOMKilled', '2026-11-24T10:05:00Z'),
+        pod('b', 'auth', 'OOMKilled', '2026-11-24T09:55:00Z'),
+        pod('c', 'istio-proxy', 'OOMKilled', '2026-11-24T10:06:00Z'),
+        pod('d', 'auth', 'Error', '2026-11-24T10:07:00Z'),
+      ],
+      'auth',
+      since,
+    );
+    assert.deepEqual(kills, [{ pod: 'a', at: since + 300 }]);
+  });
+});
