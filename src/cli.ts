@@ -8,6 +8,7 @@ import type { Diagnosis } from './domain/types.ts';
 import { describeError, OomBotError, usageError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { createSourceFactory, runBot } from './main.ts';
+import { commandReplay, REPLAY_HELP } from './replay-cli.ts';
 import { toJsonReport } from './report.ts';
 import { runDiagnosis } from './run-diagnosis.ts';
 import { generateCorpus, seedIncident, writeScenario } from './scenarios/generator.ts';
@@ -28,6 +29,7 @@ Usage:
   oom-bot demo [--out DIR]           diagnose the built-in auth-service incident and show what Slack would show
   oom-bot generate --out DIR [--count N] [--seed S]
                                      write generated scenarios (the exchange format) for tests and benchmarks
+${REPLAY_HELP}
 
 Configuration comes from the environment; see .env.example.`;
 
@@ -197,6 +199,8 @@ export async function main(argv: string[]): Promise<void> {
       return commandDemo(rest);
     case 'generate':
       return commandGenerate(rest);
+    case 'replay':
+      return commandReplay(rest);
     case 'serve':
     case 'worker':
     case 'start':

@@ -124,6 +124,7 @@ const schema = z.object({
       'must be a quantity like 16Gi',
     ),
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
+  JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   APPROVAL_POLICY_FILE: optionalString,
   BUTTON_TTL_MINUTES: z.coerce
     .number()
@@ -216,6 +217,8 @@ export interface Config {
   sourceTimeoutMs: number;
   maxLimitBytes: number;
   workerConcurrency: number;
+  /** A job's lock, renewed while it runs; a worker killed mid-job hands it back once it expires. */
+  jobLockMs: number;
   /** Approved remediation: policy file, button lifetime, global dry run, rollout watch, verification. */
   remediation: {
     policyFile?: string;
@@ -334,6 +337,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     sourceTimeoutMs: e.SOURCE_TIMEOUT_MS,
     maxLimitBytes: parseQuantity(e.MAX_MEMORY_LIMIT) as number,
     workerConcurrency: e.WORKER_CONCURRENCY,
+    jobLockMs: e.JOB_LOCK_MS,
     remediation: Object.freeze({
       policyFile: e.APPROVAL_POLICY_FILE,
       buttonTtlSeconds: Math.round(e.BUTTON_TTL_MINUTES * 60),

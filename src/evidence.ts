@@ -190,7 +190,7 @@ async function findTraffic(
   target: Target,
   scope: PodScope,
 ): Promise<TrafficSeries | undefined> {
-  const services = [target.service ?? target.workload.name];
+  const services = [...new Set([target.service ?? target.workload.name, ...(target.services ?? [])])];
   const trafficScope = { ...scope, workload: target.workload.name, services };
   const families = Object.keys(trafficQueries) as Array<keyof typeof trafficQueries>;
   const results = await Promise.all(

@@ -74,7 +74,18 @@ export function createSourceFactory(
     const context = cluster ?? config.kubeContext ?? '';
     let sources = clusters.get(context);
     if (!sources) {
-      const kc = loadKubeConfig({ kubeconfig: config.kubeconfig, context: context || undefined });
+      let kc: ReturnType<typeof loadKubeConfig>;
+      try {
+        kc = loadKubeConfig({ kubeconfig: config.kubeconfig, context: context || undefined });
+      } catch (error) {
+        if (!(cluster && error instanceof OomBotError && /no context named/.test(error.userMessage)))
+          throw error;
+        const known = loadKubeConfig({ kubeconfig: config.kubeconfig }).getContexts();
+        throw new OomBotError(
+          'config_invalid',
+          `unknown cluster ${cluster}: no kubeconfig context of that name (known: ${known.map((c) => c.name).join(', ')})`,
+        );
+      }
       sources = {
         cluster: createKubernetesLister(kc, kc.getCurrentContext(), { timeoutMs: config.sourceTimeoutMs }),
         metrics: metricsFor(kc.getCurrentContext()),
@@ -106,7 +117,13 @@ export async function runBot(
   const remediation = await createRemediation(config, logger, producer, {
     scenario: Boolean(options.scenario),
   });
-  const alerts = createAlertRuntime({ config, logger, producer, diagnoseQueue: queue, plans: remediation.plans });
+  const alerts = createAlertRuntime({
+    config,
+    logger,
+    producer,
+    diagnoseQueue: queue,
+    plans: remediation.plans,
+  });
   /** Set at SIGTERM: readiness fails at once, so no new work is routed here while jobs finish. */
   let stopping = false;
 
@@ -141,7 +158,13 @@ export async function runBot(
           if (result) metrics.diagnoses.inc({ cause: result.cause, trigger: job.data.trigger });
           return result;
         }),
-      { connection, prefix: config.queuePrefix, concurrency: config.workerConcurrency },
+      {
+        connection,
+        prefix: config.queuePrefix,
+        concurrency: config.workerConcurrency,
+        lockDuration: config.jobLockMs,
+        stalledInterval: config.jobLockMs,
+      },
     );
     const jobLog = (job: Job<DiagnoseJobData> | undefined) => ({
       jobId: job?.id,

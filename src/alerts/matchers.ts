@@ -79,7 +79,10 @@ export class MatcherScanner {
 
   fail(what: string): never {
     const near = this.text.slice(this.pos, this.pos + 20);
-    throw new OomBotError('config_invalid', `${what} at character ${this.pos + 1}${near ? ` (near "${near}")` : ''}`);
+    throw new OomBotError(
+      'config_invalid',
+      `${what} at character ${this.pos + 1}${near ? ` (near "${near}")` : ''}`,
+    );
   }
 
   private quoted(): string {
@@ -180,7 +183,10 @@ export function matchesRule(labels: Readonly<Record<string, string>>, rule: Matc
 }
 
 /** Whether an alert starts a diagnosis: any rule matches. */
-export function matchesAnyRule(labels: Readonly<Record<string, string>>, rules: readonly MatcherRule[]): boolean {
+export function matchesAnyRule(
+  labels: Readonly<Record<string, string>>,
+  rules: readonly MatcherRule[],
+): boolean {
   return rules.some((rule) => matchesRule(labels, rule));
 }
 

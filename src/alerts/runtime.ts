@@ -109,7 +109,9 @@ export function createAlertRuntime(deps: AlertRuntimeDeps): AlertRuntime {
     },
     startWorker(slack) {
       const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });
-      connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (incident updates) error'));
+      connection.on('error', (error) =>
+        logger.warn({ err: error.message }, 'redis (incident updates) error'),
+      );
       const worker = new Worker<RootUpdateJobData>(
         ROOT_UPDATE_QUEUE,
         (job: Job<RootUpdateJobData>) =>

@@ -31,9 +31,7 @@ const WORKLOAD_LABELS = ['workload', 'deployment', 'statefulset', 'daemonset'] a
 
 /** The workload a pod most likely belongs to, from its name alone. */
 export function workloadFromPod(pod: string): string {
-  return (
-    DEPLOYMENT_POD.exec(pod)?.[1] ?? STATEFUL_POD.exec(pod)?.[1] ?? GENERATED_POD.exec(pod)?.[1] ?? pod
-  );
+  return DEPLOYMENT_POD.exec(pod)?.[1] ?? STATEFUL_POD.exec(pod)?.[1] ?? GENERATED_POD.exec(pod)?.[1] ?? pod;
 }
 
 /** A ReplicaSet name without its pod-template-hash. */
@@ -45,7 +43,8 @@ function workloadOf(labels: Readonly<Record<string, string>>): string | undefine
   for (const name of WORKLOAD_LABELS) if (labels[name]) return labels[name];
   const owner = labels.owner_name;
   if (owner && labels.owner_kind === 'ReplicaSet') return deploymentFromReplicaSet(owner);
-  if (owner && labels.owner_kind && labels.owner_kind !== '<none>' && labels.owner_kind !== 'Node') return owner;
+  if (owner && labels.owner_kind && labels.owner_kind !== '<none>' && labels.owner_kind !== 'Node')
+    return owner;
   if (labels.replicaset) return deploymentFromReplicaSet(labels.replicaset);
   if (labels.pod) return workloadFromPod(labels.pod);
   return undefined;

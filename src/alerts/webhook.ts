@@ -46,7 +46,10 @@ export function safeEqual(a: string, b: string): boolean {
 }
 
 /** Whether the Authorization header carries one of the accepted credentials. */
-export function isAuthorized(header: string | undefined, options: Pick<WebhookOptions, 'token' | 'basicAuth'>): boolean {
+export function isAuthorized(
+  header: string | undefined,
+  options: Pick<WebhookOptions, 'token' | 'basicAuth'>,
+): boolean {
   if (!header) return false;
   const match = /^(\S+)\s+(.+)$/.exec(header.trim());
   if (!match) return false;
@@ -134,13 +137,20 @@ function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
 }
 
 /** The request handler (node:http signature). */
-export function createAlertmanagerHandler(deps: WebhookDeps): (req: IncomingMessage, res: ServerResponse) => void {
+export function createAlertmanagerHandler(
+  deps: WebhookDeps,
+): (req: IncomingMessage, res: ServerResponse) => void {
   const log = deps.logger.child({ component: 'alertmanager-webhook' });
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     if (!isAuthorized(req.headers.authorization, deps)) {
       log.warn({ remote: req.socket.remoteAddress }, 'alertmanager webhook: bad credentials');
       req.resume();
-      send(res, 401, { error: 'unauthorized' }, { 'www-authenticate': 'Bearer realm="oom-bot"', connection: 'close' });
+      send(
+        res,
+        401,
+        { error: 'unauthorized' },
+        { 'www-authenticate': 'Bearer realm="oom-bot"', connection: 'close' },
+      );
       return;
     }
     const read = await readPayload(req, deps.maxBytes);
@@ -161,7 +171,10 @@ export function createAlertmanagerHandler(deps: WebhookDeps): (req: IncomingMess
     try {
       summary = await withTimeout(deps.accept(payload), deps.intakeTimeoutMs ?? INTAKE_TIMEOUT_MS);
     } catch (error) {
-      log.error({ err: describeError(error), alerts: payload.alerts.length }, 'alertmanager webhook: intake failed');
+      log.error(
+        { err: describeError(error), alerts: payload.alerts.length },
+        'alertmanager webhook: intake failed',
+      );
       send(res, 503, { error: `not accepted, retry: ${describeError(error)}` }, { 'retry-after': '5' });
       return;
     }

@@ -16,6 +16,7 @@ function workloadArg(t: Target): string {
 
 function selectorArg(t: Target): string {
   return Object.entries(t.selector)
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }

@@ -4,7 +4,7 @@
  * Computed once per diagnosis; pure.
  */
 import { detectRuntime, findHeapSettings, type HeapSetting, type Runtime } from './heap.ts';
-import { bucketize, linearFit, max, median, quantile, spearman, theilSen } from './series.ts';
+import { bucketize, linearFit, max, median, pearson, quantile, spearman, theilSen } from './series.ts';
 import type { ContainerSpec, Evidence, PodInfo, Series } from './types.ts';
 
 export const SIDECARS = new Set([
@@ -31,6 +31,9 @@ export interface Kill {
   /** Highest working set seen in the two steps before the kill. */
   usageBytes?: number;
   limitBytes?: number;
+  node?: string;
+  /** The pod's node was out of memory (MemoryPressure or under 5% available) at the kill. */
+  nodeStarved?: boolean;
 }
 
 export interface Lifetime {
@@ -52,6 +55,8 @@ export interface LifetimeTrend {
   growthShareOfLimit: number;
   trafficMonotonicity?: number;
   leaky: boolean;
+  /** Grows, but traffic grew alike: this lifetime cannot tell a leak from load. */
+  trafficExplained: boolean;
 }
 
 export interface TrafficAnalysis {
@@ -258,6 +263,7 @@ function extractKills(evidence: Evidence, container: string): { kills: Kill[]; r
         reason,
         exitCode: valueAt(exitCodes.get(pod), t + step, 4 * step),
         usageBytes: usage,
+        node: series.labels.node ?? ws?.labels.node,
         limitBytes: valueAt(limits.get(pod), t, 10 * step),
       };
       for (let k = 0; k < delta; k++) kills.push(kill);
@@ -347,6 +353,35 @@ export function isLevelShift(t: number[], y: number[], slope: number): boolean {
 }
 
 /** A lifetime's trend after warm-up, on floors (bucket minima) so spikes and GC don't count as growth. */
+/**
+ * True when memory proportional to traffic accounts for the growth: regress the floors on the
+ * request rate at the same times; what is left should not grow. A leak keeps growing in the
+ * residual (it does not come down when traffic does).
+ */
+export function isGrowthExplainedByTraffic(
+  t: number[],
+  floors: number[],
+  traffic: { t: number[]; v: number[] },
+  slope: number,
+): boolean {
+  const xs: number[] = [];
+  const ys: number[] = [];
+  const ts: number[] = [];
+  for (let i = 0; i < t.length; i++) {
+    const rate = valueAt(traffic, t[i] as number, 900);
+    if (rate === undefined) continue;
+    xs.push(rate);
+    ys.push(floors[i] as number);
+    ts.push(t[i] as number);
+  }
+  if (xs.length < 6) return false;
+  const fit = linearFit(xs, ys);
+  if (!(fit.slope > 0)) return false;
+  const residuals = ys.map((y, i) => y - fit.intercept - fit.slope * (xs[i] as number));
+  const residualSlope = theilSen(ts, residuals).slope;
+  return residualSlope < 0.3 * slope && pearson(xs, ys) > 0.8;
+}
+
 export function measureTrend(
   life: Lifetime,
   limit: number | undefined,
@@ -385,7 +420,8 @@ export function measureTrend(
   }
   const persistent = slope > 0 && late > 0.35 * slope && !isLevelShift(bt, floors, slope);
   const explainedByTraffic =
-    trafficMonotonicity !== undefined && trafficMonotonicity > 0.7 && monotonicity < 0.9;
+    (trafficMonotonicity !== undefined && trafficMonotonicity > 0.7 && monotonicity < 0.9) ||
+    (traffic !== undefined && isGrowthExplainedByTraffic(bt, floors, traffic, slope));
   return {
     pod: life.pod,
     durationSeconds: duration,
@@ -395,6 +431,7 @@ export function measureTrend(
     growthShareOfLimit: growthShare,
     trafficMonotonicity,
     leaky: persistent && monotonicity >= 0.6 && growthShare >= 0.12 && !explainedByTraffic,
+    trafficExplained: persistent && monotonicity >= 0.6 && growthShare >= 0.12 && explainedByTraffic,
   };
 }
 
@@ -517,7 +554,9 @@ function analyseTraffic(
     traffic.scope === 'pod' ? new Map(traffic.series.map((s) => [s.labels.pod ?? '', s])) : undefined;
   const mem: number[] = [];
   const rps: number[] = [];
-  for (const life of lifetimes) {
+  // Pod and time order, so the fit does not depend on the order the source listed the series in.
+  const ordered = [...lifetimes].sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : a.start - b.start));
+  for (const life of ordered) {
     const rate = perPod?.get(life.pod);
     for (let i = 0; i < life.t.length; i++) {
       const t = life.t[i] as number;
@@ -667,6 +706,8 @@ export function extractFeatures(evidence: Evidence): Features {
   const { limit, request } = readLimit(evidence, container, spec);
   const { kills, restarts } = extractKills(evidence, container);
   const oomKills = kills.filter((k) => k.reason === 'OOMKilled');
+  const podNode = new Map(evidence.pods.map((p) => [p.name, p.node]));
+  for (const k of oomKills) k.nodeStarved = nodeStarvedAt(evidence, k.node ?? podNode.get(k.pod), k.t);
   const other = kills.filter((k) => k.reason !== 'OOMKilled');
   const lifetimes = splitLifetimes(evidence, container, kills);
   const missing: string[] = [];

@@ -17,16 +17,34 @@ export interface RecommendOptions {
 export const DEFAULT_MAX_LIMIT_BYTES = 16 * 2 ** 30;
 const MI = 2 ** 20;
 
+/**
+ * True when, since the first kill, nearly every container lifetime ended in a kill within
+ * minutes: demand now exceeds the limit all the time, not in a rare spike.
+ */
+export function isCrashLoop(f: Features): boolean {
+  const onset = f.oomKills[0]?.t;
+  if (onset === undefined) return false;
+  const after = f.lifetimes.filter((l) => l.start >= onset);
+  if (after.length < 5) return false;
+  const killed = after.filter((l) => l.killed);
+  const short = killed.filter((l) => l.end - l.start < 1800);
+  return killed.length >= 0.8 * (after.length - 1) && short.length >= 0.8 * killed.length;
+}
+
 /** Demand estimate for limit_too_low: the censored kills say demand exceeded the limit. */
 function estimateSteadyDemand(f: Features): { demand: number; basis: string } {
   const limit = f.limitBytes as number;
   const censored = f.censoredSamples > 0 || (f.usageAtKillShare ?? 0) >= CENSOR_SHARE - 0.05;
   const observed = Math.max(f.p99Bytes ?? 0, f.typicalBytes ?? 0);
-  if (censored) {
-    const bump = Math.max(limit * 1.5, limit + 256 * MI, observed * 1.3);
+  if (censored || f.oomKills.length > 0) {
+    const loop = isCrashLoop(f);
+    const factor = loop ? 2 : 1.5;
+    const bump = Math.max(limit * factor, limit + 256 * MI, observed * 1.3);
     return {
       demand: bump,
-      basis: `killed at the ${bytes(limit)} limit, so demand was above it: OOM bump 1.5x`,
+      basis: loop
+        ? `every lifetime since the first kill died within minutes: demand is well above the ${bytes(limit)} limit, OOM bump 2x`
+        : `killed at the ${bytes(limit)} limit, so demand was above it: OOM bump 1.5x`,
     };
   }
   return {
@@ -93,7 +111,8 @@ export function recommendLimit(
     cause === 'traffic_surge' || measureSurge(f) > 0.5
       ? (estimateSurgeDemand(f) ?? estimateSteadyDemand(f))
       : estimateSteadyDemand(f);
-  let limit = roundUpToTidy(estimate.demand);
+  // After an OOM kill the new limit is never below the old one plus KRR's 25% bump.
+  let limit = roundUpToTidy(Math.max(estimate.demand, f.limitBytes * 1.25));
   let capped = '';
   const nodeCap = f.node.largestAllocatableBytes
     ? Math.floor((f.node.largestAllocatableBytes * 0.75) / (64 * MI)) * 64 * MI

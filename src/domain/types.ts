@@ -28,6 +28,8 @@ export interface Target {
   workload: WorkloadRef;
   /** The Service the request named, when it named one. */
   service?: string;
+  /** Every Service in the namespace that selects the workload's pods. */
+  services?: string[];
   /** Label selector of the workload's pods. */
   selector: Record<string, string>;
 }

@@ -30,9 +30,17 @@ export interface AlertDiagnosisHooks {
    * The alert's target could not be resolved: post (once) a root saying so for a new incident,
    * or a note in the thread of a reopened one, and finish.
    */
-  targetProblem(alert: AlertJobInfo, reply: ReplyTo, request: { name: string; namespace?: string }, reason: string): Promise<void>;
+  targetProblem(
+    alert: AlertJobInfo,
+    reply: ReplyTo,
+    request: { name: string; namespace?: string },
+    reason: string,
+  ): Promise<void>;
   /** The open alert incident thread of a resolved target, if any, for `/oom`. */
-  openThreadFor(target: Target, cluster?: string): Promise<(OpenThread & { approvalPending: boolean }) | undefined>;
+  openThreadFor(
+    target: Target,
+    cluster?: string,
+  ): Promise<(OpenThread & { approvalPending: boolean }) | undefined>;
 }
 
 export interface AlertDiagnosisDeps {
@@ -108,7 +116,8 @@ export function createAlertDiagnosisHooks(deps: AlertDiagnosisDeps): AlertDiagno
         const ts = await deps.slack.post(reply.channel, message);
         await deps.store.rootPosted(refOf(alert), ts, '');
       }
-      const text = (message.blocks[0] as { text?: { text?: string } } | undefined)?.text?.text ?? message.text;
+      const text =
+        (message.blocks[0] as { text?: { text?: string } } | undefined)?.text?.text ?? message.text;
       await finish(alert, { snapshot: { kind: 'problem', text }, renderedVersion: 0 });
     },
 

@@ -17,9 +17,9 @@
  * retry adds nothing twice.
  */
 import { createHash } from 'node:crypto';
-import type { RedisConnection } from '../redis.ts';
-import type { Diagnosis, Target } from '../domain/types.ts';
 import type { AlertTarget } from '../alerts/target.ts';
+import type { Diagnosis, Target } from '../domain/types.ts';
+import type { RedisConnection } from '../redis.ts';
 
 export const ALERT_INCIDENT_TTL_SECONDS = 14 * 24 * 3600;
 /** A diagnosis not finished after this long no longer blocks a reopen from diagnosing again. */
@@ -133,9 +133,7 @@ export interface AlertIncidentStore {
     result: { snapshot?: RootSnapshot; renderedVersion: number; planId?: string },
   ): Promise<UpdateRef | undefined>;
   /** Start a coalesced update: clears "pending" for this seq and returns the state to render. */
-  takeUpdate(
-    ref: UpdateRef,
-  ): Promise<{ state: AlertIncidentState; snapshot?: RootSnapshot } | undefined>;
+  takeUpdate(ref: UpdateRef): Promise<{ state: AlertIncidentState; snapshot?: RootSnapshot } | undefined>;
   /**
    * The root shows `version`; returns a follow-up update when the incident changed meanwhile
    * (updates rendered out of order converge on the latest state).
@@ -146,7 +144,11 @@ export interface AlertIncidentStore {
   /** A node incident's root, posted by the update job; false when another root won. */
   setRootTs(key: string, openedAt: number, rootTs: string): Promise<boolean>;
   /** The open incident thread of a workload (any container), for `/oom`. */
-  openThreadFor(query: { namespace: string; workload: string; cluster?: string }): Promise<OpenThread | undefined>;
+  openThreadFor(query: {
+    namespace: string;
+    workload: string;
+    cluster?: string;
+  }): Promise<OpenThread | undefined>;
 }
 
 /** A short stable digest of an incident key, for job ids. */
@@ -462,7 +464,8 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
     pods: `${hashKey(key)}:pods`,
     root: `${hashKey(key)}:root`,
   });
-  const workloadIndex = (namespace: string, workload: string) => `${prefix}:alert-workload:${namespace}/${workload}`;
+  const workloadIndex = (namespace: string, workload: string) =>
+    `${prefix}:alert-workload:${namespace}/${workload}`;
 
   async function readState(key: string): Promise<AlertIncidentState | undefined> {
     const k = keysOf(key);

@@ -73,7 +73,19 @@ export async function processDiagnose(
     namespace: request.namespace,
     cluster: request.cluster,
   });
-  const sources = deps.sourcesFor(request.cluster);
+  let sources: EvidenceSources;
+  try {
+    sources = deps.sourcesFor(request.cluster);
+  } catch (error) {
+    // an unknown --cluster or alert `cluster` label: say so once, retrying cannot help
+    if (!(error instanceof OomBotError && error.code === 'config_invalid')) throw error;
+    log.info({ code: error.code, err: error.userMessage }, 'cluster not usable');
+    if (!job.data.posted?.failed) {
+      await replyTargetProblem(job, deps, error);
+      await record(job, { failed: true });
+    }
+    return undefined;
+  }
   const alert = deps.alerts ? job.data.alert : undefined;
   if (alert && deps.alerts) {
     const gate = await deps.alerts.begin(alert, reply);
@@ -121,7 +133,9 @@ export async function processDiagnose(
       reply = job.data.reply;
       if (reply.responseUrl) {
         await deps.slack
-          .respond(reply.responseUrl, { text: `:thread: Answering in the open alert incident's thread in <#${open.channel}>.` })
+          .respond(reply.responseUrl, {
+            text: `:thread: Answering in the open alert incident's thread in <#${open.channel}>.`,
+          })
           .catch((error: unknown) => log.warn({ err: describeError(error) }, 'response_url failed'));
       }
     }

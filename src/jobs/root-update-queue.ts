@@ -13,7 +13,10 @@ export const DEFAULT_UPDATE_DELAY_MS = 2000;
 
 export type RootUpdateJobData = UpdateRef;
 
-export function createRootUpdateQueue(connection: ConnectionOptions, prefix: string): Queue<RootUpdateJobData> {
+export function createRootUpdateQueue(
+  connection: ConnectionOptions,
+  prefix: string,
+): Queue<RootUpdateJobData> {
   return new Queue<RootUpdateJobData>(ROOT_UPDATE_QUEUE, {
     connection,
     prefix,

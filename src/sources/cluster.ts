@@ -74,7 +74,22 @@ export async function resolveTarget(lister: ObjectLister, query: TargetQuery): P
     }
   }
   const targets = [...found.values()];
-  if (targets.length === 1) return targets[0] as Target;
+  if (targets.length === 1) {
+    const target = targets[0] as Target;
+    const workload = workloads.find(
+      (w) => w.metadata?.namespace === target.namespace && w.metadata?.name === target.workload.name,
+    );
+    target.services = services
+      .filter(
+        (svc) =>
+          svc.metadata?.namespace === target.namespace &&
+          workload !== undefined &&
+          matchesSelector(svc.spec?.selector ?? {}, templateLabels(workload)),
+      )
+      .map((svc) => svc.metadata?.name ?? '')
+      .sort();
+    return target;
+  }
   if (targets.length > 1) {
     throw targetAmbiguous(
       query.name,

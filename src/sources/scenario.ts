@@ -90,7 +90,10 @@ export function parseClusterYaml(text: string, file = 'cluster.yaml'): KubeObjec
 /** An ObjectLister over a fixed list of objects. */
 export function createStaticLister(objects: KubeObject[], name: string): ObjectLister {
   const byKind = new Map<string, KubeObject[]>();
-  for (const o of objects) {
+  // Sorted by namespace and name, as the apiserver lists them.
+  const key = (o: KubeObject) => `${o.metadata?.namespace ?? ''}/${o.metadata?.name ?? ''}`;
+  const sorted = [...objects].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  for (const o of sorted) {
     const list = byKind.get(o.kind as string) ?? [];
     list.push(o);
     byKind.set(o.kind as string, list);

@@ -18,7 +18,13 @@ const HOUR = 3600_000;
 const WINDOW = 2 * HOUR;
 const T0 = Date.parse('2026-11-24T09:00:00Z');
 
-const api: AlertTarget = { kind: 'workload', cluster: '', namespace: 'prod', workload: 'api', container: 'app' };
+const api: AlertTarget = {
+  kind: 'workload',
+  cluster: '',
+  namespace: 'prod',
+  workload: 'api',
+  container: 'app',
+};
 const KEY = '/prod/api/app';
 
 function firing(fp: string, startsAt = T0, pod = `api-6b5f4c8d9-${fp}`): IntakeAlert {
@@ -82,7 +88,11 @@ describe('alert incident store (real Redis)', function () {
     const [partly] = await store.record([incident([resolved('a')])], T0 + 70_000, WINDOW);
     assert.equal(partly?.lifecycle, 'updated');
     assert.equal((await store.get(KEY))?.state, 'open');
-    const [all] = await store.record([incident([resolved('a'), resolved('b', T0, T0 + 90_000)])], T0 + 95_000, WINDOW);
+    const [all] = await store.record(
+      [incident([resolved('a'), resolved('b', T0, T0 + 90_000)])],
+      T0 + 95_000,
+      WINDOW,
+    );
     assert.equal(all?.lifecycle, 'resolved');
     assert.equal(all?.resolvedNow, 1);
     const s = await store.get(KEY);
@@ -148,14 +158,20 @@ describe('alert incident store (real Redis)', function () {
     assert.equal(s?.alerts, 1);
     assert.equal(s?.rootTs, undefined);
     // the old incarnation's diagnosis is superseded
-    assert.equal((await store.beginDiagnosis({ key: KEY, openedAt: T0, generation: 1 })).reason, 'superseded');
+    assert.equal(
+      (await store.beginDiagnosis({ key: KEY, openedAt: T0, generation: 1 })).reason,
+      'superseded',
+    );
   });
 
   it('coalesces root updates: one job per burst until it takes the state', async () => {
     await store.record([incident([firing('a')])], T0, WINDOW);
     const ref = { key: KEY, openedAt: T0, generation: 1 };
     await store.rootPosted(ref, '111.000100', 'inc-1');
-    const done = await store.finishDiagnosis(ref, { renderedVersion: 1, snapshot: { kind: 'problem', text: 'x' } });
+    const done = await store.finishDiagnosis(ref, {
+      renderedVersion: 1,
+      snapshot: { kind: 'problem', text: 'x' },
+    });
     assert.equal(done, undefined, 'nothing new since the diagnosis rendered');
     const seqs = new Set<number>();
     for (let i = 0; i < 10; i++) {
@@ -175,7 +191,10 @@ describe('alert incident store (real Redis)', function () {
     const follow = await store.markRendered({ key: KEY, openedAt: T0 }, taken?.state.version ?? 0);
     assert.equal(follow?.seq, 2);
     await store.confirm([{ key: KEY, seq: 2 }]);
-    assert.equal(await store.markRendered({ key: KEY, openedAt: T0 }, (taken?.state.version ?? 0) + 1), undefined);
+    assert.equal(
+      await store.markRendered({ key: KEY, openedAt: T0 }, (taken?.state.version ?? 0) + 1),
+      undefined,
+    );
   });
 
   it('asks for an update when alerts arrived while the diagnosis rendered', async () => {
@@ -209,7 +228,10 @@ describe('alert incident store (real Redis)', function () {
       channel: 'C1',
       rootTs: '111.000100',
     });
-    assert.equal(await store.openThreadFor({ namespace: 'prod', workload: 'api', cluster: 'eu-1' }), undefined);
+    assert.equal(
+      await store.openThreadFor({ namespace: 'prod', workload: 'api', cluster: 'eu-1' }),
+      undefined,
+    );
     await store.record([incident([resolved('a')])], T0 + 60_000, WINDOW);
     assert.equal(await store.openThreadFor({ namespace: 'prod', workload: 'api' }), undefined);
   });
@@ -220,7 +242,10 @@ describe('alert incident store (real Redis)', function () {
     );
     const outcomes = (await Promise.all(deliveries)).flat();
     assert.equal(outcomes.filter((o) => o.lifecycle === 'opened').length, 1);
-    assert.equal(outcomes.reduce((n, o) => n + o.counted, 0), 21);
+    assert.equal(
+      outcomes.reduce((n, o) => n + o.counted, 0),
+      21,
+    );
     assert.equal((await store.get(KEY))?.alerts, 21);
   });
 });

@@ -52,7 +52,10 @@ describe('alerting manifests (promtool, amtool)', function () {
   });
 
   it('passes its promtool unit tests', async () => {
-    assert.match(await tool(PROMTOOL, ['test', 'rules', 'oom-rules.test.yaml'], join(DIR, 'tests')), /SUCCESS/);
+    assert.match(
+      await tool(PROMTOOL, ['test', 'rules', 'oom-rules.test.yaml'], join(DIR, 'tests')),
+      /SUCCESS/,
+    );
   });
 
   it('ships the same rules as a PrometheusRule', async () => {
@@ -78,10 +81,22 @@ describe('alerting manifests (promtool, amtool)', function () {
       const labels = Object.entries({ alertname: rule.alert, namespace: 'prod', ...rule.labels }).map(
         ([k, v]) => `${k}=${v}`,
       );
-      const out = await tool(AMTOOL, ['config', 'routes', 'test', '--config.file=alertmanager-receiver.yaml', ...labels]);
+      const out = await tool(AMTOOL, [
+        'config',
+        'routes',
+        'test',
+        '--config.file=alertmanager-receiver.yaml',
+        ...labels,
+      ]);
       assert.match(out, /^oom-bot$/m, `${rule.alert} is routed to oom-bot`);
     }
-    const other = await tool(AMTOOL, ['config', 'routes', 'test', '--config.file=alertmanager-receiver.yaml', 'alertname=Watchdog']);
+    const other = await tool(AMTOOL, [
+      'config',
+      'routes',
+      'test',
+      '--config.file=alertmanager-receiver.yaml',
+      'alertname=Watchdog',
+    ]);
     assert.match(other, /^default$/m);
   });
 

@@ -80,7 +80,10 @@ describe('several workers on one queue, and their shutdown (real binaries, real 
   };
   /** The diagnosis is complete in `channel`: root updated with the verdict and chart uploaded. */
   const finished = (channel: string) =>
-    slack.waitFor((c) => c.method === 'files.completeUploadExternal' && c.args.channel_id === channel, 60_000);
+    slack.waitFor(
+      (c) => c.method === 'files.completeUploadExternal' && c.args.channel_id === channel,
+      60_000,
+    );
 
   before(async () => {
     slack = await startFakeSlack();
@@ -93,6 +96,7 @@ describe('several workers on one queue, and their shutdown (real binaries, real 
       REDIS_URL,
       QUEUE_PREFIX: prefix,
       WORKER_CONCURRENCY: '2',
+      JOB_LOCK_MS: '3000', // hand a killed worker's job back in seconds, not the default 30 s
       LOG_LEVEL: 'info',
     };
     web = await startBot({ args: ['serve'], env });
@@ -163,8 +167,14 @@ describe('several workers on one queue, and their shutdown (real binaries, real 
       assert.equal((await fetch(`${worker.url}/healthz`)).status, 200);
       assert.equal((await fetch(`${worker.url}/readyz`)).status, 200);
       const text = await metricsText(worker.url);
-      diagnosed += sample(text, 'oom_bot_diagnoses_total', { cause: 'traffic_surge', trigger: 'slash_command' });
-      timed += sample(text, 'oom_bot_job_duration_seconds_count', { queue: 'diagnose', outcome: 'completed' });
+      diagnosed += sample(text, 'oom_bot_diagnoses_total', {
+        cause: 'traffic_surge',
+        trigger: 'slash_command',
+      });
+      timed += sample(text, 'oom_bot_job_duration_seconds_count', {
+        queue: 'diagnose',
+        outcome: 'completed',
+      });
       assert.match(text, /# TYPE oom_bot_slack_api_errors_total counter/);
       assert.match(text, /# TYPE oom_bot_approval_decisions_total counter/);
     }
@@ -194,16 +204,28 @@ describe('several workers on one queue, and their shutdown (real binaries, real 
     assert.ok(linesWith(worker, 'shutdown complete').length === 1);
   });
 
-  it('hands the job of a worker killed mid-job back to another worker, which finishes it without a second root', async function () {
-    this.timeout(150_000);
+  it('hands the job of a worker killed mid-job back to another worker, which finishes it without a second root', async () => {
     workers.length = 0;
     const doomed = await startWorker();
     const channel = 'C0SIGKILL01';
     await oom(channel, 'sigkill');
     await slack.waitFor((c) => isRoot(c) && c.args.channel === channel, 20_000);
+    // the job records each post right after Slack answers; kill it once the root is recorded (a
+    // kill inside those milliseconds is the one window where a hand-back can post again)
+    const jobId = String(linesWith(web, '/oom enqueued').at(-1)?.jobId);
+    const queue = new Queue('diagnose', { connection: { url: REDIS_URL }, prefix });
+    try {
+      const deadline = Date.now() + 10_000;
+      while (!(await queue.getJob(jobId))?.data.posted?.rootTs) {
+        assert.ok(Date.now() < deadline, 'the root post was recorded in the job');
+        await sleep(20);
+      }
+    } finally {
+      await queue.close();
+    }
     assert.notEqual(await doomed.stop('SIGKILL'), 0);
     workers.length = 0;
-    // the job's lock expires (30 s) and the next worker's stalled-job check moves it back to wait
+    // the job's lock expires (JOB_LOCK_MS) and the next worker's stalled-job check moves it back
     const heir = await startWorker();
     await finished(channel);
     await sleep(1000);

@@ -73,7 +73,8 @@ export function multiWorkloadScenario(
     }
   }
   const objects = new Map<string, KubeDocument>();
-  for (const p of parts) for (const o of p.clusterObjects) if (!objects.has(objectKey(o))) objects.set(objectKey(o), o);
+  for (const p of parts)
+    for (const o of p.clusterObjects) if (!objects.has(objectKey(o))) objects.set(objectKey(o), o);
   const families = new Map<string, MetricFamily>();
   for (const p of parts) {
     for (const f of p.metrics) {

@@ -63,15 +63,35 @@ describe('loadConfig: the Alertmanager webhook and alert routing', () => {
 
   const rows: Array<[string, NodeJS.ProcessEnv, RegExp]> = [
     // the webhook needs somewhere to post what no route matches
-    ['a webhook without OOM_CHANNEL', { ...base, ALERTMANAGER_TOKEN: 'tok-123456' }, /^OOM_CHANNEL is required when ALERTMANAGER_TOKEN/],
+    [
+      'a webhook without OOM_CHANNEL',
+      { ...base, ALERTMANAGER_TOKEN: 'tok-123456' },
+      /^OOM_CHANNEL is required when ALERTMANAGER_TOKEN/,
+    ],
     // basic auth is user:password
-    ['basic auth without a password', { ...base, ALERTMANAGER_BASIC_AUTH: 'alertmanager' }, /^ALERTMANAGER_BASIC_AUTH: must be user:password/],
+    [
+      'basic auth without a password',
+      { ...base, ALERTMANAGER_BASIC_AUTH: 'alertmanager' },
+      /^ALERTMANAGER_BASIC_AUTH: must be user:password/,
+    ],
     // a path is a path
-    ['a path without a slash', { ...base, ALERTMANAGER_PATH: 'alertmanager' }, /^ALERTMANAGER_PATH: must be a URL path/],
+    [
+      'a path without a slash',
+      { ...base, ALERTMANAGER_PATH: 'alertmanager' },
+      /^ALERTMANAGER_PATH: must be a URL path/,
+    ],
     // a matcher syntax error names the variable and the place
-    ['a bad matcher', { ...base, ALERT_MATCHERS: 'alertname~"x"' }, /^ALERT_MATCHERS: expected =, !=, =~ or !~ after alertname at character 10/],
+    [
+      'a bad matcher',
+      { ...base, ALERT_MATCHERS: 'alertname~"x"' },
+      /^ALERT_MATCHERS: expected =, !=, =~ or !~ after alertname at character 10/,
+    ],
     // a route without its channel
-    ['a route without a channel', { ...base, CHANNEL_ROUTES: 'namespace=payments' }, /^CHANNEL_ROUTES: expected :<channel id>/],
+    [
+      'a route without a channel',
+      { ...base, CHANNEL_ROUTES: 'namespace=payments' },
+      /^CHANNEL_ROUTES: expected :<channel id>/,
+    ],
     // the window is minutes, positive
     ['a zero reopen window', { ...base, REOPEN_WINDOW_MINUTES: '0' }, /^REOPEN_WINDOW_MINUTES:/],
     // the body limit has a floor

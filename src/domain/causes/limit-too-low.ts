@@ -3,7 +3,7 @@ import type { Features } from '../features.ts';
 import { bytes, clock, pct, ratio } from '../format.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';
 import { measureLeak } from './memory-leak.ts';
-import { UNDER_LIMIT_SHARE } from './node-pressure.ts';
+import { starvedKills, UNDER_LIMIT_SHARE } from './node-pressure.ts';
 import { measureSurge } from './traffic-surge.ts';
 
 function nodeEvidence(f: Features): boolean {
@@ -24,6 +24,15 @@ export function assessLimitTooLow(f: Features, e: Evidence): CauseAssessment {
     return { cause: 'limit_too_low', score: 0.1, evidence: [], reason: 'the container has no memory limit' };
   }
   const share = f.usageAtKillShare;
+  const starved = starvedKills(f);
+  if (starved.length > 0 && starved.length >= f.oomKills.length / 2) {
+    return {
+      cause: 'limit_too_low',
+      score: 0.1,
+      evidence: [],
+      reason: `${starved.length} of ${f.oomKills.length} kills came while the node was out of memory and the container was under 90% of its limit`,
+    };
+  }
   if (share !== undefined && share < UNDER_LIMIT_SHARE && nodeEvidence(f)) {
     return {
       cause: 'limit_too_low',

@@ -7,7 +7,8 @@ import type { CauseAssessment } from '../types.ts';
 /** Share of analysable lifetimes that leak, and the median leak rate, for other scorers. */
 export function measureLeak(f: Features): { leaky: LifetimeTrend[]; share: number; slope: number } {
   const leaky = f.trends.filter((t) => t.leaky);
-  const share = f.trends.length > 0 ? leaky.length / f.trends.length : 0;
+  const decisive = f.trends.filter((t) => !t.trafficExplained).length;
+  const share = decisive > 0 ? leaky.length / decisive : 0;
   return { leaky, share, slope: leaky.length > 0 ? median(leaky.map((t) => t.slopeBytesPerSecond)) : 0 };
 }
 
@@ -24,7 +25,8 @@ export function hoursToLimit(f: Features, slopeBytesPerSecond: number): number |
 export function scoreLeakTrends(trends: LifetimeTrend[]): number {
   const leaky = trends.filter((t) => t.leaky);
   if (leaky.length === 0) return 0.05;
-  if (leaky.length >= 2) return 0.5 + (0.45 * leaky.length) / trends.length;
+  const decisive = trends.filter((t) => !t.trafficExplained).length;
+  if (leaky.length >= 2) return 0.5 + (0.45 * leaky.length) / Math.max(1, decisive);
   return Math.max(...leaky.map((t) => t.durationSeconds)) >= 4 * 3600 ? 0.7 : 0.45;
 }
 

@@ -1,6 +1,7 @@
 /** node_pressure: the node ran out of memory and took it back while the container was under its own limit. */
-import type { Features } from '../features.ts';
+import type { Features, Kill } from '../features.ts';
 import { bytes, clock, pct } from '../format.ts';
+import { median } from '../series.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';
 
 /**
@@ -8,6 +9,13 @@ import type { CauseAssessment, Evidence } from '../types.ts';
  * seconds before a cgroup kill, so 70-90% at the last scrape is normal for a limit kill.
  */
 export const UNDER_LIMIT_SHARE = 0.6;
+
+/** OOM kills on a starved node while the container was clearly under its own limit. */
+export function starvedKills(f: Features): Kill[] {
+  if (!f.limitBytes) return [];
+  const limit = f.limitBytes;
+  return f.oomKills.filter((k) => k.nodeStarved && k.usageBytes !== undefined && k.usageBytes < limit * 0.9);
+}
 
 export function assessNodePressure(f: Features, e: Evidence): CauseAssessment {
   const n = f.node;
@@ -56,6 +64,14 @@ export function assessNodePressure(f: Features, e: Evidence): CauseAssessment {
     else if (share >= 0.5) score = Math.max(score, 0.2);
     evidence.push(
       `${underLimitKills.length} of ${f.oomKills.length} OOM kills hit while ${f.container} was under ${pct(UNDER_LIMIT_SHARE)} of its own limit`,
+    );
+  }
+  const starved = starvedKills(f);
+  if (starved.length > 0 && starved.length >= f.oomKills.length / 2) {
+    score = Math.max(score, 0.88);
+    const share = median(starved.map((k) => (k.usageBytes as number) / (f.limitBytes as number)));
+    evidence.push(
+      `${starved.length} of ${f.oomKills.length} OOM kills came while the pod's node was out of memory, with ${f.container} at ${pct(share)} of its own limit: the kernel's global OOM killer, not the limit`,
     );
   }
   if (n.kernelOomKills > f.oomKills.length && evidence.length > 0) {

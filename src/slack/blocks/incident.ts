@@ -73,8 +73,7 @@ function context(text: string): Block {
 }
 
 function counterLine(v: IncidentView, nowMs: number): string {
-  const last =
-    v.lastSeenAt !== undefined ? ` · last ${clock(seconds(v.lastSeenAt), seconds(nowMs))}` : '';
+  const last = v.lastSeenAt !== undefined ? ` · last ${clock(seconds(v.lastSeenAt), seconds(nowMs))}` : '';
   return `:repeat: ${plural(v.alerts, 'alert')} folded into this incident${last}`;
 }
 

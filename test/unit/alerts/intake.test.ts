@@ -59,7 +59,10 @@ describe('alert intake', () => {
     );
     assert.equal(c.ignored, 1);
     assert.equal(c.incidents.length, 0);
-    assert.deepEqual(c.unroutable.map((u) => u.reason), ['no namespace label']);
+    assert.deepEqual(
+      c.unroutable.map((u) => u.reason),
+      ['no namespace label'],
+    );
   });
 
   it('reports alerts when no channel is configured at all', () => {
@@ -67,7 +70,10 @@ describe('alert intake', () => {
       ...options,
       defaultChannel: undefined,
     });
-    assert.deepEqual(c.unroutable.map((u) => u.reason), ['no channel route matches']);
+    assert.deepEqual(
+      c.unroutable.map((u) => u.reason),
+      ['no channel route matches'],
+    );
   });
 
   it('enqueues the jobs the store hands out with deterministic ids, then confirms them', async () => {

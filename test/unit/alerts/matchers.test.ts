@@ -1,9 +1,5 @@
 import assert from 'node:assert/strict';
-import {
-  DEFAULT_ALERT_MATCHERS,
-  matchesAnyRule,
-  parseMatcherRules,
-} from '../../../src/alerts/matchers.ts';
+import { DEFAULT_ALERT_MATCHERS, matchesAnyRule, parseMatcherRules } from '../../../src/alerts/matchers.ts';
 import { OomBotError } from '../../../src/errors.ts';
 
 const defaults = parseMatcherRules(DEFAULT_ALERT_MATCHERS);
@@ -17,9 +13,17 @@ describe('alert matchers: which alerts start a diagnosis', () => {
     // the shipped CrashLoopBackOff-because-OOM rule carries reason=OOMKilled
     ['KubeContainerCrashLoopOOM', { alertname: 'KubeContainerCrashLoopOOM', reason: 'OOMKilled' }, true],
     // kube-prometheus' crash loop with an OOM reason label
-    ['KubePodCrashLooping with reason OOMKilled', { alertname: 'KubePodCrashLooping', reason: 'OOMKilled' }, true],
+    [
+      'KubePodCrashLooping with reason OOMKilled',
+      { alertname: 'KubePodCrashLooping', reason: 'OOMKilled' },
+      true,
+    ],
     // a crash loop for another reason is not ours
-    ['KubePodCrashLooping with reason CrashLoopBackOff', { alertname: 'KubePodCrashLooping', reason: 'CrashLoopBackOff' }, false],
+    [
+      'KubePodCrashLooping with reason CrashLoopBackOff',
+      { alertname: 'KubePodCrashLooping', reason: 'CrashLoopBackOff' },
+      false,
+    ],
     // a crash loop without any reason label is not ours either
     ['KubePodCrashLooping without reason', { alertname: 'KubePodCrashLooping' }, false],
     // memory near the limit (shipped rule)

@@ -60,17 +60,37 @@ describe('parseAlertmanagerPayload: the v4 webhook body', () => {
     // a bad status on one alert
     ['a bad alert status', payload({}, { status: 'silenced' }), /^alerts\[0\]\.status:/],
     // alerts are named by their alertname label
-    ['no alertname', payload({}, { labels: { namespace: 'prod' } }), /^alerts\[0\]\.labels: must have an alertname/],
+    [
+      'no alertname',
+      payload({}, { labels: { namespace: 'prod' } }),
+      /^alerts\[0\]\.labels: must have an alertname/,
+    ],
     // label values are strings
-    ['a numeric label', payload({}, { labels: { alertname: 'X', replicas: 3 } }), /^alerts\[0\]\.labels\.replicas:/],
+    [
+      'a numeric label',
+      payload({}, { labels: { alertname: 'X', replicas: 3 } }),
+      /^alerts\[0\]\.labels\.replicas:/,
+    ],
     // label names follow Prometheus' rules
-    ['a bad label name', payload({}, { labels: { alertname: 'X', 'bad-name': 'v' } }), /^alerts\[0\]\.labels\.bad-name: .*label name/],
+    [
+      'a bad label name',
+      payload({}, { labels: { alertname: 'X', 'bad-name': 'v' } }),
+      /^alerts\[0\]\.labels\.bad-name: .*label name/,
+    ],
     // startsAt must be a time
-    ['a bad startsAt', payload({}, { startsAt: 'yesterday' }), /^alerts\[0\]\.startsAt: must be an RFC 3339 time/],
+    [
+      'a bad startsAt',
+      payload({}, { startsAt: 'yesterday' }),
+      /^alerts\[0\]\.startsAt: must be an RFC 3339 time/,
+    ],
     // startsAt is required: it is half of the idempotency key
     ['no startsAt', payload({}, { startsAt: undefined }), /^alerts\[0\]\.startsAt:/],
     // fingerprints are hex
-    ['a bad fingerprint', payload({}, { fingerprint: 'zz-top' }), /^alerts\[0\]\.fingerprint: must be hexadecimal/],
+    [
+      'a bad fingerprint',
+      payload({}, { fingerprint: 'zz-top' }),
+      /^alerts\[0\]\.fingerprint: must be hexadecimal/,
+    ],
     // truncatedAlerts is a count
     ['negative truncatedAlerts', payload({ truncatedAlerts: -1 }), /^truncatedAlerts:/],
   ];
@@ -86,10 +106,7 @@ describe('parseAlertmanagerPayload: the v4 webhook body', () => {
     // no alerts in the group: nothing to do, but not an error
     ['an empty alerts list', payload({ alerts: [] })],
     // optional parts left out, as other senders do
-    [
-      'a minimal payload',
-      { version: '4', groupKey: 'g', status: 'resolved', receiver: 'r', alerts: [] },
-    ],
+    ['a minimal payload', { version: '4', groupKey: 'g', status: 'resolved', receiver: 'r', alerts: [] }],
     // fields a newer Alertmanager may add are ignored
     ['unknown extra fields', payload({ somethingNew: true })],
   ];

@@ -36,14 +36,26 @@ describe('alert target: workload from labels and pod names', () => {
 
   const labelRows: Array<[string, Record<string, string>, string]> = [
     // kube-state-metrics labels: the workload comes from the pod name
-    ['pod labels', { namespace: 'prod', pod: 'auth-service-7d9f8b6c5d-x2x9z', container: 'auth' }, '/prod/auth-service/auth'],
+    [
+      'pod labels',
+      { namespace: 'prod', pod: 'auth-service-7d9f8b6c5d-x2x9z', container: 'auth' },
+      '/prod/auth-service/auth',
+    ],
     // an explicit workload label wins over the pod name
-    ['a workload label', { namespace: 'prod', pod: 'x-1', workload: 'payments', container: 'app' }, '/prod/payments/app'],
+    [
+      'a workload label',
+      { namespace: 'prod', pod: 'x-1', workload: 'payments', container: 'app' },
+      '/prod/payments/app',
+    ],
     // deployment / statefulset labels (kube-state-metrics workload metrics)
     ['a deployment label', { namespace: 'prod', deployment: 'api' }, '/prod/api/*'],
     ['a statefulset label', { namespace: 'db', statefulset: 'pg', container: 'postgres' }, '/db/pg/postgres'],
     // kube_pod_owner joined in: a ReplicaSet owner names the Deployment
-    ['a ReplicaSet owner', { namespace: 'prod', pod: 'zz', owner_kind: 'ReplicaSet', owner_name: 'api-6b5f4c8d9' }, '/prod/api/*'],
+    [
+      'a ReplicaSet owner',
+      { namespace: 'prod', pod: 'zz', owner_kind: 'ReplicaSet', owner_name: 'api-6b5f4c8d9' },
+      '/prod/api/*',
+    ],
     // the cluster label (external_labels) is part of the incident key
     ['a cluster label', { cluster: 'eu-1', namespace: 'prod', pod: 'api-0' }, 'eu-1/prod/api/*'],
     // node alerts: one incident per node

@@ -67,7 +67,11 @@ describe('Alertmanager webhook route', () => {
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   const post = (payload: string, headers: Record<string, string> = { authorization: `Bearer ${TOKEN}` }) =>
-    fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: payload });
+    fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...headers },
+      body: payload,
+    });
 
   it('answers 202 with the intake summary once the alerts are accepted', async () => {
     const res = await post(body);
@@ -88,13 +92,31 @@ describe('Alertmanager webhook route', () => {
     // a wrong bearer token
     ['a wrong token', body, { authorization: 'Bearer nope' }, 401, /unauthorized/],
     // a wrong basic password
-    ['a wrong password', body, { authorization: `Basic ${Buffer.from('alertmanager:x').toString('base64')}` }, 401, /unauthorized/],
+    [
+      'a wrong password',
+      body,
+      { authorization: `Basic ${Buffer.from('alertmanager:x').toString('base64')}` },
+      401,
+      /unauthorized/,
+    ],
     // not JSON
     ['a body that is not JSON', '{"version":', { authorization: `Bearer ${TOKEN}` }, 400, /body is not JSON/],
     // JSON but not a v4 payload: the reason names the field
-    ['a v3 payload', body.replace('"4"', '"3"'), { authorization: `Bearer ${TOKEN}` }, 400, /version: must be/],
+    [
+      'a v3 payload',
+      body.replace('"4"', '"3"'),
+      { authorization: `Bearer ${TOKEN}` },
+      400,
+      /version: must be/,
+    ],
     // over the size limit
-    ['a body over the limit', `${body}${' '.repeat(4096)}`, { authorization: `Bearer ${TOKEN}` }, 413, /limit/],
+    [
+      'a body over the limit',
+      `${body}${' '.repeat(4096)}`,
+      { authorization: `Bearer ${TOKEN}` },
+      413,
+      /limit/,
+    ],
   ];
   for (const [name, payload, headers, status, reason] of refused) {
     it(`answers ${status} to ${name} and accepts nothing`, async () => {

@@ -66,7 +66,13 @@ function fakes(taken: { state: AlertIncidentState; snapshot?: RootSnapshot } | u
   return {
     calls,
     enqueued,
-    deps: { store, slack, logger: silent, now: () => 200, enqueue: async (r: UpdateRef[]) => void enqueued.push(...r) },
+    deps: {
+      store,
+      slack,
+      logger: silent,
+      now: () => 200,
+      enqueue: async (r: UpdateRef[]) => void enqueued.push(...r),
+    },
   };
 }
 

@@ -46,11 +46,7 @@ describe('incident renderers: counters and status on the root message', () => {
     // firing: how many active, pods, since when
     ['a firing incident', {}, /^:rotating_light: Firing: 7 of 20 alerts active · 3 pods · since 09:00 UTC$/],
     // a re-fire within the window says when and how often
-    [
-      'a reopened incident',
-      { reopens: 1, refiredAt: T + 30 * MIN },
-      /re-fired 09:30 UTC \(1 reopen\)$/,
-    ],
+    ['a reopened incident', { reopens: 1, refiredAt: T + 30 * MIN }, /re-fired 09:30 UTC \(1 reopen\)$/],
     // resolved: says so and when
     [
       'a resolved incident',
