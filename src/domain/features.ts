@@ -419,9 +419,19 @@ export function measureTrend(
     if (tt.length >= 6) trafficMonotonicity = spearman(tt, tv);
   }
   const persistent = slope > 0 && late > 0.35 * slope && !isLevelShift(bt, floors, slope);
+  // Memory that only follows load inherits the load's wiggles: a strictly rising floor under a
+  // wavering request rate is not explained by it.
+  const smootherThanTraffic = monotonicity >= 0.97 && (trafficMonotonicity ?? 1) < 0.9;
   const explainedByTraffic =
-    (trafficMonotonicity !== undefined && trafficMonotonicity > 0.7 && monotonicity < 0.9) ||
-    (traffic !== undefined && isGrowthExplainedByTraffic(bt, floors, traffic, slope));
+    !smootherThanTraffic &&
+    ((trafficMonotonicity !== undefined && trafficMonotonicity > 0.7 && monotonicity < 0.9) ||
+      (traffic !== undefined && isGrowthExplainedByTraffic(bt, floors, traffic, slope)));
+  // Significant growth: an eighth of the limit in this lifetime, or a clean climb that would
+  // reach the limit within three days.
+  const lastFloor = floors[floors.length - 1] as number;
+  const daysToLimit =
+    limit !== undefined && slope > 0 ? (limit - lastFloor) / slope / 86400 : Number.POSITIVE_INFINITY;
+  const significant = growthShare >= 0.12 || (monotonicity >= 0.9 && growthShare >= 0.04 && daysToLimit <= 3);
   return {
     pod: life.pod,
     durationSeconds: duration,
@@ -430,8 +440,8 @@ export function measureTrend(
     monotonicity,
     growthShareOfLimit: growthShare,
     trafficMonotonicity,
-    leaky: persistent && monotonicity >= 0.6 && growthShare >= 0.12 && !explainedByTraffic,
-    trafficExplained: persistent && monotonicity >= 0.6 && growthShare >= 0.12 && explainedByTraffic,
+    leaky: persistent && monotonicity >= 0.6 && significant && !explainedByTraffic,
+    trafficExplained: persistent && monotonicity >= 0.6 && significant && explainedByTraffic,
   };
 }
 
