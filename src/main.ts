@@ -14,9 +14,11 @@ import { createIncidentStore } from './incidents/store.ts';
 import { type DiagnoseDeps, processDiagnose } from './jobs/diagnose-processor.ts';
 import {
   createDiagnoseQueue,
+  createRemediateQueue,
   DIAGNOSE_QUEUE,
   type DiagnoseJobData,
   enqueueDiagnosis,
+  REMEDIATE_QUEUE,
 } from './jobs/queues.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
@@ -43,6 +45,14 @@ export interface RunningBot {
   stop(): Promise<void>;
 }
 
+export interface SourceOptions {
+  /**
+   * The cluster name comes from an alert's `cluster` label: when it names no kubeconfig context
+   * and the kubeconfig has only one (or the bot runs in-cluster), that one is meant.
+   */
+  lenient?: boolean;
+}
+
 /**
  * Evidence sources per cluster: a scenario's files, or a kubeconfig context (`/oom --cluster`, an
  * alert's `cluster` label, else KUBE_CONTEXT, else the current context) with its Prometheus
@@ -51,7 +61,7 @@ export interface RunningBot {
 export function createSourceFactory(
   config: Readonly<Config>,
   scenario?: Scenario,
-): (cluster?: string) => EvidenceSources {
+): (cluster?: string, options?: SourceOptions) => EvidenceSources {
   if (scenario) return () => ({ cluster: scenario.cluster, metrics: scenario.metrics });
   const clusters = new Map<string, EvidenceSources>();
   const prometheus = new Map<string, MetricsSource>();
@@ -70,7 +80,7 @@ export function createSourceFactory(
     }
     return source;
   };
-  return (cluster) => {
+  const sourcesFor = (cluster?: string, options?: SourceOptions): EvidenceSources => {
     const context = cluster ?? config.kubeContext ?? '';
     let sources = clusters.get(context);
     if (!sources) {
@@ -81,6 +91,8 @@ export function createSourceFactory(
         if (!(cluster && error instanceof OomBotError && /no context named/.test(error.userMessage)))
           throw error;
         const known = loadKubeConfig({ kubeconfig: config.kubeconfig }).getContexts();
+        // a one-cluster bot whose alerts carry Prometheus' own cluster label: that cluster is this one
+        if (options?.lenient && known.length <= 1) return sourcesFor(undefined);
         throw new OomBotError(
           'config_invalid',
           `unknown cluster ${cluster}: no kubeconfig context of that name (known: ${known.map((c) => c.name).join(', ')})`,
@@ -94,6 +106,7 @@ export function createSourceFactory(
     }
     return sources;
   };
+  return sourcesFor;
 }
 
 export async function runBot(
@@ -117,6 +130,10 @@ export async function runBot(
   const remediation = await createRemediation(config, logger, producer, {
     scenario: Boolean(options.scenario),
   });
+  // a second handle on the remediate queue, for its depth in /metrics
+  const remediateQueue = createRemediateQueue(producer, config.queuePrefix);
+  remediateQueue.on('error', () => undefined);
+  metrics.watchQueue(REMEDIATE_QUEUE, () => remediateQueue.getJobCounts());
   const alerts = createAlertRuntime({
     config,
     logger,
@@ -217,7 +234,15 @@ export async function runBot(
         await producer.ping();
       },
       metrics,
-      remediation: remediation.actions,
+      remediation: {
+        ...remediation.actions,
+        // a click that passed every check of the approval policy becomes a job
+        enqueue: async (data) => {
+          const id = await remediation.actions.enqueue(data);
+          metrics.approvalDecisions.inc({ decision: 'approved', action: data.action });
+          return id;
+        },
+      },
       routes: alerts.routes,
     });
     await app.start();
@@ -228,6 +253,7 @@ export async function runBot(
   stoppers.push(async () => {
     await alerts.close();
     await remediation.close();
+    await remediateQueue.close();
     await queue.close();
     producer.disconnect();
   });

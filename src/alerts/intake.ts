@@ -118,7 +118,12 @@ export function diagnoseJobFor(
   return {
     jobId: diagnosisJobId(ref),
     data: {
-      request: { name: target.workload, namespace: target.namespace },
+      // the `cluster` label picks the kubeconfig context (see createSourceFactory)
+      request: {
+        name: target.workload,
+        namespace: target.namespace,
+        ...(target.cluster ? { cluster: target.cluster } : {}),
+      },
       reply: { channel: ref.channel, ...(ref.threadTs ? { threadTs: ref.threadTs } : {}) },
       trigger: 'alert',
       requestedAt: nowMs / 1000,

@@ -178,8 +178,11 @@ export function createAlertmanagerHandler(
       send(res, 503, { error: `not accepted, retry: ${describeError(error)}` }, { 'retry-after': '5' });
       return;
     }
-    for (const u of summary.unroutable) {
-      log.warn(u, 'alert selected by the matchers has no target or channel; it starts no diagnosis');
+    if (summary.unroutable.length > 0) {
+      log.warn(
+        { count: summary.unroutable.length, examples: summary.unroutable.slice(0, 5) },
+        'alerts selected by the matchers have no target or channel; they start no diagnosis',
+      );
     }
     log.info(
       {

@@ -20,7 +20,8 @@ import { resolveTarget } from '../sources/cluster.ts';
 import type { DiagnoseJobData } from './queues.ts';
 
 export interface DiagnoseDeps {
-  sourcesFor(cluster?: string): EvidenceSources;
+  /** `lenient`: the name is an alert's `cluster` label (see createSourceFactory). */
+  sourcesFor(cluster?: string, options?: { lenient?: boolean }): EvidenceSources;
   /** "Now" for the diagnosis, epoch seconds (a scenario's `at` in scenario mode). */
   now(): number;
   slack: SlackPoster;
@@ -75,13 +76,15 @@ export async function processDiagnose(
   });
   let sources: EvidenceSources;
   try {
-    sources = deps.sourcesFor(request.cluster);
+    sources = deps.sourcesFor(request.cluster, { lenient: job.data.trigger === 'alert' });
   } catch (error) {
     // an unknown --cluster or alert `cluster` label: say so once, retrying cannot help
     if (!(error instanceof OomBotError && error.code === 'config_invalid')) throw error;
     log.info({ code: error.code, err: error.userMessage }, 'cluster not usable');
     if (!job.data.posted?.failed) {
-      await replyTargetProblem(job, deps, error);
+      if (job.data.alert && deps.alerts) {
+        await deps.alerts.targetProblem(job.data.alert, reply, request, error.userMessage);
+      } else await replyTargetProblem(job, deps, error);
       await record(job, { failed: true });
     }
     return undefined;
@@ -118,8 +121,9 @@ export async function processDiagnose(
     throw error;
   }
   if (request.cluster) target.cluster = request.cluster;
-  if (!alert && deps.alerts && !reply.threadTs && !job.data.posted?.rootTs) {
-    // `/oom` for a workload with an open alert incident: answer in that incident's thread.
+  if (!alert && deps.alerts && !job.data.posted?.rootTs) {
+    // A workload with an open alert incident: never a second diagnosis while its plan awaits
+    // approval; otherwise `/oom` answers in that incident's thread.
     const open = await deps.alerts.openThreadFor(target, request.cluster);
     if (open?.approvalPending) {
       const text = `:hourglass: ${target.namespace}/${target.workload.name} has an open alert incident whose plan still awaits approval in <#${open.channel}>; no new diagnosis until it is approved or expires.`;
@@ -127,7 +131,7 @@ export async function processDiagnose(
       else await deps.slack.post(open.channel, { text, blocks: [] }, open.rootTs);
       return undefined;
     }
-    if (open) {
+    if (open && !reply.threadTs) {
       job.data = { ...job.data, reply: { ...reply, channel: open.channel, threadTs: open.rootTs } };
       await job.updateData(job.data);
       reply = job.data.reply;

@@ -287,13 +287,27 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
           : undefined,
       );
       assert.equal(slack.calls('chat.postMessage').filter(isRoot).length, 1, 'still one thread');
-      if (process.env.DEBUG_DUMP) {
-        process.stdout.write(`ROOT ${JSON.stringify(slack.message(OOM_CHANNEL, rootTs), null, 1)}\n`);
-        for (const c of slack.calls())
-          process.stdout.write(
-            `CALL ${c.method} ${c.args.channel ?? ''} ${c.args.thread_ts ?? ''} ${String(c.args.text ?? '').slice(0, 150)}\n`,
-          );
-      }
+    });
+
+    it('opens a node incident for node MemoryPressure: a root with counters, then resolved', async () => {
+      const labels = { alertname: 'KubeNodeMemoryPressure', node: 'worker-1', severity: 'warning' };
+      const now = Date.now();
+      await postAlerts(am, [{ labels, startsAt: iso(now - 5000), endsAt: iso(now + 600_000) }]);
+      const root = await slack.waitFor((c) => isRoot(c) && /node worker-1/.test(text(c.args)), 30_000);
+      assert.equal(root.args.channel, OOM_CHANNEL);
+      assert.match(text(root.args.blocks), /1 alert folded into this incident/);
+      await postAlerts(am, [{ labels, startsAt: iso(now - 5000), endsAt: iso(Date.now()) }]);
+      await slack.waitFor(
+        (c) =>
+          c.method === 'chat.update' &&
+          /Resolved at/.test(text(c.args.blocks)) &&
+          /worker-1/.test(text(c.args)),
+        30_000,
+      );
+      assert.equal(
+        slack.calls('chat.postMessage').filter((c) => isRoot(c) && /worker-1/.test(text(c.args))).length,
+        1,
+      );
     });
 
     it('refuses bad credentials (401) and bad payloads (400) on the webhook', async () => {

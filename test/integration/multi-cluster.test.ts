@@ -50,7 +50,11 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
     postSigned(
       `${bot.url}/slack/events`,
       SECRET,
-      slashCommandBody({ text, channel_id: `C0CLUSTER${id.toUpperCase()}`, response_url: slack.responseUrl(id) }),
+      slashCommandBody({
+        text,
+        channel_id: `C0CLUSTER${id.toUpperCase()}`,
+        response_url: slack.responseUrl(id),
+      }),
     );
 
   before(async function () {
@@ -112,6 +116,10 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
       60_000,
     );
     assert.match(JSON.stringify(verdict.args), /on prod-east/, 'the verdict names the cluster');
+    await slack.waitFor(
+      (c) => c.method === 'files.completeUploadExternal' && c.args.channel_id === 'C0CLUSTEREAST',
+      30_000,
+    );
     const thread = slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0CLUSTEREAST');
     assert.match(JSON.stringify(thread.map((c) => c.args)), /kubectl -n prod patch deployment\/auth-service/);
     const enqueued = bot
@@ -125,7 +133,10 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
   it('asks the current context without --cluster: prod-west has no auth-service', async () => {
     await oom('auth-service -n prod', 'west');
     const reply = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'west', 30_000);
-    assert.match(JSON.stringify(reply.args), /no service, workload or app label named auth-service in namespace prod/);
+    assert.match(
+      JSON.stringify(reply.args),
+      /no service, workload or app label named auth-service in namespace prod/,
+    );
     assert.equal(slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0CLUSTERWEST').length, 0);
   });
 

@@ -45,13 +45,13 @@ export function incidentCounters(v: IncidentView): { alerts: number; lastSeenAt?
   };
 }
 
-/** One status line: firing (how many active, pods, since when, re-fires) or resolved and when. */
+/** One status line (renderRoot prefixes its icon): firing (how many active, pods, since when, re-fires) or resolved and when. */
 export function incidentStatus(v: IncidentView, nowMs: number): string {
   const at = seconds(nowMs);
   if (v.state === 'resolved' && v.resolvedAt !== undefined) {
-    return `:white_check_mark: Resolved at ${clock(seconds(v.resolvedAt), at)}: all ${plural(v.alerts, 'alert')} of this incident resolved`;
+    return `Resolved at ${clock(seconds(v.resolvedAt), at)}: all ${plural(v.alerts, 'alert')} of this incident resolved`;
   }
-  const parts = [`:rotating_light: Firing: ${v.active} of ${plural(v.alerts, 'alert')} active`];
+  const parts = [`Firing: ${v.active} of ${plural(v.alerts, 'alert')} active`];
   if (v.pods > 0) parts.push(plural(v.pods, 'pod'));
   parts.push(`since ${clock(seconds(v.openedAt), at)}`);
   if (v.reopens > 0 && v.refiredAt !== undefined) {
@@ -81,7 +81,10 @@ function counterLine(v: IncidentView, nowMs: number): string {
 function withIncidentLines(message: SlackMessage, v: IncidentView, nowMs: number): SlackMessage {
   const blocks = [...message.blocks];
   const actionsAt = blocks.findIndex((b) => b.type === 'actions');
-  const lines = [context(counterLine(v, nowMs)), context(escapeMrkdwn(incidentStatus(v, nowMs)))];
+  const lines = [
+    context(counterLine(v, nowMs)),
+    context(`:information_source: ${escapeMrkdwn(incidentStatus(v, nowMs))}`),
+  ];
   blocks.splice(actionsAt < 0 ? blocks.length : actionsAt, 0, ...lines);
   return { text: message.text, blocks: fitMessage(blocks) };
 }

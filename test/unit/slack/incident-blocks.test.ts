@@ -44,14 +44,14 @@ const text = (value: unknown) => JSON.stringify(value);
 describe('incident renderers: counters and status on the root message', () => {
   const rows: Array<[string, Partial<AlertIncidentState>, RegExp]> = [
     // firing: how many active, pods, since when
-    ['a firing incident', {}, /^:rotating_light: Firing: 7 of 20 alerts active · 3 pods · since 09:00 UTC$/],
+    ['a firing incident', {}, /^Firing: 7 of 20 alerts active · 3 pods · since 09:00 UTC$/],
     // a re-fire within the window says when and how often
     ['a reopened incident', { reopens: 1, refiredAt: T + 30 * MIN }, /re-fired 09:30 UTC \(1 reopen\)$/],
     // resolved: says so and when
     [
       'a resolved incident',
       { state: 'resolved', active: 0, resolvedAt: T + 45 * MIN },
-      /^:white_check_mark: Resolved at 09:45 UTC: all 20 alerts of this incident resolved$/,
+      /^Resolved at 09:45 UTC: all 20 alerts of this incident resolved$/,
     ],
     // one alert reads in the singular
     ['a single alert', { alerts: 1, active: 1, pods: 1 }, /Firing: 1 of 1 alert active · 1 pod ·/],
