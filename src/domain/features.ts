@@ -754,7 +754,6 @@ export function extractFeatures(evidence: Evidence): Features {
       ? evidence.workload.lastRolloutAt
       : undefined;
 
-  if (evidence.metrics.workingSet.length === 0) missing.push('memory working set (no series for these pods)');
   if (evidence.metrics.restarts.length === 0)
     missing.push('restart history (kube-state-metrics); kills read from pod status only');
   if (!evidence.metrics.traffic)

@@ -127,7 +127,7 @@ export function recommendLimit(
     limit,
     Math.max(f.requestBytes ?? 0, roundUpToTidy(Math.max(typical * 1.1, limit / 2))),
   );
-  const replay = replayLimit(f, limit, estimate.demand);
+  const replay = f.lifetimes.length > 0 ? replayLimit(f, limit, estimate.demand) : undefined;
   return {
     container: f.container,
     memoryLimitBytes: limit,
