@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Provisions what the integration tests talk to, on a fresh machine or an old one:
 # Debian's Prometheus, Alertmanager, Redis and fonts; a running Redis on 127.0.0.1:6379;
-# kube-apiserver and etcd built from the Go module proxy (cached outside the checkout).
+# kube-apiserver, etcd and kubectl built from the Go module proxy (cached outside the checkout).
 # Idempotent and quiet when everything is already there.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -29,4 +29,4 @@ if ! redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1; then
 fi
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || die "Redis does not answer on 127.0.0.1:6379"
 
-test/kube/build.sh >/dev/null || die "could not build kube-apiserver and etcd (Go 1.26 and the Go module proxy are needed; the first build takes several minutes)"
+test/kube/build.sh >/dev/null || die "could not build kube-apiserver, etcd and kubectl (Go 1.26 and the Go module proxy are needed; the first build takes several minutes)"

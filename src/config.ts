@@ -91,8 +91,11 @@ const schema = z.object({
     (s) => s === undefined || s.startsWith('xapp-'),
     'must start with xapp-',
   ),
-  SLACK_API_URL: url(['http:', 'https:'])
-    .transform((s) => (s.endsWith('/') ? s : `${s}/`))
+  // empty (as .env.example leaves it) is unset
+  SLACK_API_URL: z
+    .literal('')
+    .transform(() => undefined)
+    .or(url(['http:', 'https:']).transform((s) => (s.endsWith('/') ? s : `${s}/`)))
     .optional(),
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),

@@ -61,7 +61,7 @@ export interface SourceOptions {
 export function createSourceFactory(
   config: Readonly<Config>,
   scenario?: Scenario,
-): (cluster?: string, options?: SourceOptions) => EvidenceSources {
+): (cluster?: string, options?: SourceOptions) => EvidenceSources & { defaulted?: boolean } {
   if (scenario) return () => ({ cluster: scenario.cluster, metrics: scenario.metrics });
   const clusters = new Map<string, EvidenceSources>();
   const prometheus = new Map<string, MetricsSource>();
@@ -80,7 +80,10 @@ export function createSourceFactory(
     }
     return source;
   };
-  const sourcesFor = (cluster?: string, options?: SourceOptions): EvidenceSources => {
+  const sourcesFor = (
+    cluster?: string,
+    options?: SourceOptions,
+  ): EvidenceSources & { defaulted?: boolean } => {
     const context = cluster ?? config.kubeContext ?? '';
     let sources = clusters.get(context);
     if (!sources) {
@@ -92,7 +95,7 @@ export function createSourceFactory(
           throw error;
         const known = loadKubeConfig({ kubeconfig: config.kubeconfig }).getContexts();
         // a one-cluster bot whose alerts carry Prometheus' own cluster label: that cluster is this one
-        if (options?.lenient && known.length <= 1) return sourcesFor(undefined);
+        if (options?.lenient && known.length <= 1) return { ...sourcesFor(undefined), defaulted: true };
         throw new OomBotError(
           'config_invalid',
           `unknown cluster ${cluster}: no kubeconfig context of that name (known: ${known.map((c) => c.name).join(', ')})`,

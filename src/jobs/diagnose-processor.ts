@@ -20,8 +20,11 @@ import { resolveTarget } from '../sources/cluster.ts';
 import type { DiagnoseJobData } from './queues.ts';
 
 export interface DiagnoseDeps {
-  /** `lenient`: the name is an alert's `cluster` label (see createSourceFactory). */
-  sourcesFor(cluster?: string, options?: { lenient?: boolean }): EvidenceSources;
+  /**
+   * `lenient`: the name is an alert's `cluster` label (see createSourceFactory); `defaulted` in the
+   * answer: it named no context and the bot's only cluster is used.
+   */
+  sourcesFor(cluster?: string, options?: { lenient?: boolean }): EvidenceSources & { defaulted?: boolean };
   /** "Now" for the diagnosis, epoch seconds (a scenario's `at` in scenario mode). */
   now(): number;
   slack: SlackPoster;
@@ -74,7 +77,7 @@ export async function processDiagnose(
     namespace: request.namespace,
     cluster: request.cluster,
   });
-  let sources: EvidenceSources;
+  let sources: EvidenceSources & { defaulted?: boolean };
   try {
     sources = deps.sourcesFor(request.cluster, { lenient: job.data.trigger === 'alert' });
   } catch (error) {
@@ -195,7 +198,8 @@ export async function processDiagnose(
         messageTs: rootTs,
         threadTs: reply.threadTs ?? rootTs,
         requester: reply.userId,
-        cluster: request.cluster,
+        // changes go to the context the evidence came from
+        cluster: sources.defaulted ? undefined : request.cluster,
         lister: sources.cluster,
       });
       if (planId) await record(job, { planId });

@@ -6,7 +6,7 @@
  * unknown cluster gets a private answer naming the contexts it knows.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,7 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
   let west: KubeStack | undefined;
   let slack: FakeSlack;
   let bot: BotProcess;
+  let dir: string | undefined;
 
   const oom = (text: string, id: string) =>
     postSigned(
@@ -59,7 +60,7 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
 
   before(async function () {
     this.timeout(30 * 60 * 1000); // the first run builds kube-apiserver and etcd
-    const dir = mkdtempSync(join(tmpdir(), 'oom-clusters-'));
+    dir = mkdtempSync(join(tmpdir(), 'oom-clusters-'));
     await writeScenario(dir, seedIncidentEndingNow());
     [east, west] = await Promise.all([startStack({ scenarioDir: dir }), startKube()]);
     const file = join(dir, 'kubeconfig');
@@ -101,6 +102,7 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
     const queue = new Queue('diagnose', { connection: { url: REDIS_URL }, prefix });
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
     assert.equal(code, 0);
   });
 

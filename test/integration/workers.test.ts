@@ -7,7 +7,7 @@
  * another worker, which finishes it without posting a second root message.
  */
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
@@ -111,6 +111,7 @@ describe('several workers on one queue, and their shutdown (real binaries, real 
     const queue = new Queue('diagnose', { connection: { url: REDIS_URL }, prefix });
     await queue.obliterate({ force: true }).catch(() => undefined);
     await queue.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
     assert.equal(webExit, 0, 'the web process shuts down cleanly on SIGTERM');
   });
 

@@ -104,3 +104,19 @@ describe('config: operations settings', () => {
     }
   });
 });
+
+describe('config: .env.example as it ships', () => {
+  it('loads once the Slack values are filled in (empty values count as unset)', async () => {
+    const { parseEnv } = await import('node:util');
+    const { readFileSync } = await import('node:fs');
+    const env = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
+    const c = loadConfig(
+      { ...env, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 'signing-secret' },
+      { mode: 'start' },
+    );
+    assert.equal(c.slack.apiUrl, undefined);
+    assert.equal(c.port, 3000);
+    assert.equal(c.metricsPort, 9091);
+    assert.equal(c.redis.sentinels, undefined);
+  });
+});

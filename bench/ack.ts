@@ -1,0 +1,145 @@
+/**
+ * Acknowledgement under load: signed `/oom` requests from 200 connections at once (autocannon)
+ * against the real `oom-bot serve` (which validates, enqueues into a real Redis, then acks), and
+ * against a bare Bolt app whose `/oom` handler only acks, in the same run, one after the other.
+ * Every request is a new job (its own channel), signed with its own timestamp.
+ *
+ * Figures: p50/p99 latency of each, the ratio bot/bare, and the margin to Slack's 3,000 ms.
+ */
+import { startFakeSlack } from '../test/support/fake-slack.ts';
+import { type LoadResult, runLoad, SLACK_ACK_LIMIT_MS, signedSlashCommand } from './lib/load.ts';
+import {
+  botEnv,
+  clearPrefix,
+  type Measured,
+  runPrefix,
+  startBareBolt,
+  startWeb,
+} from './lib/processes.ts';
+import { fmtMs, fmtRatio, fmtSpread } from './lib/stats.ts';
+import { type Aggregate, type Headline, type RunContext, type RunResult, type Suite, table } from './lib/suite.ts';
+
+const CONNECTIONS = 200;
+const GOAL_RATIO = 1.3;
+
+function classify(status: number, body: string): string {
+  if (status !== 200) return `HTTP ${status}`;
+  if (body.includes('Diagnosing')) return 'enqueued';
+  if (body.includes('temporarily unavailable')) return 'unavailable';
+  return body === '' ? 'acked' : 'other';
+}
+
+async function load(target: Measured, durationS: number, connections: number, responseUrl: string) {
+  let n = 0;
+  return runLoad({
+    url: target.url,
+    path: '/slack/events',
+    connections,
+    durationS,
+    classify,
+    request: () => signedSlashCommand(`svc-${String(n++ % 50).padStart(2, '0')} -n team-a`, responseUrl),
+  });
+}
+
+async function runOnce(ctx: RunContext, index: number): Promise<RunResult> {
+  const durationS = ctx.quick ? 5 : 10;
+  const slack = await startFakeSlack();
+  const prefix = runPrefix('ack');
+  const started: Measured[] = [];
+  try {
+    const web = await startWeb(botEnv({ prefix, slackApiUrl: slack.apiUrl }));
+    started.push(web);
+    const bare = await startBareBolt();
+    started.push(bare);
+    // alternate the order between runs, so that neither side always goes first
+    const order = index % 2 === 0 ? [bare, web] : [web, bare];
+    for (const target of order) await load(target, 2, 50, slack.responseUrl('warmup'));
+    const results = new Map<Measured, LoadResult>();
+    for (const target of order) {
+      ctx.log(`ack: ${target.name}, ${CONNECTIONS} connections for ${durationS} s`);
+      results.set(target, await load(target, durationS, CONNECTIONS, slack.responseUrl('ack')));
+    }
+    const b = results.get(web) as LoadResult;
+    const a = results.get(bare) as LoadResult;
+    const notes: string[] = [];
+    if ((b.outcomes.unavailable ?? 0) > 0)
+      notes.push(`the bot answered "unavailable" (enqueue over 2 s) ${b.outcomes.unavailable} times`);
+    return {
+      figures: {
+        botP50: b.p50,
+        botP99: b.p99,
+        botMax: b.max,
+        botRps: b.rps,
+        botEnqueued: b.outcomes.enqueued ?? 0,
+        botFailed: b.completed - (b.outcomes.enqueued ?? 0) + b.errors + b.timeouts,
+        botOverLimit: b.overSlackLimit,
+        bareP50: a.p50,
+        bareP99: a.p99,
+        bareMax: a.max,
+        bareRps: a.rps,
+        bareFailed: b.errors + a.timeouts + a.completed - (a.outcomes.acked ?? 0),
+        ratioP50: b.p50 / a.p50,
+        ratioP99: b.p99 / a.p99,
+        ratioRps: b.rps / a.rps,
+        p99OfLimit: b.p99 / SLACK_ACK_LIMIT_MS,
+      },
+      notes,
+    };
+  } finally {
+    for (const p of started.reverse()) await p.stop();
+    await slack.close();
+    await clearPrefix(prefix);
+  }
+}
+
+function render(agg: Aggregate, quick: boolean): string {
+  const f = (name: string) => agg.figure(name);
+  const ms = (name: string) => fmtSpread(f(name), fmtMs);
+  const rps = (name: string) => fmtSpread(f(name), (v) => `${v.toFixed(0)}/s`);
+  const lines = [
+    `Signed \`/oom\` requests, each a new job, from ${CONNECTIONS} connections for ${quick ? 5 : 10} s (autocannon, after a 2 s warm-up), ` +
+      `against \`oom-bot serve\` (validates, enqueues into Redis, acks) and a bare Bolt app with an empty ack handler, in the same run. ` +
+      `Median over ${agg.runs} run(s), range in brackets.`,
+    '',
+    table(
+      ['', 'p50', 'p99', 'max', 'acks/s'],
+      [
+        ['oom-bot serve', ms('botP50'), ms('botP99'), ms('botMax'), rps('botRps')],
+        ['bare Bolt app (baseline)', ms('bareP50'), ms('bareP99'), ms('bareMax'), rps('bareRps')],
+        [
+          '**ratio bot / bare**',
+          fmtSpread(f('ratioP50'), fmtRatio),
+          `**${fmtSpread(f('ratioP99'), fmtRatio)}**`,
+          '',
+          fmtSpread(f('ratioRps'), fmtRatio),
+        ],
+      ],
+    ),
+    '',
+    `Against Slack's 3,000 ms limit: the bot's p99 is ${fmtSpread(f('p99OfLimit'), (v) => `${(v * 100).toFixed(1)}%`)} of it; ` +
+      `acks over 3,000 ms: ${f('botOverLimit').max} in the worst run. Acks that were not "Diagnosing…" (unavailable, errors): ${f('botFailed').max} in the worst run.`,
+  ];
+  if (agg.notes.length) lines.push('', ...agg.notes.map((n) => `- ${n}`));
+  return lines.join('\n');
+}
+
+function headlines(agg: Aggregate): Headline[] {
+  const r = agg.figure('ratioP99');
+  return [
+    {
+      label: 'Ack p99 under 200 connections, bot / bare Bolt',
+      value: `${fmtRatio(r.median)} (${fmtMs(agg.figure('botP99').median)} vs ${fmtMs(agg.figure('bareP99').median)}; ${(agg.figure('p99OfLimit').median * 100).toFixed(1)}% of Slack's 3,000 ms)`,
+      goal: `≤ ${GOAL_RATIO}x`,
+      met: r.median <= GOAL_RATIO,
+    },
+  ];
+}
+
+export const ackSuite: Suite = {
+  name: 'ack',
+  title: 'Acknowledgement of `/oom` under load',
+  runs: (quick) => (quick ? 1 : 3),
+  runOnce,
+  render,
+  headlines,
+};

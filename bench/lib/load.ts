@@ -1,0 +1,96 @@
+/**
+ * HTTP load with autocannon: a closed loop of `connections` clients for `durationS`, each request
+ * built fresh (so every slash command is signed with its own body and timestamp, as Slack sends
+ * them). Latencies are every response time autocannon measured, in ms with sub-ms precision.
+ */
+import autocannon from 'autocannon';
+import { signSlackRequest, slashCommandBody } from '../../test/support/slack-requests.ts';
+import { SIGNING_SECRET } from './processes.ts';
+import { quantile } from './stats.ts';
+
+export interface LoadOptions {
+  url: string;
+  path: string;
+  connections: number;
+  durationS: number;
+  /** Requests per second over all connections (open loop); default: as fast as answered. */
+  overallRate?: number;
+  request(): { body: string; headers: Record<string, string> };
+  /** Names the outcome of a response (counted in `outcomes`); default: the status code. */
+  classify?(status: number, body: string): string;
+}
+
+export interface LoadResult {
+  completed: number;
+  /** Completed requests per second. */
+  rps: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  max: number;
+  /** Responses slower than Slack's 3,000 ms limit for an acknowledgement. */
+  overSlackLimit: number;
+  errors: number;
+  timeouts: number;
+  outcomes: Record<string, number>;
+}
+
+export const SLACK_ACK_LIMIT_MS = 3000;
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const latencies: number[] = [];
+  const outcomes: Record<string, number> = {};
+  const classify = options.classify ?? ((status: number) => String(status));
+  const started = process.hrtime.bigint();
+  const instance = autocannon({
+    url: options.url,
+    connections: options.connections,
+    duration: options.durationS,
+    timeout: 30,
+    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+    requests: [
+      {
+        method: 'POST',
+        path: options.path,
+        setupRequest: (req) => {
+          const { body, headers } = options.request();
+          return { ...req, body, headers };
+        },
+        onResponse: (status, body) => {
+          const key = classify(status, body);
+          outcomes[key] = (outcomes[key] ?? 0) + 1;
+        },
+      },
+    ],
+  });
+  instance.on('response', (_client, _status, _bytes, ms) => {
+    latencies.push(ms);
+  });
+  const result = await instance;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  return {
+    completed: latencies.length,
+    rps: latencies.length / seconds,
+    p50: quantile(latencies, 0.5),
+    p90: quantile(latencies, 0.9),
+    p99: quantile(latencies, 0.99),
+    max: latencies.reduce((m, v) => Math.max(m, v), Number.NaN),
+    overSlackLimit: latencies.filter((ms) => ms > SLACK_ACK_LIMIT_MS).length,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    outcomes,
+  };
+}
+
+let sequence = 0;
+
+/** A signed `/oom <text>` from a channel of its own (so every request is a new job, not a duplicate). */
+export function signedSlashCommand(text: string, responseUrl: string): { body: string; headers: Record<string, string> } {
+  sequence += 1;
+  const body = slashCommandBody({
+    text,
+    channel_id: `C0BENCH${sequence.toString(36).toUpperCase().padStart(6, '0')}`,
+    response_url: responseUrl,
+  });
+  return { body, headers: { ...signSlackRequest(SIGNING_SECRET, body) } };
+}

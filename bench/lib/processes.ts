@@ -1,0 +1,135 @@
+/**
+ * The processes a benchmark measures: the real `oom-bot serve` and `oom-bot worker` binaries, and
+ * the baseline, a bare Bolt app (bare-bolt-app.ts) on the same Node. Each on a free loopback port,
+ * logging to a temp file; stop() sends SIGTERM (SIGKILL after 10 s).
+ */
+import { spawn } from 'node:child_process';
+import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Redis } from 'ioredis';
+import { freePort } from '../../src/stack/ports.ts';
+import { type BotProcess, startBot } from '../../test/support/bot-process.ts';
+
+export const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+export const SIGNING_SECRET = 'bench-signing-secret-0123456789abcdef';
+export const WEBHOOK_TOKEN = 'bench-alertmanager-token-0123456789';
+export const BOT_TOKEN = 'xoxb-bench-token-0123456789';
+
+const ROOT = resolve(import.meta.dirname, '../..');
+
+/** The Node the `oom-bot` launcher runs (the project's own), so both sides run the same. */
+export function projectNode(): string {
+  const own = join(ROOT, 'node_modules/node/bin/node');
+  return existsSync(own) ? own : process.execPath;
+}
+
+export interface Measured {
+  name: string;
+  url: string;
+  pid: number;
+  logs(): string;
+  stop(): Promise<number | string>;
+}
+
+function fromBot(name: string, bot: BotProcess): Measured {
+  return {
+    name,
+    url: bot.url,
+    pid: bot.child.pid as number,
+    logs: bot.logs,
+    stop: () => bot.stop(),
+  };
+}
+
+/** A fresh Redis key prefix for one run (queues and incidents), removed by clearPrefix. */
+export function runPrefix(suite: string): string {
+  return `oom-bench-${suite}-${process.pid}-${Date.now().toString(36)}`;
+}
+
+export async function clearPrefix(prefix: string): Promise<void> {
+  const redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+  try {
+    let cursor = '0';
+    do {
+      const [next, keys] = await redis.scan(cursor, 'MATCH', `${prefix}*`, 'COUNT', 1000);
+      cursor = next;
+      if (keys.length > 0) await redis.unlink(...keys);
+    } while (cursor !== '0');
+  } finally {
+    redis.disconnect();
+  }
+}
+
+/** The environment of the bot's processes in a benchmark: production defaults unless given. */
+export function botEnv(options: {
+  prefix: string;
+  slackApiUrl: string;
+  extra?: Record<string, string | undefined>;
+}): Record<string, string | undefined> {
+  return {
+    SLACK_BOT_TOKEN: BOT_TOKEN,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: options.slackApiUrl,
+    REDIS_URL,
+    QUEUE_PREFIX: options.prefix,
+    LOG_LEVEL: 'info',
+    ...options.extra,
+  };
+}
+
+export async function startWeb(env: Record<string, string | undefined>, port?: number): Promise<Measured> {
+  return fromBot('oom-bot serve', await startBot({ args: ['serve'], env, ...(port ? { port } : {}) }));
+}
+
+export async function startWorker(env: Record<string, string | undefined>): Promise<Measured> {
+  return fromBot('oom-bot worker', await startBot({ args: ['worker'], env }));
+}
+
+/** The baseline: a Bolt app with an empty `/oom` ack handler (and a bare webhook route). */
+export async function startBareBolt(): Promise<Measured> {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'oom-bench-bare-'));
+  const logFile = join(dir, 'bare.log');
+  const fd = openSync(logFile, 'a');
+  const child = spawn(projectNode(), [join(import.meta.dirname, 'bare-bolt-app.ts')], {
+    stdio: ['ignore', fd, fd],
+    env: {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      PORT: String(port),
+      SLACK_SIGNING_SECRET: SIGNING_SECRET,
+      ALERTMANAGER_TOKEN: WEBHOOK_TOKEN,
+    },
+  });
+  closeSync(fd);
+  const exited = new Promise<number | string>((res) =>
+    child.once('exit', (code, signal) => res(code ?? signal ?? 'unknown')),
+  );
+  const url = `http://127.0.0.1:${port}`;
+  const logs = () => readFileSync(logFile, 'utf8');
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`the bare Bolt app exited early:\n${logs()}`);
+    try {
+      if ((await fetch(`${url}/healthz`)).ok) break;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the bare Bolt app did not start in 30 s:\n${logs()}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    name: 'bare Bolt app',
+    url,
+    pid: child.pid as number,
+    logs,
+    async stop() {
+      if (child.exitCode === null) child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      const code = await exited;
+      clearTimeout(timer);
+      return code;
+    },
+  };
+}
