@@ -4,9 +4,10 @@
  * (VPA: max(used + 100Mi, used x 1.2); KRR: limit-at-OOM x 1.25), raised where demand was censored.
  */
 import { measureSurge } from './causes/traffic-surge.ts';
-import { CENSOR_SHARE, type Features } from './features.ts';
+import type { Features } from './features.ts';
 import { bytes, pct, rate } from './format.ts';
 import { roundUpToTidy, toQuantity } from './quantity.ts';
+import { CENSOR_SHARE } from './thresholds.ts';
 import type { Cause, Recommendation, ReplayResult } from './types.ts';
 
 export interface RecommendOptions {

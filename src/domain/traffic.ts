@@ -1,0 +1,163 @@
+/**
+ * Traffic against memory: the request metric summed, its jump against its own earlier range
+ * (over the window and at the first kill), and memory per unit of traffic on uncensored samples.
+ */
+import { valueAt } from './container-series.ts';
+import type { Kill, Lifetime, TrafficAnalysis } from './features.ts';
+import { bucketize, linearFit, median, quantile, spearman, theilSen } from './series.ts';
+import { CENSOR_SHARE, WARMUP_SECONDS } from './thresholds.ts';
+import type { Evidence, Series } from './types.ts';
+
+function sumSeries(series: Series[]): { t: number[]; v: number[] } {
+  const acc = new Map<number, number>();
+  for (const s of series)
+    for (let i = 0; i < s.t.length; i++)
+      acc.set(s.t[i] as number, (acc.get(s.t[i] as number) ?? 0) + (s.v[i] as number));
+  const t = [...acc.keys()].sort((a, b) => a - b);
+  return { t, v: t.map((x) => acc.get(x) as number) };
+}
+
+/** Split point that best separates the bucketed series into a lower and a higher level. */
+function findChangePoint(v: number[], minSegment: number): number | undefined {
+  if (v.length < 2 * minSegment) return undefined;
+  const prefix = [0];
+  for (const x of v) prefix.push((prefix[prefix.length - 1] as number) + x);
+  const total = prefix[prefix.length - 1] as number;
+  let best: number | undefined;
+  let bestScore = 0;
+  for (let k = minSegment; k <= v.length - minSegment; k++) {
+    const left = (prefix[k] as number) / k;
+    const right = (total - (prefix[k] as number)) / (v.length - k);
+    const score = ((right - left) * Math.sqrt((k * (v.length - k)) / v.length)) / Math.max(1e-9, left);
+    if (score > bestScore) {
+      bestScore = score;
+      best = k;
+    }
+  }
+  return best;
+}
+
+/**
+ * A surge seen at the first kill, against everything before it. Crash-looping pods export their
+ * own request counters poorly (they reset and are rarely scraped), so the jump is often only
+ * visible in the minutes around the first kill; a whole-window change point averages it away.
+ */
+function checkTrafficAtKillOnset(
+  analysis: TrafficAnalysis,
+  total: { t: number[]; v: number[] },
+  oomKills: Kill[],
+  replicas: number,
+): void {
+  const onset = oomKills[0]?.t;
+  const first = total.t[0];
+  if (onset === undefined || first === undefined || onset - first < 6 * 3600) return;
+  const fine = bucketize(total.t, total.v, 300);
+  const base = fine.filter((b) => b.t < onset - 900).map((b) => b.median);
+  if (base.length < 12) return;
+  const high = quantile(base, 0.95);
+  if (!(high > 0)) return;
+  // The largest sudden rise in the three hours before the first kill: the 20 minutes after a
+  // moment against the hour before it. Daily ramps move far less than 1.5x within an hour.
+  let best: { at: number; before: number; after: number } | undefined;
+  for (const b of fine) {
+    const at = b.t - 150;
+    if (at < onset - 3 * 3600 || at > onset + 900) continue;
+    const before = fine.filter((x) => x.t < at && x.t >= at - 3600).map((x) => x.median);
+    const after = fine.filter((x) => x.t >= at && x.t < at + 1200).map((x) => x.median);
+    if (before.length < 6 || after.length === 0) continue;
+    const level = { at, before: median(before), after: Math.max(...after) };
+    if (!best || level.after / level.before > best.after / best.before) best = level;
+  }
+  if (!best || !(best.before > 0)) return;
+  const jump = best.after / best.before;
+  if (jump < 1.5 || best.after < 1.1 * high || jump <= (analysis.jumpRatio ?? 0)) return;
+  const changeAt = best.at;
+  analysis.changeAt = changeAt;
+  analysis.jumpRatio = jump;
+  analysis.baselineRate = best.before;
+  analysis.recentRate = best.after;
+  analysis.killsAfterChangeShare = oomKills.filter((x) => x.t >= changeAt).length / oomKills.length;
+  analysis.perPodBaselineRate = high / replicas;
+  analysis.perPodPeakRate = Math.max(analysis.perPodPeakRate ?? 0, best.after / replicas);
+}
+
+export function analyseTraffic(
+  evidence: Evidence,
+  container: string,
+  oomKills: Kill[],
+  limit: number | undefined,
+  lifetimes: Lifetime[],
+): TrafficAnalysis | undefined {
+  const traffic = evidence.metrics.traffic;
+  if (!traffic || traffic.series.length === 0) return undefined;
+  const total = sumSeries(traffic.series);
+  if (total.t.length < 12) return undefined;
+  const bucketSeconds = 600;
+  const buckets = bucketize(total.t, total.v, bucketSeconds);
+  const levels = buckets.map((b) => b.median);
+  const k = findChangePoint(levels, Math.max(3, Math.floor(3600 / bucketSeconds)));
+  const analysis: TrafficAnalysis = {
+    family: traffic.family,
+    scope: traffic.scope,
+    total: { t: buckets.map((b) => b.t), v: levels },
+    fitSamples: 0,
+  };
+  const replicas = Math.max(1, evidence.workload?.replicas ?? new Set(lifetimes.map((l) => l.pod)).size);
+  if (k !== undefined) {
+    const before = levels.slice(0, k);
+    const after = levels.slice(k);
+    const baselineTypical = median(before);
+    const baselineHigh = quantile(before, 0.9);
+    const recent = median(after);
+    analysis.changeAt = (buckets[k] as { t: number }).t - bucketSeconds / 2;
+    analysis.baselineRate = baselineTypical;
+    analysis.recentRate = recent;
+    analysis.jumpRatio = baselineHigh > 0 ? recent / baselineHigh : undefined;
+    if (oomKills.length > 0) {
+      analysis.killsAfterChangeShare =
+        oomKills.filter((x) => x.t >= (analysis.changeAt as number)).length / oomKills.length;
+    }
+    analysis.perPodBaselineRate = baselineHigh / replicas;
+  }
+  analysis.perPodPeakRate = quantile(levels, 0.98) / replicas;
+  checkTrafficAtKillOnset(analysis, total, oomKills, replicas);
+
+  // Memory against per-pod traffic, on uncensored samples after warm-up.
+  const perPod =
+    traffic.scope === 'pod' ? new Map(traffic.series.map((s) => [s.labels.pod ?? '', s])) : undefined;
+  const mem: number[] = [];
+  const rps: number[] = [];
+  // Pod and time order, so the fit does not depend on the order the source listed the series in.
+  const ordered = [...lifetimes].sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : a.start - b.start));
+  for (const life of ordered) {
+    const rate = perPod?.get(life.pod);
+    for (let i = 0; i < life.t.length; i++) {
+      const t = life.t[i] as number;
+      const v = life.v[i] as number;
+      if (t - life.start < WARMUP_SECONDS / 3) continue;
+      if (limit !== undefined && v >= limit * CENSOR_SHARE) continue;
+      let r: number | undefined;
+      if (rate) r = valueAt(rate, t, evidence.window.stepSeconds);
+      else {
+        const tot = valueAt(total, t, evidence.window.stepSeconds);
+        r = tot === undefined ? undefined : tot / replicas;
+      }
+      if (r === undefined || !Number.isFinite(r)) continue;
+      mem.push(v);
+      rps.push(r);
+    }
+  }
+  analysis.fitSamples = mem.length;
+  if (mem.length >= 20) {
+    analysis.memoryTrafficCorrelation = spearman(rps, mem);
+    const stride = Math.max(1, Math.floor(mem.length / 400));
+    const xs = rps.filter((_, i) => i % stride === 0);
+    const ys = mem.filter((_, i) => i % stride === 0);
+    const robust = theilSen(xs, ys);
+    const fit = robust.slope > 0 ? robust : linearFit(xs, ys);
+    analysis.bytesPerRps = fit.slope;
+    analysis.baseBytes = fit.intercept;
+  }
+  void container;
+  return analysis;
+}
