@@ -60,6 +60,20 @@ function summarizeKills(f: Features): KillSummary {
   };
 }
 
+/** When each evicted pod was taken: its Evicted event, else its last sample; inferred ones carry their time. */
+function findEvictionTimes(f: Features, e: Evidence): Array<{ pod: string; t: number }> {
+  const out = f.node.inferredEvictions.map((d) => ({ pod: d.pod, t: d.t }));
+  for (const pod of f.node.evictedPods) {
+    const event = e.events.find((ev) => ev.reason === 'Evicted' && ev.objectName === pod);
+    const series = e.metrics.workingSet.find(
+      (s) => s.labels.pod === pod && s.labels.container === f.container,
+    );
+    const t = event?.lastAt ?? event?.firstAt ?? series?.t.at(-1);
+    if (t !== undefined) out.push({ pod, t });
+  }
+  return out;
+}
+
 function buildChart(f: Features, e: Evidence, proposed?: number): ChartData {
   const byPod = new Map<string, { t: number[]; v: number[] }>();
   for (const s of e.metrics.workingSet) {
@@ -73,7 +87,10 @@ function buildChart(f: Features, e: Evidence, proposed?: number): ChartData {
     limitBytes: f.limitBytes,
     requestBytes: f.requestBytes,
     proposedLimitBytes: proposed,
-    kills: f.kills.map((k) => ({ pod: k.pod, t: k.t, oom: k.reason === 'OOMKilled' })),
+    kills: [
+      ...f.kills.map((k) => ({ pod: k.pod, t: k.t, oom: k.reason === 'OOMKilled' })),
+      ...findEvictionTimes(f, e).map((x) => ({ ...x, oom: false, kind: 'eviction' as const })),
+    ],
     traffic: f.traffic ? { ...f.traffic.total, label: `${f.traffic.family} (req/s)` } : undefined,
   };
 }

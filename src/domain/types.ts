@@ -250,7 +250,8 @@ export interface ChartData {
   limitBytes?: number;
   requestBytes?: number;
   proposedLimitBytes?: number;
-  kills: Array<{ pod: string; t: number; oom: boolean }>;
+  /** Terminations to mark; `eviction` marks a pod the node took back (kind defaults from `oom`). */
+  kills: Array<{ pod: string; t: number; oom: boolean; kind?: 'oom' | 'restart' | 'eviction' }>;
   traffic?: { t: number[]; v: number[]; label: string };
 }
 

@@ -3,9 +3,14 @@
  * kill markers, traffic on a right axis) and rasterised to PNG by resvg. Pure apart from the
  * rasteriser reading the system fonts.
  */
-import { Resvg } from '@resvg/resvg-js';
+import { createRequire } from 'node:module';
+import type * as ResvgModule from '@resvg/resvg-js';
 import { formatBytes, toQuantity } from '../domain/quantity.ts';
 import type { ChartData, Target } from '../domain/types.ts';
+
+/** resvg (a native module) on first use: the web process never draws a chart. */
+const require = createRequire(import.meta.url);
+let resvg: typeof ResvgModule | undefined;
 
 export interface ChartGeometry {
   width: number;
@@ -59,6 +64,7 @@ const COLOR = {
   proposed: '#2ca02c',
   oom: '#d62728',
   restart: '#8c8c8c',
+  eviction: '#ff7f0e',
   traffic: '#444444',
   grid: '#e6e6e6',
   axis: '#333333',
@@ -414,11 +420,11 @@ export function renderChartSvg(chart: ChartData, title: string): { svg: string; 
   for (const k of ordered) {
     if (k.t < start || k.t > end) continue;
     const x = xScale(k.t);
-    const key = `${k.oom}:${r1(x)}`;
+    const cls = k.kind ?? (k.oom ? 'oom' : 'restart');
+    const key = `${cls}:${r1(x)}`;
     if (seen.has(key)) continue;
     seen.add(key);
-    const cls = k.oom ? 'oom' : 'restart';
-    const color = k.oom ? COLOR.oom : COLOR.restart;
+    const color = COLOR[cls];
     killLines.push(
       `<line class="kill-line ${cls}" x1="${r1(x)}" y1="${top}" x2="${r1(x)}" y2="${bottom}" stroke="${color}" stroke-opacity="0.22"/>`,
     );
@@ -525,7 +531,12 @@ export function renderChartSvg(chart: ChartData, title: string): { svg: string; 
     legend.push({ label: 'proposed limit', swatch: lineSwatch(COLOR.proposed, '9 5') });
   if (kills.some((k) => k.oom))
     legend.push({ label: 'OOM kill', swatch: `<path d="${triangle(11, 5, 4.5)}" fill="${COLOR.oom}"/>` });
-  if (kills.some((k) => !k.oom))
+  if (chart.kills.some((k) => k.kind === 'eviction'))
+    legend.push({
+      label: 'eviction',
+      swatch: `<path d="${triangle(11, 5, 4.5)}" fill="${COLOR.eviction}"/>`,
+    });
+  if (chart.kills.some((k) => !k.oom && k.kind !== 'eviction'))
     legend.push({
       label: 'other restart',
       swatch: `<path d="${triangle(11, 5, 4.5)}" fill="${COLOR.restart}"/>`,
@@ -591,7 +602,8 @@ export function renderChartSvg(chart: ChartData, title: string): { svg: string; 
 
 /** Rasterise an SVG with resvg, using the system fonts (fonts-dejavu-core on Debian). */
 export function svgToPng(svg: string): Uint8Array {
-  const image = new Resvg(svg, {
+  resvg ??= require('@resvg/resvg-js') as typeof ResvgModule;
+  const image = new resvg.Resvg(svg, {
     fitTo: { mode: 'original' },
     background: '#ffffff',
     font: { loadSystemFonts: true, sansSerifFamily: 'DejaVu Sans' },

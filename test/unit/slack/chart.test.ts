@@ -98,6 +98,20 @@ describe('slack/chart', () => {
       });
     });
 
+    it('marks an eviction at its time, in its own colour, with a legend entry', () => {
+      const t = chart.window.start + (chart.window.end - chart.window.start) / 3;
+      const withEviction = {
+        ...chart,
+        kills: [...chart.kills, { pod: 'p', t, oom: false, kind: 'eviction' as const }],
+      };
+      const out = renderChartSvg(withEviction, 'evicted');
+      const marker = elements(out.svg, 'path', /class="kill-marker eviction/)[0];
+      assert.ok(marker, 'an eviction marker');
+      assert.ok(near(Number(marker['data-x']), out.geometry.xScale(t)));
+      assert.equal(marker.fill, '#ff7f0e');
+      assert.match(out.svg, />eviction</);
+    });
+
     it('draws one line per pod in distinct colours, with a legend', () => {
       const lines = elements(svg, 'path', /class="pod-line"/);
       assert.deepEqual(
