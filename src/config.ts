@@ -267,7 +267,9 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
-    throw new OomBotError('config_invalid', `${name}: ${issue?.message ?? 'invalid'}`);
+    // one line whatever the value held: control characters (a newline in a value) are shown escaped
+    const message = (issue?.message ?? 'invalid').replace(/\p{Cc}/gu, (c) => JSON.stringify(c).slice(1, -1));
+    throw new OomBotError('config_invalid', `${name}: ${message}`);
   }
   const e = parsed.data;
   const usesSlack = options.mode !== 'diagnose';

@@ -11,7 +11,7 @@ import { OomBotError } from './errors.ts';
 import type { EvidenceSources } from './evidence.ts';
 import { startHealthServer } from './health-server.ts';
 import { createIncidentStore } from './incidents/store.ts';
-import { type DiagnoseDeps, processDiagnose } from './jobs/diagnose-processor.ts';
+import { type DiagnoseDeps, processDiagnose, reportAbandoned } from './jobs/diagnose-processor.ts';
 import {
   createDiagnoseQueue,
   createRemediateQueue,
@@ -172,9 +172,15 @@ export async function runBot(
     connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (worker) error'));
     worker = new Worker<DiagnoseJobData>(
       DIAGNOSE_QUEUE,
-      (job: Job<DiagnoseJobData>) =>
+      (job: Job<DiagnoseJobData>, token?: string) =>
         metrics.timeJob(DIAGNOSE_QUEUE, async () => {
-          const result = await processDiagnose(job as never, deps);
+          // before each Slack post: still this run's job? (its lock may have expired while Redis was away)
+          const fence = async () => {
+            if (token && (await job.extendLock(token, config.jobLockMs)) !== 1) {
+              throw new OomBotError('queue_unavailable', 'the job lock was lost; another run continues it');
+            }
+          };
+          const result = await processDiagnose(job as never, deps, fence);
           if (result) metrics.diagnoses.inc({ cause: result.cause, trigger: job.data.trigger });
           return result;
         }),
@@ -193,7 +199,19 @@ export async function runBot(
     });
     worker.on('active', (job) => logger.info(jobLog(job), 'job started'));
     worker.on('completed', (job) => logger.info(jobLog(job), 'job completed'));
-    worker.on('failed', (job, error) => logger.error({ ...jobLog(job), err: error.message }, 'job failed'));
+    worker.on('failed', (job, error) => {
+      logger.error({ ...jobLog(job), err: error.message }, 'job failed');
+      // BullMQ's own verdict (a job whose workers kept dying): the processor never ran to say so
+      if (job && error.name === 'UnrecoverableError') {
+        reportAbandoned(
+          job,
+          deps.slack,
+          `its workers stopped in the middle of it more than once (${error.message})`,
+        ).catch((e: unknown) =>
+          logger.warn({ ...jobLog(job), err: String(e) }, 'could not report the abandoned job'),
+        );
+      }
+    });
     worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
     stoppers.push(alerts.startWorker(deps.slack));
     stoppers.push(

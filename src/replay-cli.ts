@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig } from './config.ts';
 import { usageError } from './errors.ts';
-import { replayScenario } from './replay.ts';
 import { loadKubeConfig } from './sources/kubernetes.ts';
 
 export const REPLAY_HELP = `  oom-bot replay DIR [--kubeconfig FILE [--context NAME]] [--keep-logs]
@@ -28,6 +27,8 @@ export async function commandReplay(argv: string[]): Promise<void> {
   const kubeConfig = values.kubeconfig
     ? loadKubeConfig({ kubeconfig: resolve(values.kubeconfig), context: values.context })
     : undefined;
+  // loaded here: the replay's test stack pulls in the Kubernetes client, which `serve` never needs
+  const { replayScenario } = await import('./replay.ts');
   const report = await replayScenario(resolve(positionals[0] as string), {
     kubeConfig,
     keepLogs: values['keep-logs'],

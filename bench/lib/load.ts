@@ -12,7 +12,13 @@ export interface LoadOptions {
   url: string;
   path: string;
   connections: number;
+  /** Measured seconds, after `rampS` seconds whose responses are not counted. */
   durationS: number;
+  /**
+   * Seconds at the start while the connections open (default 2): requests sent then are left
+   * out, since the first request of each new connection waits for it to be set up.
+   */
+  rampS?: number;
   /** Requests per second over all connections (open loop); default: as fast as answered. */
   overallRate?: number;
   request(): { body: string; headers: Record<string, string> };
@@ -37,44 +43,64 @@ export interface LoadResult {
 
 export const SLACK_ACK_LIMIT_MS = 3000;
 
+/** Responses counted in `outcomes` other than the `expected` one, plus errors and timeouts. */
+export function unexpected(result: LoadResult, expected: string): number {
+  const others = Object.entries(result.outcomes).filter(([k]) => k !== expected);
+  return others.reduce((n, [, v]) => n + v, 0) + result.errors + result.timeouts;
+}
+
+/** The share of counted responses that were the `expected` outcome. */
+export function shareOf(result: LoadResult, expected: string): number {
+  const total = Object.values(result.outcomes).reduce((n, v) => n + v, 0);
+  return total === 0 ? 0 : (result.outcomes[expected] ?? 0) / total;
+}
+
 export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const latencies: number[] = [];
   const outcomes: Record<string, number> = {};
   const classify = options.classify ?? ((status: number) => String(status));
-  const started = process.hrtime.bigint();
-  const instance = autocannon({
-    url: options.url,
-    connections: options.connections,
-    duration: options.durationS,
-    timeout: 30,
-    ...(options.overallRate ? { overallRate: options.overallRate } : {}),
-    requests: [
+  const rampMs = (options.rampS ?? 2) * 1000;
+  const started = performance.now();
+  const result = await new Promise<autocannon.Result>((done, fail) => {
+    const instance = autocannon(
       {
-        method: 'POST',
-        path: options.path,
-        setupRequest: (req) => {
-          const { body, headers } = options.request();
-          return { ...req, body, headers };
-        },
-        onResponse: (status, body) => {
-          const key = classify(status, body);
-          outcomes[key] = (outcomes[key] ?? 0) + 1;
-        },
+        url: options.url,
+        connections: options.connections,
+        duration: options.durationS + rampMs / 1000,
+        timeout: 30,
+        ...(options.overallRate ? { overallRate: options.overallRate } : {}),
+        requests: [
+          {
+            method: 'POST',
+            path: options.path,
+            setupRequest: (req) => {
+              const { body, headers } = options.request();
+              return { ...req, body, headers };
+            },
+            onResponse: (status, body) => {
+              // classified even during the ramp (a caller may count what it announces)
+              const key = classify(status, body);
+              if (performance.now() - started < rampMs) return;
+              outcomes[key] = (outcomes[key] ?? 0) + 1;
+            },
+          },
+        ],
       },
-    ],
+      (error, result) => (error ? fail(error) : done(result)),
+    );
+    instance.on('response', (_client, _status, _bytes, ms) => {
+      // counted when sent after the ramp
+      if (performance.now() - ms - started >= rampMs) latencies.push(ms);
+    });
   });
-  instance.on('response', (_client, _status, _bytes, ms) => {
-    latencies.push(ms);
-  });
-  const result = await instance;
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  const seconds = (performance.now() - started - rampMs) / 1000;
   return {
     completed: latencies.length,
     rps: latencies.length / seconds,
     p50: quantile(latencies, 0.5),
     p90: quantile(latencies, 0.9),
     p99: quantile(latencies, 0.99),
-    max: latencies.reduce((m, v) => Math.max(m, v), Number.NaN),
+    max: latencies.reduce((m, v) => Math.max(m, v), 0),
     overSlackLimit: latencies.filter((ms) => ms > SLACK_ACK_LIMIT_MS).length,
     errors: result.errors,
     timeouts: result.timeouts,
@@ -85,7 +111,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
 let sequence = 0;
 
 /** A signed `/oom <text>` from a channel of its own (so every request is a new job, not a duplicate). */
-export function signedSlashCommand(text: string, responseUrl: string): { body: string; headers: Record<string, string> } {
+export function signedSlashCommand(
+  text: string,
+  responseUrl: string,
+): { body: string; headers: Record<string, string> } {
   sequence += 1;
   const body = slashCommandBody({
     text,

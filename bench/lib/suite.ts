@@ -28,6 +28,8 @@ export interface Aggregate {
 }
 
 export interface Headline {
+  /** Stable key of the explanation shown when the goal is missed (lib/explanations.ts). */
+  id: string;
   label: string;
   value: string;
   goal?: string;
@@ -40,10 +42,10 @@ export interface Suite {
   /** How many runs the median and spread are taken over. */
   runs(quick: boolean): number;
   runOnce(ctx: RunContext, index: number): Promise<RunResult>;
-  /** The section of BENCHMARKS.md (without its title). */
-  render(agg: Aggregate, quick: boolean): string;
+  /** The section of BENCHMARKS.md (without its title); `others`: the other suites' results. */
+  render(agg: Aggregate, quick: boolean, others: ReadonlyMap<string, Aggregate>): string;
   /** The ratios for the closing note. */
-  headlines(agg: Aggregate): Headline[];
+  headlines(agg: Aggregate, others: ReadonlyMap<string, Aggregate>): Headline[];
 }
 
 export function aggregate(results: RunResult[]): Aggregate {

@@ -15,6 +15,7 @@ import type { Logger } from '../logger.ts';
 import type { CreatePlan } from '../remediation/planner.ts';
 import { renderProgress, renderRoot, renderThread } from '../slack/blocks/diagnosis.ts';
 import { renderChartPng } from '../slack/chart.ts';
+import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import { resolveTarget } from '../sources/cluster.ts';
 import type { DiagnoseJobData } from './queues.ts';
@@ -64,9 +65,15 @@ async function replyTargetProblem(job: DiagnoseJob, deps: DiagnoseDeps, error: O
   await deps.slack.post(reply.channel, { text, blocks: [] }, reply.threadTs);
 }
 
+/**
+ * `fence`, called before each Slack post, throws once this run no longer owns the job: its lock
+ * expired (Redis was away longer than JOB_LOCK_MS) and BullMQ handed the job to another run, which
+ * continues from the recorded progress. Without it both runs would post the rest of the thread.
+ */
 export async function processDiagnose(
   job: DiagnoseJob,
   deps: DiagnoseDeps,
+  fence: () => Promise<void> = async () => undefined,
 ): Promise<{ cause: string } | undefined> {
   const { request } = job.data;
   let { reply } = job.data;
@@ -85,6 +92,7 @@ export async function processDiagnose(
     if (!(error instanceof OomBotError && error.code === 'config_invalid')) throw error;
     log.info({ code: error.code, err: error.userMessage }, 'cluster not usable');
     if (!job.data.posted?.failed) {
+      await fence();
       if (job.data.alert && deps.alerts) {
         await deps.alerts.targetProblem(job.data.alert, reply, request, error.userMessage);
       } else await replyTargetProblem(job, deps, error);
@@ -111,6 +119,7 @@ export async function processDiagnose(
     ) {
       log.info({ code: error.code }, 'target not resolved');
       if (!job.data.posted?.failed) {
+        await fence();
         if (alert && deps.alerts) await deps.alerts.targetProblem(alert, reply, request, error.userMessage);
         else await replyTargetProblem(job, deps, error);
         await record(job, { failed: true });
@@ -151,6 +160,7 @@ export async function processDiagnose(
   const incidentId = job.data.posted?.incidentId ?? newIncidentId();
   let rootTs = job.data.posted?.rootTs;
   if (!rootTs) {
+    await fence();
     rootTs = await deps.slack.post(reply.channel, renderProgress(target, 'gathering'), reply.threadTs);
     await record(job, { rootTs, incidentId });
     await deps.incidents.save({
@@ -171,7 +181,8 @@ export async function processDiagnose(
       windowSeconds: deps.windowSeconds,
       timeoutMs: deps.timeoutMs,
     });
-    await deps.slack.update(reply.channel, rootTs, renderProgress(target, 'analysing'));
+    // No "analysing" update: the diagnosis takes milliseconds, and at Slack's pace (one message
+    // per second per channel) that update would hold the verdict back by a whole interval.
     diagnosis = diagnose(evidence, deps.recommend);
   } catch (error) {
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
@@ -216,11 +227,13 @@ export async function processDiagnose(
   const thread = renderThread(diagnosis);
   const threadTs = reply.threadTs ?? rootTs;
   for (let i = job.data.posted?.threadCount ?? 0; i < thread.length; i++) {
+    await fence();
     await deps.slack.post(reply.channel, thread[i] as (typeof thread)[number], threadTs);
     await record(job, { threadCount: i + 1 });
   }
   if (!job.data.posted?.chart && diagnosis.chart.pods.length > 0) {
     const title = `${target.namespace}/${target.workload.name} · ${diagnosis.container} memory`;
+    await fence();
     try {
       const png = renderChartPng(diagnosis.chart, title);
       await deps.slack.uploadPng(reply.channel, threadTs, png, title, chartAltText(diagnosis));
@@ -254,6 +267,28 @@ export async function processDiagnose(
   }
   log.info({ cause: diagnosis.cause, confidence: diagnosis.confidence }, 'diagnosis posted');
   return { cause: diagnosis.cause };
+}
+
+/**
+ * A job BullMQ gave up on without running the processor (its workers died mid-job more often than
+ * the stalled-job limit allows: a poison job): the root message, if one was posted, says the
+ * diagnosis stopped, instead of showing its progress forever.
+ */
+export async function reportAbandoned(
+  job: Pick<DiagnoseJob, 'data'>,
+  slack: Pick<SlackPoster, 'update'>,
+  reason: string,
+): Promise<boolean> {
+  const rootTs = job.data.posted?.rootTs;
+  if (!rootTs) return false;
+  const { request, reply } = job.data;
+  const what = escapeMrkdwn(`${request.namespace ? `${request.namespace}/` : ''}${request.name}`);
+  const text = `:x: *${what}* · diagnosis stopped: ${escapeMrkdwn(reason)}. Nothing was changed; run \`/oom ${escapeMrkdwn(request.name)}\` again.`;
+  await slack.update(reply.channel, rootTs, {
+    text: escapeMrkdwn(`The diagnosis of ${request.name} stopped: ${reason}`),
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }],
+  });
+  return true;
 }
 
 function chartAltText(d: Diagnosis): string {

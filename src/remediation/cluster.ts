@@ -3,17 +3,10 @@
  * @kubernetes/client-node. Patches are strategic merge (client-node's default content type is
  * JSON Patch, so it is set explicitly) and every write can run as a server-side dry run.
  */
-import {
-  AppsV1Api,
-  AutoscalingV2Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  type KubeConfig,
-  PatchStrategy,
-  setHeaderOptions,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import type { WorkloadKind } from '../domain/types.ts';
 import { OomBotError } from '../errors.ts';
+import { kubeClient } from '../sources/kube-client.ts';
 import { describeKubeError } from '../sources/kubernetes.ts';
 import type { KubeObject } from '../sources/ports.ts';
 
@@ -73,6 +66,8 @@ export function createRemediationCluster(
 ): RemediationCluster {
   const server = kc.getCurrentCluster()?.server;
   const timeoutMs = options.timeoutMs ?? 15_000;
+  const { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } =
+    kubeClient();
   const apps = kc.makeApiClient(AppsV1Api);
   const core = kc.makeApiClient(CoreV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);

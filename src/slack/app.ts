@@ -15,6 +15,8 @@ import { type Metrics, metricsHandler } from '../metrics.ts';
 import { type RemediationActionDeps, registerRemediationActions } from '../remediation/slack-actions.ts';
 import { ACTION_IDS } from './action-ids.ts';
 import { parseOomCommand, USAGE } from './command.ts';
+import { escapeMrkdwn } from './mrkdwn.ts';
+import { createSlackReceiver } from './receiver.ts';
 
 const { App } = bolt;
 
@@ -107,17 +109,30 @@ function healthRoutes(deps: SlackAppDeps): CustomRoute[] {
 
 export function createSlackApp(deps: SlackAppDeps): BoltApp {
   const { config, logger } = deps;
+  const boltLogger = toBoltLogger(logger);
+  const customRoutes = [...healthRoutes(deps), ...(deps.routes ?? [])];
   const app = new App({
     token: config.slack.botToken,
-    signingSecret: config.slack.signingSecret ?? 'unused-in-socket-mode',
-    socketMode: config.slack.socketMode,
-    appToken: config.slack.appToken,
-    port: config.port,
-    logger: toBoltLogger(logger),
+    logger: boltLogger,
     clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
-    // Socket Mode serves the custom routes (health, metrics) on installerOptions.port, not `port`
-    ...(config.slack.socketMode ? { installerOptions: { port: config.port } } : {}),
-    customRoutes: [...healthRoutes(deps), ...(deps.routes ?? [])],
+    ...(config.slack.socketMode
+      ? {
+          signingSecret: 'unused-in-socket-mode',
+          socketMode: true,
+          appToken: config.slack.appToken,
+          // Socket Mode serves the custom routes (health, metrics) on installerOptions.port
+          installerOptions: { port: config.port },
+          customRoutes,
+        }
+      : {
+          // HTTP mode: Bolt's receiver behind the timestamp, body and timeout guard
+          receiver: createSlackReceiver({
+            signingSecret: config.slack.signingSecret ?? '',
+            port: config.port,
+            customRoutes,
+            logger: boltLogger,
+          }),
+        }),
     ...(deps.botIds ?? {}),
   });
 
@@ -135,7 +150,8 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
     if (parsed.kind === 'invalid') {
       log.info({ reason: parsed.reason }, '/oom refused');
       counted('slash_command', 'invalid');
-      await ack({ response_type: 'ephemeral', text: `:x: ${parsed.reason}\n${USAGE}` });
+      // the reason quotes the user's text: escaped, so `<!channel>` is shown, not broadcast
+      await ack({ response_type: 'ephemeral', text: `:x: ${escapeMrkdwn(parsed.reason)}\n${USAGE}` });
       return;
     }
     const data: DiagnoseJobData = {

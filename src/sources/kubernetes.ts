@@ -1,12 +1,7 @@
 /** The live ObjectLister: the Kubernetes API through @kubernetes/client-node. Thin by design. */
-import {
-  AppsV1Api,
-  AutoscalingV2Api,
-  CoreV1Api,
-  CustomObjectsApi,
-  KubeConfig,
-} from '@kubernetes/client-node';
+import type { KubeConfig } from '@kubernetes/client-node';
 import { OomBotError } from '../errors.ts';
+import { kubeClient } from './kube-client.ts';
 import { networkReason } from './net-error.ts';
 import type { KubeObject, ObjectKind, ObjectLister } from './ports.ts';
 
@@ -17,7 +12,7 @@ export interface KubeConfigOptions {
 
 /** KUBECONFIG file if given, else in-cluster service account, else the default locations. */
 export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
-  const kc = new KubeConfig();
+  const kc = new (kubeClient().KubeConfig)();
   try {
     if (options.kubeconfig) kc.loadFromFile(options.kubeconfig);
     else if (process.env.KUBERNETES_SERVICE_HOST) kc.loadFromCluster();
@@ -61,6 +56,7 @@ export function createKubernetesLister(
 ): ObjectLister {
   const server = kc.getCurrentCluster()?.server;
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi } = kubeClient();
   const core = kc.makeApiClient(CoreV1Api);
   const apps = kc.makeApiClient(AppsV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);

@@ -1,10 +1,15 @@
 /** The live MetricsSource: Prometheus range queries through prometheus-query. Thin by design. */
-import { PrometheusDriver } from 'prometheus-query';
+import { createRequire } from 'node:module';
+import type * as PrometheusQuery from 'prometheus-query';
 import type { Series, TimeWindow } from '../domain/types.ts';
 import { OomBotError } from '../errors.ts';
 import { networkReason } from './net-error.ts';
 import type { MetricsSource } from './ports.ts';
 import { type QuerySpec, toPromQL } from './queries.ts';
+
+/** prometheus-query (and its HTTP client) on first use: the web process never queries Prometheus. */
+const require = createRequire(import.meta.url);
+let prometheusQuery: typeof PrometheusQuery | undefined;
 
 interface RangeVectorLike {
   metric: { labels: Record<string, string> };
@@ -16,7 +21,8 @@ export function createPrometheusSource(
   options: { timeoutMs?: number } = {},
 ): MetricsSource {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const driver = new PrometheusDriver({ endpoint, baseURL: '/api/v1', timeout: timeoutMs });
+  prometheusQuery ??= require('prometheus-query') as typeof PrometheusQuery;
+  const driver = new prometheusQuery.PrometheusDriver({ endpoint, baseURL: '/api/v1', timeout: timeoutMs });
   const host = new URL(endpoint).host;
   return {
     name: `Prometheus ${host}`,

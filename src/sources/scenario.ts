@@ -62,6 +62,26 @@ function lineOf(text: string, offset: number): number {
   return line;
 }
 
+/**
+ * A YAML document's value. Some errors (an alias to no anchor, an alias bomb) only surface here,
+ * as a thrown ReferenceError: they become the file's error too.
+ */
+function documentValue(
+  doc: { toJS(): unknown; range: [number, number, number] },
+  text: string,
+  file: string,
+): unknown {
+  try {
+    return doc.toJS();
+  } catch (error) {
+    throw scenarioUnreadable(
+      file,
+      (error as Error).message.split('\n')[0] || 'invalid YAML',
+      lineOf(text, doc.range[0]),
+    );
+  }
+}
+
 /** Parse multi-document YAML into Kubernetes objects. */
 export function parseClusterYaml(text: string, file = 'cluster.yaml'): KubeObject[] {
   const objects: KubeObject[] = [];
@@ -73,7 +93,7 @@ export function parseClusterYaml(text: string, file = 'cluster.yaml'): KubeObjec
         error.message.split('\n')[0] ?? 'invalid YAML',
         lineOf(text, error.pos[0]),
       );
-    const value = doc.toJS() as unknown;
+    const value = documentValue(doc, text, file);
     if (value === null || value === undefined) continue;
     const at = lineOf(text, doc.range[0]);
     if (typeof value !== 'object' || Array.isArray(value))
@@ -145,7 +165,7 @@ export async function readScenario(dir: string): Promise<Scenario> {
       yamlError.message.split('\n')[0] ?? '',
       lineOf(metaText, yamlError.pos[0]),
     );
-  const parsed = scenarioMetaSchema.safeParse(first?.toJS());
+  const parsed = scenarioMetaSchema.safeParse(first ? documentValue(first, metaText, metaFile) : undefined);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     throw scenarioUnreadable(metaFile, `${issue?.path.join('.') || 'document'}: ${issue?.message}`);

@@ -99,7 +99,8 @@ export function renderNodeIncidentRoot(v: IncidentView, nowMs: number): SlackMes
     'Run `/oom <service>` for a workload on it to see whether its requests are too low.';
   return withIncidentLines(
     {
-      text: `${resolved ? 'Resolved: ' : ''}node ${v.node} under memory pressure`,
+      // the notification text is mrkdwn too: a label value is escaped there as in the blocks
+      text: `${resolved ? 'Resolved: ' : ''}node ${escapeMrkdwn(v.node)} under memory pressure`,
       blocks: [
         { type: 'section', text: { type: 'mrkdwn', text } },
         { type: 'section', text: { type: 'mrkdwn', text: help } },
@@ -114,7 +115,7 @@ export function renderNodeIncidentRoot(v: IncidentView, nowMs: number): SlackMes
 export function renderAlertProblemRoot(title: string, reason: string): SlackMessage {
   const text = `:mag: Alert for *${escapeMrkdwn(title)}*: ${escapeMrkdwn(reason)}`;
   return {
-    text: truncate(`Alert for ${title}: ${reason}`, 3000),
+    text: truncate(escapeMrkdwn(`Alert for ${title}: ${reason}`), 3000),
     blocks: [{ type: 'section', text: { type: 'mrkdwn', text: truncate(text, 3000) } }],
   };
 }

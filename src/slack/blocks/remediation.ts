@@ -23,7 +23,8 @@ function section(text: string): Block {
 }
 
 function message(text: string, blocks: Block[]): SlackMessage {
-  return { text: truncate(text, 3000), blocks: fitMessage(blocks) };
+  // the notification text is mrkdwn too: reasons quote the cluster's answers
+  return { text: truncate(escapeKeepingUserMentions(text), 3000), blocks: fitMessage(blocks) };
 }
 
 function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): ButtonElement {
