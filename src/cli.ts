@@ -132,12 +132,12 @@ async function commandDemo(argv: string[]): Promise<void> {
   await writeChart(diagnosis, join(out, 'memory.png'));
   process.stdout.write(`${renderAsText(rendered as never)}\n\n`);
   process.stdout.write(
-    [
+    `${[
       `Scenario written to   ${dir}`,
       `Block Kit JSON saved  ${join(out, 'slack.json')}`,
       `JSON report saved     ${join(out, 'diagnosis.json')}`,
       `Memory chart saved    ${join(out, 'memory.png')}`,
-    ].join('\n') + '\n',
+    ].join('\n')}\n`,
   );
 }
 
