@@ -181,8 +181,8 @@ export async function processDiagnose(
       windowSeconds: deps.windowSeconds,
       timeoutMs: deps.timeoutMs,
     });
-    // No "analysing" update: the diagnosis takes milliseconds, and at Slack's pace (one message
-    // per second per channel) that update would hold the verdict back by a whole interval.
+    // Updates of the root do not wait for Slack's posting pace, so this costs no interval.
+    await deps.slack.update(reply.channel, rootTs, renderProgress(target, 'analysing'));
     diagnosis = diagnose(evidence, deps.recommend);
   } catch (error) {
     const last = job.attemptsMade + 1 >= (job.opts.attempts ?? 1);

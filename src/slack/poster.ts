@@ -49,15 +49,15 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
   const lanes = new Map<string, { tail: Promise<unknown>; last: number }>();
 
   /** Run `send` after the channel's previous send, spaced by the interval, retrying 429s. */
-  function inLane<T>(channel: string, method: string, send: () => Promise<T>): Promise<T> {
+  function inLane<T>(channel: string, method: string, send: () => Promise<T>, paced = true): Promise<T> {
     const lane = lanes.get(channel) ?? { tail: Promise.resolve(), last: 0 };
     const run = lane.tail.then(async () => {
       const wait = lane.last + interval - Date.now();
-      if (wait > 0) await sleep(wait);
+      if (paced && wait > 0) await sleep(wait);
       for (;;) {
         try {
           const result = await send();
-          lane.last = Date.now();
+          if (paced) lane.last = Date.now();
           return result;
         } catch (error) {
           options.onError?.(method, error);
@@ -85,10 +85,17 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
         return String(res.ts);
       });
     },
+    // An update edits a message already posted: it keeps its place in the channel's order but is
+    // not a new message, so it neither waits for nor delays the one-per-second posting pace.
     update(channel, ts, message) {
-      return inLane(channel, 'chat.update', async () => {
-        await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
-      });
+      return inLane(
+        channel,
+        'chat.update',
+        async () => {
+          await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+        },
+        false,
+      );
     },
     uploadPng(channel, threadTs, png, title, altText) {
       return inLane(channel, 'files.uploadV2', async () => {

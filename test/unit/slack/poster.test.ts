@@ -65,6 +65,23 @@ describe('createSlackPoster: Slack pace and rate limits', () => {
     assert.equal(sleeps.length, spacedWaits, 'the first message to C2 did not wait');
   });
 
+  it('updates a posted message at once, in order, without holding back the next post', async () => {
+    const sleeps: number[] = [];
+    const poster = makePoster(sleeps);
+    const ts = await poster.post('C1', { text: 'root', blocks: [] });
+    await poster.update('C1', ts, { text: 'analysing', blocks: [] });
+    assert.equal(sleeps.length, 0, 'the update did not wait for the posting pace');
+    await poster.post('C1', { text: 'reply', blocks: [] });
+    assert.equal(sleeps.length, 1, 'the next post still keeps one second after the previous post');
+    assert.deepEqual(
+      slack
+        .calls()
+        .filter((c) => c.ok)
+        .map((c) => c.method),
+      ['chat.postMessage', 'chat.update', 'chat.postMessage'],
+    );
+  });
+
   it('gives up on an error that is not a rate limit, without retrying', async () => {
     const poster = makePoster([]);
     slack.failNext('chat.postMessage', { error: 'channel_not_found' });
