@@ -118,33 +118,52 @@ export async function startPrometheus(opts: StartPrometheusOptions = {}): Promis
     const configFile = join(root, 'prometheus.yml');
     await writeFile(configFile, stringify(config));
 
-    let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const args = [
+    const url = await startOnFreePort(
+      'prometheus',
+      PROMETHEUS,
+      (port) => [
         `--config.file=${configFile}`,
         `--storage.tsdb.path=${dataDir}`,
         '--storage.tsdb.retention.time=100y',
         `--web.listen-address=127.0.0.1:${port}`,
         ...(opts.alertmanagerUrl ? ['--rules.alert.resend-delay=2s'] : []),
         ...(opts.extraArgs ?? []),
-      ];
-      proc = startProcess('prometheus', PROMETHEUS, args, join(logDir, `prometheus-${attempt}.log`));
-      try {
-        await waitForHttpOk(proc, `${url}/-/ready`, { timeoutMs: opts.readyTimeoutMs ?? 60_000 });
-        return { url, logDir, stop };
-      } catch (err) {
-        lastError = err as Error;
-        await proc.stop();
-        if (!/address already in use/i.test(logTail(proc.logFile))) break;
-      }
-    }
-    throw lastError;
+      ],
+      { logDir, readyTimeoutMs: opts.readyTimeoutMs ?? 60_000, track: (p) => (proc = p) },
+    );
+    return { url, logDir, stop };
   } catch (err) {
     await stop({ keepLogs: true });
     throw err;
   }
+}
+
+/**
+ * Start `bin` on a free loopback port and wait for `/-/ready`; when the port was taken between
+ * choosing and binding it, try another (three attempts). Resolves to the server's URL.
+ */
+async function startOnFreePort(
+  name: string,
+  bin: string,
+  argsFor: (port: number) => string[],
+  opts: { logDir: string; readyTimeoutMs: number; track: (proc: ManagedProcess) => void },
+): Promise<string> {
+  let lastError: Error | undefined;
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    const port = await freePort();
+    const url = `http://127.0.0.1:${port}`;
+    const proc = startProcess(name, bin, argsFor(port), join(opts.logDir, `${name}-${attempt}.log`));
+    opts.track(proc);
+    try {
+      await waitForHttpOk(proc, `${url}/-/ready`, { timeoutMs: opts.readyTimeoutMs });
+      return url;
+    } catch (err) {
+      lastError = err as Error;
+      await proc.stop();
+      if (!/address already in use/i.test(logTail(proc.logFile))) break;
+    }
+  }
+  throw lastError;
 }
 
 export interface StartAlertmanagerOptions {
@@ -164,28 +183,19 @@ export async function startAlertmanager(opts: StartAlertmanagerOptions): Promise
   try {
     const configFile = join(root, 'alertmanager.yml');
     await writeFile(configFile, opts.configYaml);
-    let lastError: Error | undefined;
-    for (let attempt = 1; attempt <= 3; attempt++) {
-      const port = await freePort();
-      const url = `http://127.0.0.1:${port}`;
-      const args = [
+    const url = await startOnFreePort(
+      'alertmanager',
+      ALERTMANAGER,
+      (port) => [
         `--config.file=${configFile}`,
         `--storage.path=${dataDir}`,
         `--web.listen-address=127.0.0.1:${port}`,
         '--cluster.listen-address=',
         ...(opts.extraArgs ?? []),
-      ];
-      proc = startProcess('alertmanager', ALERTMANAGER, args, join(logDir, `alertmanager-${attempt}.log`));
-      try {
-        await waitForHttpOk(proc, `${url}/-/ready`, { timeoutMs: opts.readyTimeoutMs ?? 60_000 });
-        return { url, logDir, stop };
-      } catch (err) {
-        lastError = err as Error;
-        await proc.stop();
-        if (!/address already in use/i.test(logTail(proc.logFile))) break;
-      }
-    }
-    throw lastError;
+      ],
+      { logDir, readyTimeoutMs: opts.readyTimeoutMs ?? 60_000, track: (p) => (proc = p) },
+    );
+    return { url, logDir, stop };
   } catch (err) {
     await stop({ keepLogs: true });
     throw err;
