@@ -5,11 +5,15 @@
 import { z } from 'zod';
 import { DEFAULT_ALERT_MATCHERS, type MatcherRule, parseMatcherRules } from './alerts/matchers.ts';
 import { type ChannelRoute, parseChannelRoutes } from './alerts/routing.ts';
-import { DEFAULT_WEBHOOK_MAX_BYTES, DEFAULT_WEBHOOK_PATH } from './alerts/webhook.ts';
 import { parseQuantity } from './domain/quantity.ts';
 import { OomBotError } from './errors.ts';
 
 export type Mode = 'serve' | 'worker' | 'start' | 'diagnose';
+
+/** Where Alertmanager posts its webhooks unless ALERTMANAGER_PATH says otherwise. */
+export const DEFAULT_WEBHOOK_PATH = '/alertmanager';
+/** The largest webhook body read before answering 413. */
+export const DEFAULT_WEBHOOK_MAX_BYTES = 4 * 1024 * 1024;
 
 const optionalString = z
   .string()

@@ -12,11 +12,11 @@ import type { EvidenceSources } from './evidence.ts';
 import { startHealthServer } from './health-server.ts';
 import { createIncidentStore } from './incidents/store.ts';
 import { type DiagnoseDeps, processDiagnose, reportAbandoned } from './jobs/diagnose-processor.ts';
+import type { DiagnoseJobData } from './jobs/payloads.ts';
 import {
   createDiagnoseQueue,
   createRemediateQueue,
   DIAGNOSE_QUEUE,
-  type DiagnoseJobData,
   enqueueDiagnosis,
   REMEDIATE_QUEUE,
 } from './jobs/queues.ts';

@@ -13,7 +13,7 @@ import {
   type IntakeOutcome,
   type UpdateRef,
 } from '../incidents/alert-incidents.ts';
-import type { DiagnoseJobData } from '../jobs/queues.ts';
+import type { DiagnoseJobData } from '../jobs/payloads.ts';
 import { type MatcherRule, matchesAnyRule } from './matchers.ts';
 import type { AlertmanagerPayload, ReceivedAlert } from './payload.ts';
 import { type ChannelRoute, routeChannel } from './routing.ts';

@@ -10,7 +10,7 @@ import { describeError } from '../errors.ts';
 import { type AlertDiagnosisHooks, createAlertDiagnosisHooks } from '../incidents/alert-diagnosis.ts';
 import { type AlertIncidentStore, createAlertIncidentStore } from '../incidents/alert-incidents.ts';
 import { processRootUpdate } from '../incidents/root-updates.ts';
-import type { DiagnoseJobData } from '../jobs/queues.ts';
+import type { DiagnoseJobData } from '../jobs/payloads.ts';
 import {
   addRootUpdates,
   createRootUpdateQueue,

@@ -16,8 +16,6 @@ import type { Logger } from '../logger.ts';
 import type { IntakeSummary } from './intake.ts';
 import { type AlertmanagerPayload, parseAlertmanagerPayload } from './payload.ts';
 
-export const DEFAULT_WEBHOOK_PATH = '/alertmanager';
-export const DEFAULT_WEBHOOK_MAX_BYTES = 4 * 1024 * 1024;
 /** Longer than this without the intake answering: 503, Alertmanager retries. */
 export const INTAKE_TIMEOUT_MS = 5000;
 

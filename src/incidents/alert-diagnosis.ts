@@ -6,7 +6,7 @@
  * belongs in.
  */
 import type { Target } from '../domain/types.ts';
-import type { AlertJobInfo, ReplyTo } from '../jobs/queues.ts';
+import type { AlertJobInfo, ReplyTo } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
 import { incidentCounters, incidentStatus, renderAlertProblemRoot } from '../slack/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';

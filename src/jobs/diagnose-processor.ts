@@ -18,7 +18,7 @@ import { renderChartPng } from '../slack/chart.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import { resolveTarget } from '../sources/cluster.ts';
-import type { DiagnoseJobData } from './queues.ts';
+import type { DiagnoseJobData } from './payloads.ts';
 
 export interface DiagnoseDeps {
   /**

@@ -38,7 +38,7 @@ import {
 } from '../slack/blocks/remediation.ts';
 import type { SlackMessage } from '../slack/blocks/types.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import type { DiagnoseJobData, RemediateJobData } from './queues.ts';
+import type { DiagnoseJobData, RemediateJobData } from './payloads.ts';
 
 export interface RemediateDeps {
   plans: PlanStore;

@@ -8,7 +8,7 @@
 import type { App as BoltApp, webApi } from '@slack/bolt';
 import { parseQuantity } from '../domain/quantity.ts';
 import { describeError } from '../errors.ts';
-import type { RemediateJobData } from '../jobs/queues.ts';
+import type { RemediateJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
 import { ACTION_IDS } from '../slack/action-ids.ts';
 import { renderRefusalAudit, renderRefusalEphemeral, utc } from '../slack/blocks/remediation.ts';

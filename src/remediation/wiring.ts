@@ -6,13 +6,8 @@
 import { type Job, Worker } from 'bullmq';
 import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
-import {
-  createRemediateQueue,
-  type DiagnoseJobData,
-  enqueueRemediation,
-  REMEDIATE_QUEUE,
-  type RemediateJobData,
-} from '../jobs/queues.ts';
+import type { DiagnoseJobData, RemediateJobData } from '../jobs/payloads.ts';
+import { createRemediateQueue, enqueueRemediation, REMEDIATE_QUEUE } from '../jobs/queues.ts';
 import { processRemediate } from '../jobs/remediate-processor.ts';
 import type { Logger } from '../logger.ts';
 import { createRedisConnection, type RedisConnection } from '../redis.ts';

@@ -9,7 +9,7 @@ import bolt from '@slack/bolt';
 import type { Config } from '../config.ts';
 import { describeError, OomBotError } from '../errors.ts';
 import type { IncidentStore } from '../incidents/store.ts';
-import type { DiagnoseJobData } from '../jobs/queues.ts';
+import type { DiagnoseJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
 import { type Metrics, metricsHandler } from '../metrics.ts';
 import { type RemediationActionDeps, registerRemediationActions } from '../remediation/slack-actions.ts';

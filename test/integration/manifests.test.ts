@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { basename, join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { DEFAULT_WEBHOOK_PATH } from '../../src/alerts/webhook.ts';
+import { DEFAULT_WEBHOOK_PATH } from '../../src/config.ts';
 import { type KubeStack, startKube } from '../../src/stack/kube.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');

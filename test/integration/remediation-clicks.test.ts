@@ -15,13 +15,8 @@ import { Redis } from 'ioredis';
 import { loadConfig } from '../../src/config.ts';
 import { createIncidentStore } from '../../src/incidents/store.ts';
 import { processDiagnose } from '../../src/jobs/diagnose-processor.ts';
-import {
-  createRemediateQueue,
-  type DiagnoseJobData,
-  enqueueRemediation,
-  REMEDIATE_QUEUE,
-  type RemediateJobData,
-} from '../../src/jobs/queues.ts';
+import type { DiagnoseJobData, RemediateJobData } from '../../src/jobs/payloads.ts';
+import { createRemediateQueue, enqueueRemediation, REMEDIATE_QUEUE } from '../../src/jobs/queues.ts';
 import { processRemediate } from '../../src/jobs/remediate-processor.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';

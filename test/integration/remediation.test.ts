@@ -15,7 +15,7 @@ import {
 } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import { OomBotError } from '../../src/errors.ts';
-import type { DiagnoseJobData, RemediateJobData } from '../../src/jobs/queues.ts';
+import type { DiagnoseJobData, RemediateJobData } from '../../src/jobs/payloads.ts';
 import {
   processRemediate,
   type RemediateDeps,

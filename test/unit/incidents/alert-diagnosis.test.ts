@@ -7,7 +7,7 @@ import type {
   RootSnapshot,
   UpdateRef,
 } from '../../../src/incidents/alert-incidents.ts';
-import type { AlertJobInfo } from '../../../src/jobs/queues.ts';
+import type { AlertJobInfo } from '../../../src/jobs/payloads.ts';
 import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';
 import { buildTarget } from '../../support/diagnosis-builder.ts';

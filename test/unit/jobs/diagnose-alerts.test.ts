@@ -3,7 +3,7 @@ import { pino } from 'pino';
 import type { AlertDiagnosisHooks } from '../../../src/incidents/alert-diagnosis.ts';
 import type { IncidentStore } from '../../../src/incidents/store.ts';
 import { type DiagnoseJob, processDiagnose } from '../../../src/jobs/diagnose-processor.ts';
-import type { DiagnoseJobData } from '../../../src/jobs/queues.ts';
+import type { DiagnoseJobData } from '../../../src/jobs/payloads.ts';
 import { seedIncident } from '../../../src/scenarios/generator.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';
 import type { KubeObject, MetricsSource } from '../../../src/sources/ports.ts';

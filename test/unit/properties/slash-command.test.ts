@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import type { App } from '@slack/bolt';
 import fc from 'fast-check';
 import { loadConfig } from '../../../src/config.ts';
-import type { DiagnoseJobData } from '../../../src/jobs/queues.ts';
+import type { DiagnoseJobData } from '../../../src/jobs/payloads.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createSlackApp } from '../../../src/slack/app.ts';
 import { DNS_1123_LABEL, parseOomCommand } from '../../../src/slack/command.ts';

@@ -1,0 +1,49 @@
+/**
+ * The payloads of the BullMQ jobs: plain data, shared by the producers (slash command, alert
+ * intake, buttons) and the processors. A leaf module: it imports nothing but types from below.
+ */
+import type { RemediationAction } from '../remediation/policy.ts';
+
+export interface ReplyTo {
+  channel: string;
+  /** Post into this thread instead of opening a new one. */
+  threadTs?: string;
+  /** Slash-command response URL for ephemeral answers. */
+  responseUrl?: string;
+  userId?: string;
+}
+
+/** The alert incident behind an alert-triggered diagnosis. */
+export interface AlertJobInfo {
+  key: string;
+  /** Epoch ms the incident was opened (with `generation`, identifies this diagnosis). */
+  openedAt: number;
+  generation: number;
+  alertname: string;
+  pod?: string;
+  container?: string;
+}
+
+export interface DiagnoseJobData {
+  request: { name: string; namespace?: string; cluster?: string };
+  reply: ReplyTo;
+  trigger: 'slash_command' | 'alert' | 'button' | 'verification';
+  requestedAt: number;
+  /** The id of the request that asked (slash-command trigger_id, alert fingerprint…), for the logs. */
+  requestId?: string;
+  /** Set when an Alertmanager alert started it: the incident (src/incidents/alert-incidents.ts) and its generation. */
+  alert?: AlertJobInfo;
+  /** Progress saved after each Slack post, so a retried job never posts twice. */
+  posted?: { rootTs?: string; threadCount?: number; chart?: boolean; failed?: boolean; planId?: string };
+}
+
+export interface RemediateJobData {
+  /** `execute`: run an approved (already consumed) action; `verify`: end of the verification window. */
+  kind: 'execute' | 'verify';
+  action: RemediationAction;
+  /** The plan (apply, preview, create_vpa, scale_out) or the change (rollback, verify). */
+  recordId: string;
+  /** Who clicked. */
+  user: string;
+  clickedAt: number;
+}
