@@ -4,13 +4,13 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Mode } from './config.ts';
+import { diagnoseWorkload } from './diagnosis-service.ts';
 import type { Diagnosis } from './domain/types.ts';
 import { describeError, OomBotError, usageError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { createSourceFactory, runBot } from './main.ts';
 import { commandReplay, REPLAY_HELP } from './replay-cli.ts';
 import { toJsonReport } from './report.ts';
-import { runDiagnosis } from './run-diagnosis.ts';
 import { generateCorpus, seedIncident, writeScenario } from './scenarios/generator.ts';
 import { renderRoot, renderThread } from './slack/blocks/diagnosis.ts';
 import { renderAsText } from './slack/blocks/text.ts';
@@ -94,7 +94,7 @@ async function commandDiagnose(argv: string[]): Promise<void> {
   const config = loadConfig(process.env, { mode: 'diagnose', scenario: Boolean(scenario) });
   const sources = createSourceFactory(config, scenario)(values.cluster);
   const at = requestedAt ?? scenario?.at ?? Date.now() / 1000;
-  const { diagnosis } = await runDiagnosis(
+  const { diagnosis } = await diagnoseWorkload(
     sources,
     {
       name,
@@ -122,7 +122,7 @@ async function commandDemo(argv: string[]): Promise<void> {
   const incident = seedIncident();
   await writeScenario(dir, incident);
   const scenario = await readScenario(dir);
-  const { diagnosis } = await runDiagnosis(
+  const { diagnosis } = await diagnoseWorkload(
     { cluster: scenario.cluster, metrics: scenario.metrics },
     { name: scenario.meta.request.service, namespace: scenario.meta.request.namespace, at: scenario.at },
   );

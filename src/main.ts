@@ -11,7 +11,9 @@ import { OomBotError } from './errors.ts';
 import type { EvidenceSources } from './evidence.ts';
 import { startHealthServer } from './health-server.ts';
 import { createIncidentStore } from './incidents/store.ts';
-import { type DiagnoseDeps, processDiagnose, reportAbandoned } from './jobs/diagnose-processor.ts';
+import type { DiagnoseDeps } from './jobs/diagnose-job.ts';
+import { reportAbandoned } from './jobs/diagnose-posts.ts';
+import { processDiagnose } from './jobs/diagnose-processor.ts';
 import type { DiagnoseJobData } from './jobs/payloads.ts';
 import {
   createDiagnoseQueue,

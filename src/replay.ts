@@ -11,10 +11,10 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { type DiagnosisRun, diagnoseWorkload } from './diagnosis-service.ts';
 import type { RecommendOptions } from './domain/recommend.ts';
 import { OomBotError } from './errors.ts';
 import { type JsonReport, toJsonReport } from './report.ts';
-import { type DiagnosisRun, runDiagnosis } from './run-diagnosis.ts';
 import { createKubernetesLister } from './sources/kubernetes.ts';
 import { createPrometheusSource } from './sources/prometheus.ts';
 import { readScenario, type Scenario } from './sources/scenario.ts';
@@ -42,7 +42,7 @@ export function diagnoseFromFiles(
   scenario: Scenario,
   settings: DiagnoseSettings = {},
 ): Promise<DiagnosisRun> {
-  return runDiagnosis(
+  return diagnoseWorkload(
     { cluster: scenario.cluster, metrics: scenario.metrics },
     requestOf(scenario, settings),
     { timeoutMs: settings.timeoutMs, recommend: settings.recommend },
@@ -59,7 +59,7 @@ export function diagnoseLive(
     cluster: createKubernetesLister(servers.kubeConfig),
     metrics: createPrometheusSource(servers.prometheusUrl, { timeoutMs: settings.timeoutMs }),
   };
-  return runDiagnosis(sources, requestOf(scenario, settings), {
+  return diagnoseWorkload(sources, requestOf(scenario, settings), {
     timeoutMs: settings.timeoutMs,
     recommend: settings.recommend,
   });

@@ -12,11 +12,11 @@ import { createConnection, createServer as createTcpServer, type Socket } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CoreV1Api, type KubeConfig, RbacAuthorizationV1Api } from '@kubernetes/client-node';
+import { diagnoseWorkload } from '../../src/diagnosis-service.ts';
 import { diagnose } from '../../src/domain/diagnose.ts';
 import type { Target } from '../../src/domain/types.ts';
 import { OomBotError } from '../../src/errors.ts';
 import { collectEvidence } from '../../src/evidence.ts';
-import { runDiagnosis } from '../../src/run-diagnosis.ts';
 import { seedIncident, writeScenario } from '../../src/scenarios/generator.ts';
 import { resolveTarget } from '../../src/sources/cluster.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
@@ -149,7 +149,7 @@ describe('sources failing against the real servers', function () {
 
   it('with both servers up: the full diagnosis, no gap', async () => {
     assert.ok(prometheus);
-    const { diagnosis, evidence } = await runDiagnosis(
+    const { diagnosis, evidence } = await diagnoseWorkload(
       { cluster: createKubernetesLister(admin), metrics: createPrometheusSource(prometheus.url) },
       request,
     );
@@ -162,7 +162,7 @@ describe('sources failing against the real servers', function () {
     const stopped = await startPrometheus();
     await stopped.stop();
     const host = new URL(stopped.url).host;
-    const { diagnosis, evidence } = await runDiagnosis(
+    const { diagnosis, evidence } = await diagnoseWorkload(
       { cluster: createKubernetesLister(admin), metrics: createPrometheusSource(stopped.url) },
       request,
     );
@@ -191,7 +191,7 @@ describe('sources failing against the real servers', function () {
     const proxy = await startSlowHttpProxy(prometheus.url, (url) => TRAFFIC_METRICS.test(url), 5_000);
     try {
       const started = Date.now();
-      const { diagnosis, evidence } = await runDiagnosis(
+      const { diagnosis, evidence } = await diagnoseWorkload(
         {
           cluster: createKubernetesLister(admin),
           metrics: createPrometheusSource(proxy.url, { timeoutMs: 1_000 }),
@@ -248,7 +248,7 @@ describe('sources failing against the real servers', function () {
     });
     const token = await requestServiceAccountToken(admin, 'default', 'workloads-only', 600);
     const limited = kubeConfigWithToken(kube.server, token, 'workloads-only');
-    const { diagnosis, evidence } = await runDiagnosis(
+    const { diagnosis, evidence } = await diagnoseWorkload(
       { cluster: createKubernetesLister(limited), metrics: createPrometheusSource(prometheus.url) },
       request,
     );
@@ -315,7 +315,7 @@ describe('sources failing against the real servers', function () {
     assert.ok(diagnosis.kills.oomKills > 0);
 
     await assert.rejects(
-      runDiagnosis({ cluster: lister, metrics: createPrometheusSource(prometheus.url) }, request),
+      diagnoseWorkload({ cluster: lister, metrics: createPrometheusSource(prometheus.url) }, request),
       (error: unknown) => {
         assert.ok(error instanceof OomBotError);
         assert.equal(error.code, 'source_unavailable');

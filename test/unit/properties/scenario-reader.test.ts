@@ -13,8 +13,8 @@ import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { stringify } from 'yaml';
+import { diagnoseWorkload } from '../../../src/diagnosis-service.ts';
 import { OomBotError } from '../../../src/errors.ts';
-import { runDiagnosis } from '../../../src/run-diagnosis.ts';
 import { seedIncident, writeScenario } from '../../../src/scenarios/generator.ts';
 import { readScenario } from '../../../src/sources/scenario.ts';
 import { propertyRuns, propertySeed, report } from '../../reliability/intensity.ts';
@@ -160,7 +160,7 @@ describe('property: the scenario reader', function () {
           outcomes.read++;
           try {
             await withTimeout(
-              runDiagnosis(
+              diagnoseWorkload(
                 { cluster: scenario.cluster, metrics: scenario.metrics },
                 {
                   name: scenario.meta.request.service,
