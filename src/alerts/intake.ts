@@ -12,7 +12,7 @@ import {
   type IntakeIncident,
   type IntakeOutcome,
   type UpdateRef,
-} from '../incidents/alert-incidents.ts';
+} from '../incidents/alert-incident-types.ts';
 import type { DiagnoseJobData } from '../jobs/payloads.ts';
 import { type MatcherRule, matchesAnyRule } from './matchers.ts';
 import type { AlertmanagerPayload, ReceivedAlert } from './payload.ts';

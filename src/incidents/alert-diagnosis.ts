@@ -10,7 +10,7 @@ import type { AlertJobInfo, ReplyTo } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
 import { incidentCounters, incidentStatus, renderAlertProblemRoot } from '../slack/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import type { AlertIncidentStore, OpenThread, RootSnapshot, UpdateRef } from './alert-incidents.ts';
+import type { AlertIncidentStore, OpenThread, RootSnapshot, UpdateRef } from './alert-incident-types.ts';
 
 export interface AlertDiagnosisHooks {
   /** Whether this alert diagnosis should run; when not, the reason was already told in the thread. */

@@ -9,7 +9,7 @@ import type { RootUpdateJobData } from '../jobs/root-update-queue.ts';
 import type { Logger } from '../logger.ts';
 import { renderIncidentRoot } from '../slack/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import type { AlertIncidentStore, UpdateRef } from './alert-incidents.ts';
+import type { AlertIncidentStore, UpdateRef } from './alert-incident-types.ts';
 
 export interface RootUpdateDeps {
   store: AlertIncidentStore;

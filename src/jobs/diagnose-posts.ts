@@ -5,7 +5,7 @@
 import type { DiagnosisRun } from '../diagnosis-service.ts';
 import type { Diagnosis, Target } from '../domain/types.ts';
 import { describeError } from '../errors.ts';
-import { snapshotOf } from '../incidents/alert-incidents.ts';
+import { compactDiagnosis } from '../incidents/alert-incident-types.ts';
 import { renderRoot, renderThread } from '../slack/blocks/diagnosis.ts';
 import { renderChartPng } from '../slack/chart.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';
@@ -54,7 +54,7 @@ export async function postDiagnosis(
       ...(planId ? { planId } : {}),
       ...(reply.threadTs
         ? {}
-        : { snapshot: { kind: 'verdict', incidentId, planId, diagnosis: snapshotOf(diagnosis) } }),
+        : { snapshot: { kind: 'verdict', incidentId, planId, diagnosis: compactDiagnosis(diagnosis) } }),
     });
   }
   log.info({ cause: diagnosis.cause, confidence: diagnosis.confidence }, 'diagnosis posted');

@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import { loadLua } from '../redis-scripts.ts';
 import type { ChangeRecord, RemediationPlan } from './plan.ts';
 import type { RemediationAction } from './policy.ts';
 
@@ -51,17 +52,7 @@ export interface PlanStore {
   release(kind: RecordKind, id: string, action: RemediationAction): Promise<void>;
 }
 
-const CONSUME_SCRIPT = `
-local raw = redis.call('GET', KEYS[1])
-if not raw then return {'missing'} end
-local record = cjson.decode(raw)
-if tonumber(ARGV[2]) >= tonumber(record.expiresAt) then return {'expired', tostring(record.expiresAt)} end
-local previous = redis.call('HGET', KEYS[2], ARGV[1])
-if previous then return {'used', previous} end
-redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
-redis.call('EXPIRE', KEYS[2], tonumber(ARGV[4]))
-return {'ok'}
-`;
+const CONSUME_SCRIPT = loadLua(new URL('./lua/consume.lua', import.meta.url));
 
 type RedisLike = Redis | Cluster;
 

@@ -6,12 +6,12 @@
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { AlertTarget } from '../../src/alerts/target.ts';
-import {
-  type AlertIncidentStore,
-  createAlertIncidentStore,
-  type IntakeAlert,
-  type IntakeIncident,
-} from '../../src/incidents/alert-incidents.ts';
+import type {
+  AlertIncidentStore,
+  IntakeAlert,
+  IntakeIncident,
+} from '../../src/incidents/alert-incident-types.ts';
+import { createAlertIncidentStore } from '../../src/incidents/alert-incidents.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HOUR = 3600_000;

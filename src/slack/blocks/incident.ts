@@ -5,7 +5,7 @@
  */
 import { clock } from '../../domain/format.ts';
 import type { Target } from '../../domain/types.ts';
-import type { AlertIncidentState, RootSnapshot } from '../../incidents/alert-incidents.ts';
+import type { AlertIncidentState, RootSnapshot } from '../../incidents/alert-incident-types.ts';
 import { fitMessage } from '../limits.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import { renderProgress, renderRoot } from './diagnosis.ts';

@@ -6,7 +6,7 @@ import type {
   AlertIncidentStore,
   RootSnapshot,
   UpdateRef,
-} from '../../../src/incidents/alert-incidents.ts';
+} from '../../../src/incidents/alert-incident-types.ts';
 import type { AlertJobInfo } from '../../../src/jobs/payloads.ts';
 import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';

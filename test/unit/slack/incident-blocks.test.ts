@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { AlertIncidentState } from '../../../src/incidents/alert-incidents.ts';
-import { snapshotOf } from '../../../src/incidents/alert-incidents.ts';
+import type { AlertIncidentState } from '../../../src/incidents/alert-incident-types.ts';
+import { compactDiagnosis } from '../../../src/incidents/alert-incident-types.ts';
 import {
   incidentStatus,
   renderIncidentRoot,
@@ -66,7 +66,7 @@ describe('incident renderers: counters and status on the root message', () => {
     const diagnosis = buildDiagnosis();
     const message = renderIncidentRoot(
       state(),
-      { kind: 'verdict', incidentId: 'inc-1', diagnosis: snapshotOf(diagnosis) },
+      { kind: 'verdict', incidentId: 'inc-1', diagnosis: compactDiagnosis(diagnosis) },
       T + 50 * MIN,
     );
     assert.ok(message);
@@ -104,7 +104,7 @@ describe('incident renderers: counters and status on the root message', () => {
   });
 
   it('keeps the stored snapshot small: no chart series', () => {
-    const snap = snapshotOf(buildDiagnosis());
+    const snap = compactDiagnosis(buildDiagnosis());
     assert.deepEqual(snap.chart.pods, []);
     assert.ok(text(snap).length < text(buildDiagnosis()).length);
   });
