@@ -26,6 +26,12 @@ import {
   trafficQueries,
 } from './sources/queries.ts';
 import type { ClusterSnapshot } from './sources/snapshot.ts';
+import { withTimeout } from './timeout.ts';
+
+/** The error of a source call that did not answer in time. */
+function sourceTimeout(what: string, ms: number): () => OomBotError {
+  return () => new OomBotError('source_timeout', `${what} timed out after ${ms} ms`);
+}
 
 export interface EvidenceSources {
   cluster: ObjectLister;
@@ -39,18 +45,6 @@ export interface CollectOptions {
 }
 
 export const DEFAULT_WINDOW_SECONDS = 24 * 3600;
-
-/** Reject after `ms` with a source_timeout error naming `what`. */
-export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new OomBotError('source_timeout', `${what} timed out after ${ms} ms`)),
-      ms,
-    );
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
 
 /** Regex for the pod names a workload's controller gives its pods, plus the pods seen now. */
 export function podNameRegex(target: Target, currentPods: string[]): string {
@@ -98,7 +92,7 @@ export async function collectEvidence(
     withTimeout(
       sources.metrics.queryRange(spec, window),
       timeoutMs,
-      `${sources.metrics.name}: ${what}`,
+      sourceTimeout(`${sources.metrics.name}: ${what}`, timeoutMs),
     ).catch((error: unknown) => {
       gaps.push({ source, what, reason: describeError(error) });
       return [];
@@ -107,7 +101,7 @@ export async function collectEvidence(
   const snapshotPromise: Promise<ClusterSnapshot | undefined> = withTimeout(
     readSnapshot(sources.cluster, target),
     timeoutMs,
-    `${sources.cluster.name}: cluster objects`,
+    sourceTimeout(`${sources.cluster.name}: cluster objects`, timeoutMs),
   ).catch((error: unknown) => {
     gaps.push({ source: 'cluster', what: 'pods, events and nodes', reason: describeError(error) });
     return undefined;

@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from 'node:ht
 import type { AddressInfo } from 'node:net';
 import { describeError } from './errors.ts';
 import { type Metrics, metricsHandler } from './metrics.ts';
+import { withTimeout } from './timeout.ts';
 
 export interface HealthServerOptions {
   port: number;
@@ -28,13 +29,7 @@ function send(res: ServerResponse, status: number, body: object): void {
 
 /** Readiness with a deadline: a hung Redis must not hang the probe. */
 export function checkWithin(check: () => Promise<void>, ms: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    check(),
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`readiness check did not answer in ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
+  return withTimeout(check(), ms, () => new Error(`readiness check did not answer in ${ms} ms`));
 }
 
 export function startHealthServer(options: HealthServerOptions): Promise<HealthServer> {

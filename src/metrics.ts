@@ -6,6 +6,7 @@
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { withTimeout } from './timeout.ts';
 
 /** Job counts by state, as BullMQ's `queue.getJobCounts()` returns them. */
 export type JobCounts = Record<string, number>;
@@ -47,16 +48,6 @@ export interface MetricsOptions {
   queueTimeoutMs?: number;
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  return Promise.race([
-    promise,
-    new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new Error(`no answer in ${ms} ms`)), ms);
-    }),
-  ]).finally(() => clearTimeout(timer));
-}
-
 /** The Slack error code of a failed Web API call, bounded to a short token. */
 export function slackErrorCode(error: unknown): string {
   const e = error as { code?: unknown; data?: { error?: unknown }; statusCode?: unknown };
@@ -83,7 +74,11 @@ export function createMetrics(options: MetricsOptions = {}): Metrics {
       await Promise.all(
         [...watched].map(async ([queue, counts]) => {
           try {
-            const now = await withTimeout(counts(), queueTimeoutMs);
+            const now = await withTimeout(
+              counts(),
+              queueTimeoutMs,
+              () => new Error(`no answer in ${queueTimeoutMs} ms`),
+            );
             for (const state of QUEUE_STATES) this.set({ queue, state }, now[state] ?? 0);
           } catch {
             // Redis does not answer: leave the series out rather than report a false zero

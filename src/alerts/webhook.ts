@@ -13,6 +13,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import { withTimeout } from '../timeout.ts';
 import type { IntakeSummary } from './intake.ts';
 import { type AlertmanagerPayload, parseAlertmanagerPayload } from './payload.ts';
 
@@ -118,22 +119,6 @@ function send(res: ServerResponse, status: number, body: object, headers: Record
   res.end(JSON.stringify(body));
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`the queue did not answer in ${ms} ms`)), ms);
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
 /** The request handler (node:http signature). */
 export function createAlertmanagerHandler(
   deps: WebhookDeps,
@@ -167,7 +152,12 @@ export function createAlertmanagerHandler(
     }
     let summary: IntakeSummary;
     try {
-      summary = await withTimeout(deps.accept(payload), deps.intakeTimeoutMs ?? INTAKE_TIMEOUT_MS);
+      const ms = deps.intakeTimeoutMs ?? INTAKE_TIMEOUT_MS;
+      summary = await withTimeout(
+        deps.accept(payload),
+        ms,
+        () => new Error(`the queue did not answer in ${ms} ms`),
+      );
     } catch (error) {
       log.error(
         { err: describeError(error), alerts: payload.alerts.length },

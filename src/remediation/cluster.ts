@@ -9,6 +9,7 @@ import { OomBotError } from '../errors.ts';
 import { kubeClient } from '../sources/kube-client.ts';
 import { describeKubeError } from '../sources/kubernetes.ts';
 import type { KubeObject } from '../sources/ports.ts';
+import { withTimeout } from '../timeout.ts';
 
 export interface WorkloadKey {
   namespace: string;
@@ -31,15 +32,9 @@ export const FIELD_MANAGER = 'oom-bot';
 
 const VPA = { group: 'autoscaling.k8s.io', version: 'v1', plural: 'verticalpodautoscalers' } as const;
 
-function withTimeout<T>(promise: Promise<T>, ms: number, what: string, server?: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const where = server ? ` at ${server}` : '';
-      reject(new OomBotError('source_timeout', `Kubernetes API${where}: ${what} timed out after ${ms} ms`));
-    }, ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+function kubeTimeout(ms: number, what: string, server?: string): () => OomBotError {
+  const where = server ? ` at ${server}` : '';
+  return () => new OomBotError('source_timeout', `Kubernetes API${where}: ${what} timed out after ${ms} ms`);
 }
 
 /** Plain JSON of a typed client-node object (Dates become RFC 3339 strings). */
@@ -76,7 +71,7 @@ export function createRemediationCluster(
 
   async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
-      return await withTimeout(run(), timeoutMs, what, server);
+      return await withTimeout(run(), timeoutMs, kubeTimeout(timeoutMs, what, server));
     } catch (error) {
       if (error instanceof OomBotError) throw error;
       if ((error as { code?: unknown }).code === 404) {

@@ -13,6 +13,7 @@ import type { Logger } from '../logger.ts';
 import { ACTION_IDS } from '../slack/action-ids.ts';
 import { renderRefusalAudit, renderRefusalEphemeral, utc } from '../slack/blocks/remediation.ts';
 import type { SlackMessage } from '../slack/blocks/types.ts';
+import { withTimeout } from '../timeout.ts';
 import type { ChangeRecord, RemediationPlan } from './plan.ts';
 import { planOffers } from './plan.ts';
 import { KEEP_AFTER_EXPIRY_SECONDS, type PlanStore, RECORD_ID } from './plan-store.ts';
@@ -167,14 +168,6 @@ export async function gateClick(
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`queue did not answer in ${ms} ms`)), ms);
-  });
-  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
-}
-
 // biome-ignore lint/suspicious/noExplicitAny: Bolt's block_actions body is loosely typed per action
 type Body = any;
 
@@ -242,7 +235,8 @@ export function registerRemediationActions(app: BoltApp, deps: RemediationAction
         return;
       }
       try {
-        await withTimeout(deps.enqueue(result.job), deps.enqueueTimeoutMs ?? 2000);
+        const ms = deps.enqueueTimeoutMs ?? 2000;
+        await withTimeout(deps.enqueue(result.job), ms, () => new Error(`queue did not answer in ${ms} ms`));
         log.info({ action, user: click.user, recordId: result.job.recordId }, 'click approved');
       } catch (error) {
         log.error({ err: describeError(error) }, 'enqueue failed');

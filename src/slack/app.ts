@@ -13,6 +13,7 @@ import type { DiagnoseJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
 import { type Metrics, metricsHandler } from '../metrics.ts';
 import { type RemediationActionDeps, registerRemediationActions } from '../remediation/slack-actions.ts';
+import { withTimeout } from '../timeout.ts';
 import { ACTION_IDS } from './action-ids.ts';
 import { parseOomCommand, USAGE } from './command.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
@@ -44,6 +45,10 @@ function requestIdOf(triggerId: string | undefined): string {
 
 export const ENQUEUE_TIMEOUT_MS = 2000;
 
+function queueTimeout(ms: number): () => OomBotError {
+  return () => new OomBotError('queue_unavailable', `queue did not answer in ${ms} ms`);
+}
+
 export const UNAVAILABLE_TEXT =
   ':warning: oom-bot is temporarily unavailable (its queue does not answer). Try again in a minute; nothing was started.';
 
@@ -63,25 +68,6 @@ function toBoltLogger(logger: Logger): BoltLogger {
   };
 }
 
-function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new OomBotError('queue_unavailable', `queue did not answer in ${ms} ms`)),
-      ms,
-    );
-    promise.then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
 function healthRoutes(deps: SlackAppDeps): CustomRoute[] {
   const send = (res: ServerResponse, status: number, body: object) => {
     res.writeHead(status, { 'content-type': 'application/json' });
@@ -97,7 +83,7 @@ function healthRoutes(deps: SlackAppDeps): CustomRoute[] {
       path: '/readyz',
       method: ['GET'],
       handler: (_req: IncomingMessage, res: ServerResponse) => {
-        withTimeout(deps.checkReady(), 1000).then(
+        withTimeout(deps.checkReady(), 1000, queueTimeout(1000)).then(
           () => send(res, 200, { ok: true }),
           (error) => send(res, 503, { ok: false, reason: describeError(error) }),
         );
@@ -162,7 +148,11 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       requestId,
     };
     try {
-      const jobId = await withTimeout(deps.enqueue(data), ENQUEUE_TIMEOUT_MS);
+      const jobId = await withTimeout(
+        deps.enqueue(data),
+        ENQUEUE_TIMEOUT_MS,
+        queueTimeout(ENQUEUE_TIMEOUT_MS),
+      );
       log.info(
         { jobId, target: parsed.name, namespace: parsed.namespace, cluster: parsed.cluster },
         '/oom enqueued',
@@ -207,6 +197,7 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
           requestId,
         }),
         ENQUEUE_TIMEOUT_MS,
+        queueTimeout(ENQUEUE_TIMEOUT_MS),
       );
       log.info({ jobId, incidentId: id }, 're-diagnosis enqueued');
       counted('button', 'enqueued');
