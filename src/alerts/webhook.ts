@@ -12,6 +12,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { describeError } from '../errors.ts';
+import { readLimitedBody } from '../http-body.ts';
 import type { Logger } from '../logger.ts';
 import { withTimeout } from '../timeout.ts';
 import type { IntakeSummary } from './intake.ts';
@@ -63,45 +64,12 @@ export function isAuthorized(
 }
 
 type Refusal = { status: number; reason: string };
-type BodyResult = { ok: true; body: Buffer } | ({ ok: false } & Refusal);
-
-function readBody(req: IncomingMessage, maxBytes: number): Promise<BodyResult> {
-  return new Promise((resolve) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > maxBytes) {
-      resolve({ ok: false, status: 413, reason: `body is ${declared} bytes; the limit is ${maxBytes}` });
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (result: BodyResult) => {
-      if (done) return;
-      done = true;
-      resolve(result);
-    };
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > maxBytes) {
-        finish({ ok: false, status: 413, reason: `body is over the limit of ${maxBytes} bytes` });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => finish({ ok: true, body: Buffer.concat(chunks) }));
-    req.on('error', (error) =>
-      finish({ ok: false, status: 400, reason: `could not read the body: ${error.message}` }),
-    );
-  });
-}
-
 /** The validated payload, or the HTTP refusal. */
 async function readPayload(
   req: IncomingMessage,
   maxBytes: number,
 ): Promise<{ ok: true; payload: AlertmanagerPayload } | ({ ok: false } & Refusal)> {
-  const read = await readBody(req, maxBytes);
+  const read = await readLimitedBody(req, maxBytes);
   if (!read.ok) return read;
   let json: unknown;
   try {

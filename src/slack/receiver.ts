@@ -19,6 +19,7 @@ import { parse as parseQuery } from 'node:querystring';
 import type { Logger as BoltLogger, CustomRoute, HTTPReceiver as HTTPReceiverType } from '@slack/bolt';
 import bolt from '@slack/bolt';
 import { describeError } from '../errors.ts';
+import { readLimitedBody } from '../http-body.ts';
 
 const { HTTPReceiver, verifySlackRequest } = bolt;
 
@@ -61,41 +62,6 @@ function refuse(res: ServerResponse, status: number, reason: string): void {
 function header(req: IncomingMessage, name: string): string | undefined {
   const value = req.headers[name];
   return typeof value === 'string' ? value : undefined;
-}
-
-type Read = { ok: true; body: Buffer } | { ok: false; status: number; reason: string };
-
-/** The body, up to `limit` bytes; past it the rest is drained (bounded by the request timeout). */
-function readBody(req: IncomingMessage, limit: number): Promise<Read> {
-  return new Promise((resolve) => {
-    const declared = Number(req.headers['content-length']);
-    if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
-      resolve({ ok: false, status: 413, reason: `body of ${declared} bytes is over the limit of ${limit}` });
-      return;
-    }
-    const chunks: Buffer[] = [];
-    let size = 0;
-    let done = false;
-    const finish = (result: Read) => {
-      if (done) return;
-      done = true;
-      resolve(result);
-    };
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
-      size += chunk.length;
-      if (size > limit) {
-        chunks.length = 0;
-        finish({ ok: false, status: 413, reason: `body is over the limit of ${limit} bytes` });
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on('end', () => finish({ ok: true, body: Buffer.concat(chunks) }));
-    req.on('error', () => finish({ ok: false, status: 400, reason: 'the body could not be read' }));
-    req.on('close', () => finish({ ok: false, status: 400, reason: 'the client went away' }));
-  });
 }
 
 function isObject(value: unknown): boolean {
@@ -162,7 +128,7 @@ export function createSlackReceiver(options: SlackReceiverOptions): HTTPReceiver
 
   const dispatch = receiver.requestListener;
   const guard = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
-    const read = await readBody(req, SLACK_BODY_MAX_BYTES);
+    const read = await readLimitedBody(req, SLACK_BODY_MAX_BYTES);
     if (!read.ok) {
       log.warn(`slack request refused (${read.status}): ${read.reason}`);
       refuse(res, read.status, read.reason);

@@ -1,0 +1,44 @@
+/**
+ * The one reader of an HTTP request body with a size limit, for the Alertmanager webhook and the
+ * Slack receiver. A body declared or found over the limit is refused with 413 and never buffered:
+ * the rest is drained (Node discards it, bounded by the server's request timeout), so the client
+ * reads the answer instead of a reset.
+ */
+import type { IncomingMessage } from 'node:http';
+
+export type BodyRead = { ok: true; body: Buffer } | { ok: false; status: 400 | 413; reason: string };
+
+/** The body, up to `limit` bytes. */
+export function readLimitedBody(req: IncomingMessage, limit: number): Promise<BodyRead> {
+  return new Promise((resolve) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      resolve({ ok: false, status: 413, reason: `body is ${declared} bytes; the limit is ${limit}` });
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    const finish = (result: BodyRead) => {
+      if (done) return;
+      done = true;
+      resolve(result);
+    };
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        chunks.length = 0;
+        finish({ ok: false, status: 413, reason: `body is over the limit of ${limit} bytes` });
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => finish({ ok: true, body: Buffer.concat(chunks) }));
+    req.on('error', (error) =>
+      finish({ ok: false, status: 400, reason: `could not read the body: ${error.message}` }),
+    );
+    req.on('close', () => finish({ ok: false, status: 400, reason: 'the client went away' }));
+  });
+}
