@@ -5,6 +5,8 @@
 
 export const ERROR_CODES = [
   'config_invalid',
+  /** A cluster (kubeconfig context) name the kubeconfig does not have. */
+  'unknown_context',
   'usage',
   'target_not_found',
   'target_ambiguous',

@@ -93,8 +93,7 @@ export function createSourceFactory(
       try {
         kc = loadKubeConfig({ kubeconfig: config.kubeconfig, context: context || undefined });
       } catch (error) {
-        if (!(cluster && error instanceof OomBotError && /no context named/.test(error.userMessage)))
-          throw error;
+        if (!(cluster && error instanceof OomBotError && error.code === 'unknown_context')) throw error;
         const known = loadKubeConfig({ kubeconfig: config.kubeconfig }).getContexts();
         // a one-cluster bot whose alerts carry Prometheus' own cluster label: that cluster is this one
         if (options?.lenient && known.length <= 1) return { ...sourcesFor(undefined), defaulted: true };

@@ -99,7 +99,10 @@ async function openSources(run: DiagnoseRun): Promise<DiagnoseSources | undefine
     return deps.sourcesFor(request.cluster, { lenient: job.data.trigger === 'alert' });
   } catch (error) {
     // an unknown --cluster or alert `cluster` label: say so once, retrying cannot help
-    if (!(error instanceof OomBotError && error.code === 'config_invalid')) throw error;
+    if (
+      !(error instanceof OomBotError && (error.code === 'config_invalid' || error.code === 'unknown_context'))
+    )
+      throw error;
     log.info({ code: error.code, err: error.userMessage }, 'cluster not usable');
     await sayTargetProblem(run, error.userMessage, job.data.alert);
     return undefined;

@@ -30,7 +30,7 @@ export function loadKubeConfig(options: KubeConfigOptions): KubeConfig {
   }
   if (options.context) {
     if (!kc.getContexts().some((c) => c.name === options.context)) {
-      throw new OomBotError('config_invalid', `kubeconfig has no context named ${options.context}`);
+      throw new OomBotError('unknown_context', `kubeconfig has no context named ${options.context}`);
     }
     kc.setCurrentContext(options.context);
   }
