@@ -5,7 +5,6 @@
  * the diagnosis renders the counters itself and asks for an update when more alerts came.
  */
 import { OomBotError } from '../errors.ts';
-import type { RootUpdateJobData } from '../jobs/root-update-queue.ts';
 import type { Logger } from '../logger.ts';
 import { renderIncidentRoot } from '../slack/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';
@@ -24,7 +23,7 @@ export interface RootUpdateDeps {
 export type RootUpdateResult = 'updated' | 'posted' | 'not_ready' | 'gone';
 
 export async function processRootUpdate(
-  job: { id?: string; data: RootUpdateJobData },
+  job: { id?: string; data: UpdateRef },
   deps: RootUpdateDeps,
 ): Promise<RootUpdateResult> {
   const taken = await deps.store.takeUpdate(job.data);
