@@ -4,10 +4,10 @@ import type { AlertDiagnosisHooks } from '../../../src/incidents/alert-diagnosis
 import type { IncidentStore } from '../../../src/incidents/store.ts';
 import { type DiagnoseJob, processDiagnose } from '../../../src/jobs/diagnose-processor.ts';
 import type { DiagnoseJobData } from '../../../src/jobs/queues.ts';
-import { seedIncident } from '../../../src/scenarios/generator.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';
 import type { KubeObject, MetricsSource } from '../../../src/sources/ports.ts';
 import { createStaticLister } from '../../../src/sources/scenario.ts';
+import { seedIncident } from '../../scenarios/generator.ts';
 
 const objects = seedIncident().clusterObjects as KubeObject[];
 const noMetrics = {
