@@ -446,7 +446,7 @@ function pairsToRecord(flat: string[]): Record<string, string> {
 }
 
 /** A Diagnosis without the chart's series: what the root message needs, small enough to keep. */
-export function snapshotOf(diagnosis: Diagnosis): Diagnosis {
+export function stripChartSeries(diagnosis: Diagnosis): Diagnosis {
   const { chart } = diagnosis;
   return {
     ...diagnosis,

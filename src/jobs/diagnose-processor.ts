@@ -9,7 +9,7 @@ import type { Diagnosis, Target } from '../domain/types.ts';
 import { describeError, OomBotError } from '../errors.ts';
 import { collectEvidence, type EvidenceSources } from '../evidence.ts';
 import type { AlertDiagnosisHooks } from '../incidents/alert-diagnosis.ts';
-import { snapshotOf } from '../incidents/alert-incidents.ts';
+import { stripChartSeries } from '../incidents/alert-incidents.ts';
 import { type IncidentStore, newIncidentId } from '../incidents/store.ts';
 import type { Logger } from '../logger.ts';
 import type { CreatePlan } from '../remediation/planner.ts';
@@ -262,7 +262,7 @@ export async function processDiagnose(
       ...(planId ? { planId } : {}),
       ...(reply.threadTs
         ? {}
-        : { snapshot: { kind: 'verdict', incidentId, planId, diagnosis: snapshotOf(diagnosis) } }),
+        : { snapshot: { kind: 'verdict', incidentId, planId, diagnosis: stripChartSeries(diagnosis) } }),
     });
   }
   log.info({ cause: diagnosis.cause, confidence: diagnosis.confidence }, 'diagnosis posted');

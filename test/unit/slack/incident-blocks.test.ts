@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import type { AlertIncidentState } from '../../../src/incidents/alert-incidents.ts';
-import { snapshotOf } from '../../../src/incidents/alert-incidents.ts';
+import { stripChartSeries } from '../../../src/incidents/alert-incidents.ts';
 import {
   incidentStatus,
   renderIncidentRoot,
@@ -66,7 +66,7 @@ describe('incident renderers: counters and status on the root message', () => {
     const diagnosis = buildDiagnosis();
     const message = renderIncidentRoot(
       state(),
-      { kind: 'verdict', incidentId: 'inc-1', diagnosis: snapshotOf(diagnosis) },
+      { kind: 'verdict', incidentId: 'inc-1', diagnosis: stripChartSeries(diagnosis) },
       T + 50 * MIN,
     );
     assert.ok(message);
@@ -104,7 +104,7 @@ describe('incident renderers: counters and status on the root message', () => {
   });
 
   it('keeps the stored snapshot small: no chart series', () => {
-    const snap = snapshotOf(buildDiagnosis());
+    const snap = stripChartSeries(buildDiagnosis());
     assert.deepEqual(snap.chart.pods, []);
     assert.ok(text(snap).length < text(buildDiagnosis()).length);
   });
