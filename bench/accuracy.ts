@@ -11,16 +11,16 @@ import { parseArgs } from 'node:util';
 import { diagnose } from '../src/domain/diagnose.ts';
 import { CAUSES, type Cause, type Diagnosis, type Evidence } from '../src/domain/types.ts';
 import { collectEvidence } from '../src/evidence.ts';
+import { resolveTarget } from '../src/sources/cluster.ts';
+import { parseOpenMetrics } from '../src/sources/openmetrics.ts';
+import type { KubeObject } from '../src/sources/ports.ts';
+import { createStaticLister, createStaticMetrics } from '../src/sources/scenario.ts';
 import {
   corpusSpecs,
   type GeneratedScenario,
   generateScenario,
   renderOpenMetrics,
-} from '../src/scenarios/generator.ts';
-import { resolveTarget } from '../src/sources/cluster.ts';
-import { parseOpenMetrics } from '../src/sources/openmetrics.ts';
-import type { KubeObject } from '../src/sources/ports.ts';
-import { createStaticLister, createStaticMetrics } from '../src/sources/scenario.ts';
+} from '../test/scenarios/generator.ts';
 
 const { values } = parseArgs({
   options: {

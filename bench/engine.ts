@@ -12,10 +12,10 @@
 import { diagnose } from '../src/domain/diagnose.ts';
 import type { Evidence } from '../src/domain/types.ts';
 import { collectEvidence } from '../src/evidence.ts';
-import { generateScenario, type ScrapeInterval } from '../src/scenarios/generator.ts';
 import { resolveTarget } from '../src/sources/cluster.ts';
 import type { KubeObject } from '../src/sources/ports.ts';
 import { createStaticLister, createStaticMetrics } from '../src/sources/scenario.ts';
+import { generateScenario, type ScrapeInterval } from '../test/scenarios/generator.ts';
 import { fmt, fmtMs, fmtRatio, fmtSpread, growthExponent } from './lib/stats.ts';
 import {
   type Aggregate,

@@ -16,8 +16,8 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { createAlertIncidentStore } from '../src/incidents/alert-incidents.ts';
-import { freePort } from '../src/stack/ports.ts';
-import { type StoppableServer, startAlertmanager } from '../src/stack/prometheus.ts';
+import { freePort } from '../test/stack/ports.ts';
+import { type StoppableServer, startAlertmanager } from '../test/stack/prometheus.ts';
 import { type SlackCall, startFakeSlack } from '../test/support/fake-slack.ts';
 import { type AmAlert, oomAlert } from './lib/alerts.ts';
 import {

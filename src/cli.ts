@@ -1,7 +1,12 @@
 #!/usr/bin/env node
-/** The `oom-bot` command line: serve | worker | start | diagnose | demo | generate. */
-import { mkdir, writeFile } from 'node:fs/promises';
+/**
+ * The `oom-bot` command line: serve | worker | start | diagnose | demo, and from a source checkout
+ * the development commands generate | replay (test/dev-cli/, loaded only when test/ is there).
+ */
+import { existsSync } from 'node:fs';
+import { cp, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { loadConfig, type Mode } from './config.ts';
 import { diagnoseWorkload } from './diagnosis-service.ts';
@@ -9,9 +14,7 @@ import type { Diagnosis } from './domain/types.ts';
 import { describeError, OomBotError, usageError } from './errors.ts';
 import { createLogger } from './logger.ts';
 import { createSourceFactory, runBot } from './main.ts';
-import { commandReplay, REPLAY_HELP } from './replay-cli.ts';
 import { toJsonReport } from './report.ts';
-import { generateCorpus, seedIncident, writeScenario } from './scenarios/generator.ts';
 import { renderRoot, renderThread } from './slack/blocks/diagnosis.ts';
 import { renderAsText } from './slack/blocks/text.ts';
 import { renderChartPng } from './slack/chart.ts';
@@ -26,12 +29,44 @@ Usage:
   oom-bot start [--scenario DIR]     both in one process; with a scenario, its files replace cluster and Prometheus
   oom-bot diagnose <service> [--namespace NS] [--at RFC3339] [--scenario DIR]
                    [--output text|json|slack] [--chart FILE.png] [--cluster CONTEXT]
-  oom-bot demo [--out DIR]           diagnose the built-in auth-service incident and show what Slack would show
-  oom-bot generate --out DIR [--count N] [--seed S]
-                                     write generated scenarios (the exchange format) for tests and benchmarks
-${REPLAY_HELP}
+  oom-bot demo [--out DIR]           diagnose the built-in auth-service incident and show what Slack would show`;
 
-Configuration comes from the environment; see .env.example.`;
+const HELP_FOOTER = 'Configuration comes from the environment; see .env.example.';
+
+/** The incident `oom-bot demo` diagnoses: scenario files shipped with the product. */
+const DEMO_SCENARIO = fileURLToPath(new URL('./demo/auth-service', import.meta.url));
+
+/** Commands that need test/ (the scenario generator, the test stack): absent from the image. */
+const DEV_COMMANDS_MODULE = new URL('../test/dev-cli/commands.ts', import.meta.url);
+const DEV_COMMAND_NAMES = ['generate', 'replay'];
+
+interface DevCommand {
+  help: string;
+  run(argv: string[]): Promise<void>;
+}
+
+/** The development commands when this is a source checkout, else undefined. */
+async function loadDevCommands(): Promise<Record<string, DevCommand> | undefined> {
+  if (!existsSync(fileURLToPath(DEV_COMMANDS_MODULE))) return undefined;
+  const module = (await import(DEV_COMMANDS_MODULE.href)) as { DEV_COMMANDS: Record<string, DevCommand> };
+  return module.DEV_COMMANDS;
+}
+
+async function printHelp(): Promise<void> {
+  const dev = await loadDevCommands();
+  const devHelp = dev ? Object.values(dev).map((c) => c.help) : [];
+  process.stdout.write(`${[HELP, ...devHelp].join('\n')}\n\n${HELP_FOOTER}\n`);
+}
+
+async function runDevCommand(command: string, argv: string[]): Promise<void> {
+  const dev = (await loadDevCommands())?.[command];
+  if (!dev) {
+    throw usageError(
+      `"${command}" is a development command, available from a source checkout (npm ci, then bin/oom-bot ${command}); this installation has no test/ folder`,
+    );
+  }
+  return dev.run(argv);
+}
 
 const EXIT_USAGE = 2;
 
@@ -119,8 +154,7 @@ async function commandDemo(argv: string[]): Promise<void> {
   const out = resolve(values.out as string);
   const dir = join(out, 'auth-service-scenario');
   await mkdir(dir, { recursive: true });
-  const incident = seedIncident();
-  await writeScenario(dir, incident);
+  await cp(DEMO_SCENARIO, dir, { recursive: true });
   const scenario = await readScenario(dir);
   const { diagnosis } = await diagnoseWorkload(
     { cluster: scenario.cluster, metrics: scenario.metrics },
@@ -139,28 +173,6 @@ async function commandDemo(argv: string[]): Promise<void> {
       `Memory chart saved    ${join(out, 'memory.png')}`,
     ].join('\n')}\n`,
   );
-}
-
-async function commandGenerate(argv: string[]): Promise<void> {
-  const { values } = parseArgs({
-    args: argv,
-    options: {
-      out: { type: 'string' },
-      count: { type: 'string', default: '30' },
-      seed: { type: 'string', default: '1' },
-    },
-  });
-  if (!values.out) throw usageError('generate needs --out DIR');
-  const count = Number(values.count);
-  const seed = Number(values.seed);
-  if (!Number.isInteger(count) || count < 1 || count > 10_000)
-    throw usageError('--count must be an integer from 1 to 10000');
-  if (!Number.isInteger(seed)) throw usageError('--seed must be an integer');
-  const corpus = generateCorpus({ seed, count });
-  for (const [i, s] of corpus.entries()) {
-    await writeScenario(join(resolve(values.out), `${String(i + 1).padStart(3, '0')}-${s.name}`), s);
-  }
-  process.stdout.write(`${corpus.length} scenarios written to ${resolve(values.out)}\n`);
 }
 
 async function commandRun(mode: Mode, argv: string[]): Promise<void> {
@@ -197,10 +209,6 @@ export async function main(argv: string[]): Promise<void> {
       return commandDiagnose(rest);
     case 'demo':
       return commandDemo(rest);
-    case 'generate':
-      return commandGenerate(rest);
-    case 'replay':
-      return commandReplay(rest);
     case 'serve':
     case 'worker':
     case 'start':
@@ -209,9 +217,9 @@ export async function main(argv: string[]): Promise<void> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(`${HELP}\n`);
-      return;
+      return printHelp();
     default:
+      if (DEV_COMMAND_NAMES.includes(command)) return runDevCommand(command, rest);
       throw usageError(`unknown command "${command}" (oom-bot --help)`);
   }
 }

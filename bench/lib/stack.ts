@@ -10,9 +10,9 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type ScenarioCause, writeScenario } from '../../src/scenarios/generator.ts';
-import { kubeBinDir } from '../../src/stack/kube.ts';
-import { type Stack, startStack } from '../../src/stack/stack.ts';
+import { type ScenarioCause, writeScenario } from '../../test/scenarios/generator.ts';
+import { kubeBinDir } from '../../test/stack/kube.ts';
+import { type Stack, startStack } from '../../test/stack/stack.ts';
 import { multiWorkloadScenario } from '../../test/support/multi-workload-scenario.ts';
 
 export const WINDOW_HOURS = 24;

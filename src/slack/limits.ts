@@ -1,22 +1,23 @@
 /**
- * Block Kit limits, and `fitMessage`, which makes any list of blocks fit them: text is cut
+ * KnownBlock Kit limits, and `fitMessage`, which makes any list of blocks fit them: text is cut
  * with "…", lists lose their tail to an "…and N more", so Slack never answers invalid_blocks.
  */
 import type {
   ActionsBlock,
-  Block,
-  ButtonElement,
-  ConfirmDialog,
+  ActionsBlockElement,
+  Button,
+  ConfirmationDialog,
   ContextBlock,
   ImageBlock,
-  InteractiveElement,
-  PlainText,
+  KnownBlock,
+  PlainTextElement,
+  PlainTextOption,
   SectionBlock,
-  SelectOption,
-  SlackMessage,
-  StaticSelectElement,
+  SectionBlockAccessory,
+  StaticSelect,
   TextObject,
-} from './blocks/types.ts';
+} from '@slack/types';
+import type { SlackMessage } from './blocks/types.ts';
 import { andMore, truncate } from './mrkdwn.ts';
 
 export const LIMITS = Object.freeze({
@@ -46,7 +47,7 @@ export const LIMITS = Object.freeze({
   messageText: 40000,
 });
 
-function fitPlain(text: PlainText, max: number): PlainText {
+function fitPlain(text: PlainTextElement, max: number): PlainTextElement {
   const value = text.text.length === 0 ? ' ' : truncate(text.text, max);
   return value === text.text ? text : { ...text, text: value };
 }
@@ -61,45 +62,43 @@ function fitId(id: string, max: number): string {
   return id.length <= max ? id : id.slice(0, max);
 }
 
-function fitConfirm(c: ConfirmDialog): ConfirmDialog {
-  return {
-    ...c,
-    title: fitPlain(c.title, LIMITS.confirmTitle),
-    text: fitText(c.text, LIMITS.confirmText),
-    confirm: fitPlain(c.confirm, LIMITS.confirmButton),
-    deny: fitPlain(c.deny, LIMITS.confirmButton),
-  };
+function fitConfirm(c: ConfirmationDialog): ConfirmationDialog {
+  const out: ConfirmationDialog = { ...c, text: fitText(c.text, LIMITS.confirmText) };
+  if (c.title) out.title = fitPlain(c.title, LIMITS.confirmTitle);
+  if (c.confirm) out.confirm = fitPlain(c.confirm, LIMITS.confirmButton);
+  if (c.deny) out.deny = fitPlain(c.deny, LIMITS.confirmButton);
+  return out;
 }
 
-function fitButton(b: ButtonElement): ButtonElement {
-  const out: ButtonElement = {
-    ...b,
-    text: fitPlain(b.text, LIMITS.buttonText),
-    action_id: fitId(b.action_id, LIMITS.actionId),
-  };
+function fitButton(b: Button): Button {
+  const out: Button = { ...b, text: fitPlain(b.text, LIMITS.buttonText) };
+  if (b.action_id !== undefined) out.action_id = fitId(b.action_id, LIMITS.actionId);
   if (b.value !== undefined) out.value = fitId(b.value, LIMITS.buttonValue);
   if (b.url !== undefined) out.url = fitId(b.url, LIMITS.buttonUrl);
   if (b.confirm) out.confirm = fitConfirm(b.confirm);
   return out;
 }
 
-function fitOption(o: SelectOption): SelectOption {
-  return { text: fitPlain(o.text, LIMITS.optionText), value: fitId(o.value, LIMITS.optionValue) };
+function fitOption(o: PlainTextOption): PlainTextOption {
+  const out: PlainTextOption = { text: fitPlain(o.text, LIMITS.optionText) };
+  if (o.value !== undefined) out.value = fitId(o.value, LIMITS.optionValue);
+  return out;
 }
 
-function fitSelect(s: StaticSelectElement): StaticSelectElement {
-  const out: StaticSelectElement = {
-    ...s,
-    action_id: fitId(s.action_id, LIMITS.actionId),
-    options: s.options.slice(0, LIMITS.selectOptions).map(fitOption),
-  };
+function fitSelect(s: StaticSelect): StaticSelect {
+  const out: StaticSelect = { ...s };
+  if (s.action_id !== undefined) out.action_id = fitId(s.action_id, LIMITS.actionId);
+  if (s.options) out.options = s.options.slice(0, LIMITS.selectOptions).map(fitOption);
   if (s.placeholder) out.placeholder = fitPlain(s.placeholder, LIMITS.placeholder);
   if (s.initial_option) out.initial_option = fitOption(s.initial_option);
   return out;
 }
 
-function fitElement(e: InteractiveElement): InteractiveElement {
-  return e.type === 'button' ? fitButton(e) : fitSelect(e);
+/** Buttons and static selects fitted; the bot draws no other element, and passes any other through. */
+function fitElement<E extends ActionsBlockElement | SectionBlockAccessory>(e: E): E {
+  if (e.type === 'button') return fitButton(e) as E;
+  if (e.type === 'static_select') return fitSelect(e) as E;
+  return e;
 }
 
 function fitSection(b: SectionBlock): SectionBlock {
@@ -143,8 +142,8 @@ function fitImage(b: ImageBlock): ImageBlock {
   return out;
 }
 
-function fitBlock(block: Block): Block {
-  let out: Block;
+function fitBlock(block: KnownBlock): KnownBlock {
+  let out: KnownBlock;
   switch (block.type) {
     case 'header':
       out = { ...block, text: fitPlain(block.text, LIMITS.headerText) };
@@ -169,7 +168,7 @@ function fitBlock(block: Block): Block {
 }
 
 /** Keep every actions block (the buttons) and as many others as fit, in order, plus a note. */
-function fitBlockCount(blocks: Block[]): Block[] {
+function fitBlockCount(blocks: KnownBlock[]): KnownBlock[] {
   if (blocks.length <= LIMITS.blocksPerMessage) return blocks;
   const actions = blocks.filter((b) => b.type === 'actions').slice(0, LIMITS.blocksPerMessage - 1);
   const quota = Math.max(0, LIMITS.blocksPerMessage - 1 - actions.length);
@@ -178,7 +177,7 @@ function fitBlockCount(blocks: Block[]): Block[] {
     type: 'context',
     elements: [{ type: 'mrkdwn', text: `_${andMore(others - quota)} (message too long for Slack)_` }],
   };
-  const out: Block[] = [];
+  const out: KnownBlock[] = [];
   let kept = 0;
   let noteAt = 0;
   for (const block of blocks) {
@@ -195,7 +194,7 @@ function fitBlockCount(blocks: Block[]): Block[] {
 }
 
 /** Blocks that Slack accepts: every Block Kit limit enforced by truncation, never by rejection. */
-export function fitMessage(blocks: readonly Block[]): Block[] {
+export function fitMessage(blocks: readonly KnownBlock[]): KnownBlock[] {
   return fitBlockCount(blocks.map(fitBlock));
 }
 
@@ -210,8 +209,9 @@ function checkText(where: string, text: TextObject | undefined, max: number, out
   if (text.text.length > max) out.push(`${where}: text ${text.text.length} > ${max}`);
 }
 
-function checkElement(where: string, e: InteractiveElement, out: string[]): void {
-  if (e.action_id.length > LIMITS.actionId) out.push(`${where}: action_id ${e.action_id.length}`);
+function checkElement(where: string, e: ActionsBlockElement | SectionBlockAccessory, out: string[]): void {
+  const actionId = 'action_id' in e ? (e.action_id ?? '') : '';
+  if (actionId.length > LIMITS.actionId) out.push(`${where}: action_id ${actionId.length}`);
   if (e.type === 'button') {
     checkText(`${where}.text`, e.text, LIMITS.buttonText, out);
     if ((e.value?.length ?? 0) > LIMITS.buttonValue) out.push(`${where}: value ${e.value?.length}`);
@@ -221,13 +221,13 @@ function checkElement(where: string, e: InteractiveElement, out: string[]): void
       checkText(`${where}.confirm.confirm`, e.confirm.confirm, LIMITS.confirmButton, out);
       checkText(`${where}.confirm.deny`, e.confirm.deny, LIMITS.confirmButton, out);
     }
-  } else if (e.options.length > LIMITS.selectOptions) {
-    out.push(`${where}: ${e.options.length} options`);
+  } else if (e.type === 'static_select' && (e.options?.length ?? 0) > LIMITS.selectOptions) {
+    out.push(`${where}: ${e.options?.length} options`);
   }
 }
 
 /** Every Block Kit limit the blocks break, as readable strings; empty when Slack would accept them. */
-export function findViolations(blocks: readonly Block[]): string[] {
+export function findViolations(blocks: readonly KnownBlock[]): string[] {
   const out: string[] = [];
   if (blocks.length > LIMITS.blocksPerMessage)
     out.push(`${blocks.length} blocks > ${LIMITS.blocksPerMessage}`);
@@ -256,8 +256,9 @@ export function findViolations(blocks: readonly Block[]): string[] {
         if (block.elements.length > LIMITS.actionsElements) out.push(`${where}: too many elements`);
         block.elements.forEach((e, j) => {
           checkElement(`${where}.elements[${j}]`, e, out);
-          if (actionIds.has(e.action_id)) out.push(`${where}: duplicate action_id ${e.action_id}`);
-          actionIds.add(e.action_id);
+          const actionId = e.action_id ?? '';
+          if (actionIds.has(actionId)) out.push(`${where}: duplicate action_id ${actionId}`);
+          actionIds.add(actionId);
         });
         break;
       default:

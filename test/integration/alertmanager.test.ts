@@ -21,7 +21,7 @@ import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
 import { parse, stringify } from 'yaml';
 import { createAlertIncidentStore } from '../../src/incidents/alert-incidents.ts';
-import { seedIncident, writeScenario } from '../../src/scenarios/generator.ts';
+import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { freePort } from '../stack/ports.ts';
 import { type StoppableServer, startAlertmanager } from '../stack/prometheus.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';

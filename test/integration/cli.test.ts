@@ -1,18 +1,18 @@
 /** The `oom-bot` binary as a user runs it: diagnose a scenario, every output, every error. */
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { promisify } from 'node:util';
-import { seedIncident, writeScenario } from '../../src/scenarios/generator.ts';
+import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { BIN } from '../support/bot-process.ts';
 
 const run = promisify(execFile);
 
-async function oomBot(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+async function oomBot(args: string[], bin = BIN): Promise<{ code: number; stdout: string; stderr: string }> {
   try {
-    const { stdout, stderr } = await run(BIN, args, {
+    const { stdout, stderr } = await run(bin, args, {
       env: { PATH: process.env.PATH, HOME: process.env.HOME },
       maxBuffer: 32 * 2 ** 20,
     });
@@ -155,5 +155,41 @@ describe('oom-bot command line', function () {
     const saved = JSON.parse(readFileSync(join(out, 'slack.json'), 'utf8'));
     assert.ok(saved.root.blocks.length > 0);
     assert.ok(readFileSync(join(out, 'memory.png')).length > 10_000);
+  });
+
+  it('lists the development commands in a checkout, and generate writes scenarios', async () => {
+    const help = await oomBot(['--help']);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /oom-bot generate --out DIR/);
+    assert.match(help.stdout, /oom-bot replay DIR/);
+    const out = mkdtempSync(join(tmpdir(), 'oom-gen-'));
+    const generated = await oomBot(['generate', '--out', out, '--count', '2', '--seed', '5']);
+    assert.equal(generated.code, 0);
+    assert.match(generated.stdout, /^2 scenarios written to /);
+  });
+
+  it('installed as the image is (bin, src, package.json), lists and runs only what works there', async () => {
+    const root = dirname(dirname(BIN));
+    const image = mkdtempSync(join(tmpdir(), 'oom-image-'));
+    for (const part of ['bin', 'src', 'package.json'])
+      cpSync(join(root, part), join(image, part), { recursive: true });
+    symlinkSync(join(root, 'node_modules'), join(image, 'node_modules'));
+    const bin = join(image, 'bin', 'oom-bot');
+
+    const help = await oomBot(['--help'], bin);
+    assert.equal(help.code, 0);
+    assert.match(help.stdout, /oom-bot diagnose/);
+    assert.doesNotMatch(help.stdout, /generate|replay/);
+    for (const command of ['generate', 'replay']) {
+      const { code, stderr } = await oomBot([command, '--out', image], bin);
+      assert.equal(code, 2);
+      assert.match(
+        stderr,
+        new RegExp(`"${command}" is a development command, available from a source checkout`),
+      );
+    }
+    const demo = await oomBot(['demo', '--out', join(image, 'demo')], bin);
+    assert.equal(demo.code, 0);
+    assert.match(demo.stdout, /traffic surge/);
   });
 });

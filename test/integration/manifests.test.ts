@@ -13,7 +13,7 @@ import { request as httpsRequest } from 'node:https';
 import { basename, join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_WEBHOOK_PATH } from '../../src/config.ts';
-import { type KubeStack, startKube } from '../../src/stack/kube.ts';
+import { type KubeStack, startKube } from '../stack/kube.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MANIFESTS = join(ROOT, 'manifests');

@@ -11,20 +11,20 @@ import { existsSync, readdirSync } from 'node:fs';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { diagnoseFromFiles, diagnoseLive } from '../../src/replay.ts';
 import { type JsonReport, toJsonReport } from '../../src/report.ts';
+import { readScenario } from '../../src/sources/scenario.ts';
+import { diagnoseFromFiles, diagnoseLive } from '../dev-cli/replay.ts';
 import {
   type GeneratedScenario,
   generateCorpus,
   SCENARIO_CAUSES,
   TRAFFIC_CHOICES,
   writeScenario,
-} from '../../src/scenarios/generator.ts';
-import { readScenario } from '../../src/sources/scenario.ts';
-import { type KubeStack, startKube } from '../../src/stack/kube.ts';
-import { loadClusterYaml, unloadClusterYaml } from '../../src/stack/load-scenario.ts';
-import { startPrometheus } from '../../src/stack/prometheus.ts';
-import { scenarioMetricsFile } from '../../src/stack/stack.ts';
+} from '../scenarios/generator.ts';
+import { type KubeStack, startKube } from '../stack/kube.ts';
+import { loadClusterYaml, unloadClusterYaml } from '../stack/load-scenario.ts';
+import { startPrometheus } from '../stack/prometheus.ts';
+import { scenarioMetricsFile } from '../stack/stack.ts';
 
 const SEED = 20261129;
 const COUNT = 24;

@@ -20,13 +20,8 @@ import { parseAllDocuments } from 'yaml';
 import { OomBotError } from '../../src/errors.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { OBJECT_KINDS, type ObjectKind } from '../../src/sources/ports.ts';
-import {
-  type KubeStack,
-  kubeConfigWithToken,
-  requestServiceAccountToken,
-  startKube,
-} from '../../src/stack/kube.ts';
-import { loadClusterYaml } from '../../src/stack/load-scenario.ts';
+import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';
+import { loadClusterYaml } from '../stack/load-scenario.ts';
 
 const RBAC_FILE = new URL('../../manifests/rbac.yaml', import.meta.url);
 

@@ -15,9 +15,9 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { writeScenario } from '../../src/scenarios/generator.ts';
-import { type Stack, startStack } from '../../src/stack/stack.ts';
 import { report } from '../reliability/intensity.ts';
+import { writeScenario } from '../scenarios/generator.ts';
+import { type Stack, startStack } from '../stack/stack.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, type SlackCall, startFakeSlack } from '../support/fake-slack.ts';
 import { seedIncidentEndingNow } from '../support/live-seed.ts';

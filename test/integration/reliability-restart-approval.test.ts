@@ -17,11 +17,11 @@ import { join } from 'node:path';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { Queue } from 'bullmq';
 import { stringify } from 'yaml';
-import { writeScenario } from '../../src/scenarios/generator.ts';
 import { ACTION_IDS } from '../../src/slack/action-ids.ts';
-import { freePort } from '../../src/stack/ports.ts';
-import { type Stack, startStack } from '../../src/stack/stack.ts';
 import { report, sleep } from '../reliability/intensity.ts';
+import { writeScenario } from '../scenarios/generator.ts';
+import { freePort } from '../stack/ports.ts';
+import { type Stack, startStack } from '../stack/stack.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import {
   FAKE_SLACK_DEFAULTS as D,

@@ -17,7 +17,6 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { seedIncident, writeScenario } from '../../src/scenarios/generator.ts';
 import { intensity, report, sleep } from '../reliability/intensity.ts';
 import {
   type FaultPlan,
@@ -25,6 +24,7 @@ import {
   startSlackFaultProxy,
 } from '../reliability/slack-fault-proxy.ts';
 import { transcript } from '../reliability/transcript.ts';
+import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
 import { postSigned, slashCommandBody } from '../support/slack-requests.ts';

@@ -25,15 +25,15 @@ import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediat
 import { createPlanner } from '../../src/remediation/planner.ts';
 import { type ApprovalPolicy, DEFAULT_POLICY, parsePolicy } from '../../src/remediation/policy.ts';
 import type { RemediationActionDeps } from '../../src/remediation/slack-actions.ts';
-import { seedIncident, writeScenario } from '../../src/scenarios/generator.ts';
 import { ACTION_IDS } from '../../src/slack/action-ids.ts';
 import { createSlackApp } from '../../src/slack/app.ts';
 import { createSlackPoster } from '../../src/slack/poster.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { readScenario } from '../../src/sources/scenario.ts';
-import { type KubeStack, startKube } from '../../src/stack/kube.ts';
-import { loadClusterYaml } from '../../src/stack/load-scenario.ts';
-import { freePort } from '../../src/stack/ports.ts';
+import { seedIncident, writeScenario } from '../scenarios/generator.ts';
+import { type KubeStack, startKube } from '../stack/kube.ts';
+import { loadClusterYaml } from '../stack/load-scenario.ts';
+import { freePort } from '../stack/ports.ts';
 import { buildDiagnosis, buildRecommendation, buildTarget } from '../support/diagnosis-builder.ts';
 import {
   FAKE_SLACK_DEFAULTS as D,

@@ -27,12 +27,7 @@ import { diffObjects, memoryPatch, unexpectedChanges } from '../../src/remediati
 import { buildPlan, type RemediationPlan, snapshotOf } from '../../src/remediation/plan.ts';
 import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
 import type { RemediationAction } from '../../src/remediation/policy.ts';
-import {
-  type KubeStack,
-  kubeConfigWithToken,
-  requestServiceAccountToken,
-  startKube,
-} from '../../src/stack/kube.ts';
+import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';
 import { buildDiagnosis, buildRecommendation, buildTarget } from '../support/diagnosis-builder.ts';
 import {
   applyFile,

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import { seedIncident, writeScenario } from '../../src/scenarios/generator.ts';
+import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
 import { postSigned, slashCommandBody } from '../support/slack-requests.ts';

@@ -17,20 +17,15 @@ import { diagnose } from '../../src/domain/diagnose.ts';
 import type { Target } from '../../src/domain/types.ts';
 import { OomBotError } from '../../src/errors.ts';
 import { collectEvidence } from '../../src/evidence.ts';
-import { seedIncident, writeScenario } from '../../src/scenarios/generator.ts';
 import { resolveTarget } from '../../src/sources/cluster.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { createPrometheusSource } from '../../src/sources/prometheus.ts';
 import { readScenario, type Scenario } from '../../src/sources/scenario.ts';
-import {
-  type KubeStack,
-  kubeConfigWithToken,
-  requestServiceAccountToken,
-  startKube,
-} from '../../src/stack/kube.ts';
-import { loadClusterYaml } from '../../src/stack/load-scenario.ts';
-import { type StoppableServer, startPrometheus } from '../../src/stack/prometheus.ts';
-import { scenarioMetricsFile } from '../../src/stack/stack.ts';
+import { seedIncident, writeScenario } from '../scenarios/generator.ts';
+import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';
+import { loadClusterYaml } from '../stack/load-scenario.ts';
+import { type StoppableServer, startPrometheus } from '../stack/prometheus.ts';
+import { scenarioMetricsFile } from '../stack/stack.ts';
 
 /** An HTTP proxy to `upstream` that holds requests whose URL matches `slow` for `delayMs`. */
 async function startSlowHttpProxy(

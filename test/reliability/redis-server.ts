@@ -6,7 +6,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Redis } from 'ioredis';
-import { freePort } from '../../src/stack/ports.ts';
+import { freePort } from '../stack/ports.ts';
 import { waitUntil } from './intensity.ts';
 
 export interface PrivateRedis {

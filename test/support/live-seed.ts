@@ -3,11 +3,7 @@
  * current minute, for tests and measurements that run the bot live (a real kube-apiserver and
  * Prometheus): a live bot diagnoses "now", so the data must end now.
  */
-import {
-  type GeneratedScenario,
-  generateScenario,
-  SEED_INCIDENT_SPEC,
-} from '../../src/scenarios/generator.ts';
+import { type GeneratedScenario, generateScenario, SEED_INCIDENT_SPEC } from '../scenarios/generator.ts';
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 

@@ -10,7 +10,7 @@ import {
   type KubeDocument,
   type MetricFamily,
   type ScenarioCause,
-} from '../../src/scenarios/generator.ts';
+} from '../scenarios/generator.ts';
 
 export interface WorkloadSpec {
   namespace: string;

@@ -2,8 +2,19 @@
  * Pure renderers from a Diagnosis to Slack messages: the root message (verdict, key numbers,
  * buttons), its progress states, and the thread (evidence, ruled-out causes, actions, chart
  * caption, missing data). Every string from the cluster is escaped; every message is fitted
- * to the Block Kit limits.
+ * to the KnownBlock Kit limits.
  */
+
+import type {
+  ActionsBlock,
+  Button,
+  ContextBlock,
+  HeaderBlock,
+  KnownBlock,
+  MrkdwnElement,
+  PlainTextElement,
+  SectionBlock,
+} from '@slack/types';
 import { describeCause } from '../../domain/diagnose.ts';
 import { bytes, clock, duration, pct } from '../../domain/format.ts';
 import type { Action, Cause, Diagnosis, Recommendation, Target } from '../../domain/types.ts';
@@ -17,17 +28,7 @@ import {
   joinLines,
   truncate,
 } from '../mrkdwn.ts';
-import type {
-  ActionsBlock,
-  Block,
-  ButtonElement,
-  ContextBlock,
-  HeaderBlock,
-  MrkdwnText,
-  PlainText,
-  SectionBlock,
-  SlackMessage,
-} from './types.ts';
+import type { SlackMessage } from './types.ts';
 
 export type ProgressStage = 'queued' | 'gathering' | 'analysing' | 'failed';
 
@@ -55,17 +56,17 @@ export const CAUSE_EMOJI: Record<Cause, string> = {
 /** Causes where a bigger limit is the wrong fix: never offered as the primary Apply. */
 const NO_LIMIT_BUMP: ReadonlySet<Cause> = new Set<Cause>(['memory_leak', 'node_pressure']);
 
-/** Block budget of a thread message for its list sections. */
+/** KnownBlock budget of a thread message for its list sections. */
 const MAX_LIST_SECTIONS = 8;
 
 // ---------------------------------------------------------------------------------------------
 // Small builders
 
-function mrkdwn(text: string): MrkdwnText {
+function mrkdwn(text: string): MrkdwnElement {
   return { type: 'mrkdwn', text };
 }
 
-function plain(text: string): PlainText {
+function plain(text: string): PlainTextElement {
   return { type: 'plain_text', text, emoji: true };
 }
 
@@ -85,8 +86,8 @@ function context(...texts: string[]): ContextBlock {
   return { type: 'context', elements: texts.filter(Boolean).map((t) => mrkdwn(t)) };
 }
 
-function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): ButtonElement {
-  const b: ButtonElement = { type: 'button', text: plain(text), action_id: actionId, value };
+function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
+  const b: Button = { type: 'button', text: plain(text), action_id: actionId, value };
   if (style) b.style = style;
   return b;
 }
@@ -116,7 +117,7 @@ function listSections(lines: readonly string[], maxSections: number): SectionBlo
   return out;
 }
 
-function message(text: string, blocks: Block[]): SlackMessage {
+function message(text: string, blocks: KnownBlock[]): SlackMessage {
   return { text: truncate(text, 3000), blocks: fitMessage(blocks) };
 }
 
@@ -159,10 +160,10 @@ function plural(n: number, one: string, many = `${one}s`): string {
 // ---------------------------------------------------------------------------------------------
 // Root message
 
-function keyFields(d: Diagnosis): MrkdwnText[] {
+function keyFields(d: Diagnosis): MrkdwnElement[] {
   const f = d.facts;
   const win = duration(windowSeconds(d));
-  const fields: MrkdwnText[] = [];
+  const fields: MrkdwnElement[] = [];
   const limit = f.limitBytes !== undefined ? bytes(f.limitBytes) : 'none';
   const request = f.requestBytes !== undefined ? bytes(f.requestBytes) : 'none';
   fields.push(mrkdwn(`*Limit / request*\n${limit} / ${request}`));
@@ -193,7 +194,7 @@ function changeLines(rec: Recommendation): string[] {
   ];
 }
 
-function applyButton(d: Diagnosis, rec: Recommendation, planId: string): ButtonElement {
+function applyButton(d: Diagnosis, rec: Recommendation, planId: string): Button {
   const w = d.target.workload;
   const text = [
     `Container ${rec.container} of ${w.kind.toLowerCase()}/${w.name} in ${d.target.namespace}:`,
@@ -217,7 +218,7 @@ function hasAction(d: Diagnosis, kind: Action['kind']): boolean {
 
 /** The buttons that fit the cause. */
 function rootButtons(d: Diagnosis, opts: RootOptions): ActionsBlock {
-  const elements: ButtonElement[] = [];
+  const elements: Button[] = [];
   const plan = opts.planId;
   const rec = d.recommendation;
   if (plan && rec && !NO_LIMIT_BUMP.has(d.cause)) {
@@ -236,7 +237,7 @@ export function renderRoot(d: Diagnosis, opts: RootOptions): SlackMessage {
   const emoji = CAUSE_EMOJI[d.cause];
   const label = describeCause(d.cause);
   const detail = escapeMrkdwn(verdictDetail(d));
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     section(`${emoji} *${whereText(d.target)}* · *${label}*\n${detail}`, BLOCK_IDS.rootVerdict),
     { type: 'section', fields: keyFields(d) },
     context(
@@ -294,7 +295,7 @@ export function renderProgress(
   const where = whereText(target);
   const detailText = detail ? escapeMrkdwn(detail) : undefined;
   if (stage === 'failed') {
-    const blocks: Block[] = [
+    const blocks: KnownBlock[] = [
       section(
         `${s.emoji} *${where}* · diagnosis failed${detailText ? `\n${detailText}` : ''}`,
         BLOCK_IDS.progress,
@@ -313,7 +314,7 @@ export function renderProgress(
     }
     return message(`${s.emoji} ${where}: diagnosis failed${detailText ? `: ${detailText}` : ''}`, blocks);
   }
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     section(`${s.emoji} *${where}* · ${s.text}…${detailText ? `\n${detailText}` : ''}`, BLOCK_IDS.progress),
     context(stepLine(s.step)),
     context(workloadText(target)),
@@ -340,7 +341,7 @@ function killLine(d: Diagnosis): string {
 function renderEvidence(d: Diagnosis): SlackMessage {
   const lines = d.evidence.map((line) => `• ${escapeMrkdwn(line)}`);
   if (lines.length === 0) lines.push('_No evidence line stood out._');
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     header(`Evidence: ${describeCause(d.cause)} (confidence ${pct(d.confidence)})`, BLOCK_IDS.evidence),
     ...listSections(lines, MAX_LIST_SECTIONS),
     context(killLine(d)),
@@ -365,8 +366,8 @@ function renderRejected(d: Diagnosis): SlackMessage {
   ]);
 }
 
-function recommendationBlocks(d: Diagnosis, rec: Recommendation): Block[] {
-  const blocks: Block[] = [
+function recommendationBlocks(d: Diagnosis, rec: Recommendation): KnownBlock[] {
+  const blocks: KnownBlock[] = [
     section(
       [
         `*Recommendation* for container \`${escapeMrkdwn(rec.container)}\`: ${changeLines(rec).join(', ')}`,
@@ -391,8 +392,8 @@ function recommendationBlocks(d: Diagnosis, rec: Recommendation): Block[] {
   return blocks;
 }
 
-function actionBlocks(actions: readonly Action[], budget: number): Block[] {
-  const blocks: Block[] = [];
+function actionBlocks(actions: readonly Action[], budget: number): KnownBlock[] {
+  const blocks: KnownBlock[] = [];
   for (let i = 0; i < actions.length; i++) {
     const a = actions[i] as Action;
     const needed = a.command ? 2 : 1;
@@ -408,7 +409,7 @@ function actionBlocks(actions: readonly Action[], budget: number): Block[] {
 }
 
 function renderActions(d: Diagnosis): SlackMessage {
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     header('What to do', BLOCK_IDS.actions),
     section(`:point_right: *Investigate first:* ${escapeMrkdwn(d.investigateFirst)}`),
   ];

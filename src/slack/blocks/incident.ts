@@ -3,13 +3,15 @@
  * message, and the root messages of incidents without a verdict (a node under memory pressure,
  * a target the bot could not resolve, a diagnosis that failed).
  */
+
+import type { KnownBlock } from '@slack/types';
 import { clock } from '../../domain/format.ts';
 import type { Target } from '../../domain/types.ts';
 import type { AlertIncidentState, RootSnapshot } from '../../incidents/alert-incident-types.ts';
 import { fitMessage } from '../limits.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import { renderProgress, renderRoot } from './diagnosis.ts';
-import type { Block, SlackMessage } from './types.ts';
+import type { SlackMessage } from './types.ts';
 
 /** The incident fields the renderers read (times in epoch ms, as stored). */
 export type IncidentView = Pick<
@@ -68,7 +70,7 @@ export function incidentTitle(v: IncidentView): string {
   return escapeMrkdwn(`${v.namespace}/${v.workload}${container}${cluster}`);
 }
 
-function context(text: string): Block {
+function context(text: string): KnownBlock {
   return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, 3000) }] };
 }
 

@@ -3,6 +3,8 @@
  * refusals, previews, the applied change with its Rollback button, GitOps patches, drift,
  * rollout and verification results. Every string from the cluster is escaped.
  */
+
+import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import { duration } from '../../domain/format.ts';
 import type { DiffLine, GitOpsOwner } from '../../remediation/patch.ts';
 import { formatDiff } from '../../remediation/patch.ts';
@@ -11,24 +13,24 @@ import { actionName, type RemediationAction } from '../../remediation/policy.ts'
 import { ACTION_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';
 import { codeBlock, escapeKeepingUserMentions, escapeMrkdwn, truncate } from '../mrkdwn.ts';
-import type { ActionsBlock, Block, ButtonElement, SlackMessage } from './types.ts';
+import type { SlackMessage } from './types.ts';
 
 /** "2026-11-24 09:12:05 UTC" */
 export function utc(epochSeconds: number): string {
   return `${new Date(epochSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-function section(text: string): Block {
+function section(text: string): KnownBlock {
   return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
 }
 
-function message(text: string, blocks: Block[]): SlackMessage {
+function message(text: string, blocks: KnownBlock[]): SlackMessage {
   // the notification text is mrkdwn too: reasons quote the cluster's answers
   return { text: truncate(escapeKeepingUserMentions(text), 3000), blocks: fitMessage(blocks) };
 }
 
-function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): ButtonElement {
-  const b: ButtonElement = {
+function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
+  const b: Button = {
     type: 'button',
     text: { type: 'plain_text', text, emoji: true },
     action_id: actionId,
@@ -93,7 +95,7 @@ export interface Refusal {
 /** The ephemeral answer to the clicker. */
 export function renderRefusalEphemeral(r: Refusal): SlackMessage {
   const text = `:no_entry: *${actionName(r.action)}* was refused: ${escapeKeepingUserMentions(r.reason)} Nothing was changed.`;
-  const blocks: Block[] = [section(text)];
+  const blocks: KnownBlock[] = [section(text)];
   if (r.incidentId) blocks.push(rediagnoseBlock(r.incidentId));
   return message(`${actionName(r.action)} was refused: ${r.reason}`, blocks);
 }
@@ -121,7 +123,7 @@ export function renderApproved(
 // ---------------------------------------------------------------------------------------------
 // Results
 
-function diffBlock(diff: readonly DiffLine[]): Block {
+function diffBlock(diff: readonly DiffLine[]): KnownBlock {
   const text = formatDiff(diff) || '(no change)';
   return section(codeBlock(text, LIMITS.sectionText));
 }
@@ -140,7 +142,7 @@ export function renderDryRunOnly(
   diff: readonly DiffLine[] | undefined,
   yaml?: string,
 ): SlackMessage {
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     section(
       `:test_tube: *Dry-run mode* (DRY_RUN_ONLY): the server-side dry run of ${what} passed, and nothing was written.`,
     ),
@@ -160,7 +162,7 @@ export function renderApplied(
     `:wrench: *${verb}* by <@${c.approver}> at ${utc(c.appliedAt)}: container \`${escapeMrkdwn(c.container)}\` of ${workloadText(c.target)}, ${memoryChangeText(c.previous, c.applied)}.`,
     `Only that container's resources changed; its previous values are in the \`oom-bot/previous-memory\` annotation. Watching the rollout (up to ${duration(options.rolloutTimeoutMs / 1000)}).`,
   ].join('\n');
-  const blocks: Block[] = [section(text), diffBlock(diff)];
+  const blocks: KnownBlock[] = [section(text), diffBlock(diff)];
   if (!c.rollbackOf) {
     blocks.push({
       type: 'actions',

@@ -2,8 +2,10 @@
  * Plain-text rendering of Slack messages (`--output text`): what Slack would show, for a
  * terminal or a log. Headers, sections, fields, context, code blocks, and buttons as `[ Apply ]`.
  */
+
+import type { ActionsBlockElement, KnownBlock, SectionBlockAccessory, TextObject } from '@slack/types';
 import { unescapeMrkdwn } from '../mrkdwn.ts';
-import type { Block, InteractiveElement, SlackMessage, TextObject } from './types.ts';
+import type { SlackMessage } from './types.ts';
 
 /** The emoji the renderers use, as characters; other shortcodes stay as they are. */
 const EMOJI: Record<string, string> = {
@@ -76,13 +78,16 @@ function textOf(t: TextObject): string {
   return t.type === 'mrkdwn' ? mrkdwnToText(t.text) : emojify(t.text);
 }
 
-function elementText(e: InteractiveElement): string {
+function elementText(e: ActionsBlockElement | SectionBlockAccessory): string {
   if (e.type === 'button') return `[ ${emojify(e.text.text)} ]`;
-  const chosen = e.initial_option?.text.text ?? e.placeholder?.text ?? 'choose';
+  if (e.type === 'image') return `[${e.alt_text}]`;
+  const chosen =
+    (e.type === 'static_select' ? (e.initial_option?.text.text ?? e.placeholder?.text) : undefined) ??
+    'choose';
   return `[ ${chosen} ▾ ]`;
 }
 
-function renderBlock(block: Block): string {
+function renderBlock(block: KnownBlock): string {
   switch (block.type) {
     case 'header': {
       const title = emojify(block.text.text);

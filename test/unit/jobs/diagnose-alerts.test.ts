@@ -5,10 +5,10 @@ import type { IncidentStore } from '../../../src/incidents/store.ts';
 import type { DiagnoseJob } from '../../../src/jobs/diagnose-job.ts';
 import { processDiagnose } from '../../../src/jobs/diagnose-processor.ts';
 import type { DiagnoseJobData } from '../../../src/jobs/payloads.ts';
-import { seedIncident } from '../../../src/scenarios/generator.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';
 import type { KubeObject, MetricsSource } from '../../../src/sources/ports.ts';
 import { createStaticLister } from '../../../src/sources/scenario.ts';
+import { seedIncident } from '../../scenarios/generator.ts';
 
 const objects = seedIncident().clusterObjects as KubeObject[];
 const noMetrics = {

@@ -15,9 +15,9 @@ import fc from 'fast-check';
 import { stringify } from 'yaml';
 import { diagnoseWorkload } from '../../../src/diagnosis-service.ts';
 import { OomBotError } from '../../../src/errors.ts';
-import { seedIncident, writeScenario } from '../../../src/scenarios/generator.ts';
 import { readScenario } from '../../../src/sources/scenario.ts';
 import { propertyRuns, propertySeed, report } from '../../reliability/intensity.ts';
+import { seedIncident, writeScenario } from '../../scenarios/generator.ts';
 
 const FILES = ['scenario.yaml', 'cluster.yaml', 'metrics.om'] as const;
 type FileName = (typeof FILES)[number];

@@ -13,8 +13,8 @@ import type { DiagnoseJobData } from '../../../src/jobs/payloads.ts';
 import { createLogger } from '../../../src/logger.ts';
 import { createSlackApp } from '../../../src/slack/app.ts';
 import { DNS_1123_LABEL, parseOomCommand } from '../../../src/slack/command.ts';
-import { freePort } from '../../../src/stack/ports.ts';
 import { propertyRuns, propertySeed, report } from '../../reliability/intensity.ts';
+import { freePort } from '../../stack/ports.ts';
 import { FAKE_SLACK_DEFAULTS as D } from '../../support/fake-slack.ts';
 import { postSigned, slashCommandBody } from '../../support/slack-requests.ts';
 

@@ -18,8 +18,8 @@ import {
   TRAFFIC_CHOICES,
   VARIANTS,
   writeScenario,
-} from '../../../src/scenarios/generator.ts';
-import { Random } from '../../../src/scenarios/random.ts';
+} from '../../scenarios/generator.ts';
+import { Random } from '../../scenarios/random.ts';
 
 const MI = 2 ** 20;
 

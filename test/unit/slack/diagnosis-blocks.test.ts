@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { Button, KnownBlock } from '@slack/types';
 import fc from 'fast-check';
 import type { Diagnosis } from '../../../src/domain/types.ts';
 import { ACTION_IDS, BLOCK_IDS, isActionId } from '../../../src/slack/action-ids.ts';
 import { renderProgress, renderRoot, renderThread } from '../../../src/slack/blocks/diagnosis.ts';
 import { renderAsText } from '../../../src/slack/blocks/text.ts';
-import type { Block, ButtonElement, SlackMessage } from '../../../src/slack/blocks/types.ts';
+import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
 import { findViolations, fitMessage, LIMITS } from '../../../src/slack/limits.ts';
 import {
   ALL_CAUSES,
@@ -42,16 +43,16 @@ function allMessages(d: Diagnosis, opts = OPTS): SlackMessage[] {
   return [renderRoot(d, opts), ...renderThread(d)];
 }
 
-function buttons(m: SlackMessage): ButtonElement[] {
+function buttons(m: SlackMessage): Button[] {
   return m.blocks.flatMap((b) =>
-    b.type === 'actions' ? b.elements.filter((e): e is ButtonElement => e.type === 'button') : [],
+    b.type === 'actions' ? b.elements.filter((e): e is Button => e.type === 'button') : [],
   );
 }
 
 /** Every mrkdwn string of a message, with the fallback text. */
 function mrkdwnTexts(m: SlackMessage): string[] {
   const out = [m.text];
-  const visit = (b: Block) => {
+  const visit = (b: KnownBlock) => {
     if (b.type === 'section') {
       if (b.text?.type === 'mrkdwn') out.push(b.text.text);
       for (const f of b.fields ?? []) if (f.type === 'mrkdwn') out.push(f.text);
@@ -186,7 +187,7 @@ describe('slack/blocks/diagnosis', () => {
       for (const name of ['Apply', 'Preview', 'Create VPA', 'Scale out'])
         assert.equal(byText[name]?.value, 'plan-91c2');
       for (const name of ['Re-diagnose', 'Dismiss']) assert.equal(byText[name]?.value, 'inc-7f3a');
-      for (const b of bs) assert.ok(isActionId(b.action_id));
+      for (const b of bs) assert.ok(isActionId(b.action_id ?? ''));
     });
 
     it('makes Apply primary with a confirm dialog showing the exact change; Dismiss has no style', () => {
@@ -391,7 +392,7 @@ describe('slack/blocks/diagnosis', () => {
     });
 
     describe('fitMessage', () => {
-      const section = (text: string): Block => ({ type: 'section', text: { type: 'mrkdwn', text } });
+      const section = (text: string): KnownBlock => ({ type: 'section', text: { type: 'mrkdwn', text } });
 
       it('cuts long texts with an ellipsis and ids to their maximum', () => {
         const fitted = fitMessage([
@@ -418,12 +419,12 @@ describe('slack/blocks/diagnosis', () => {
         const b = a?.type === 'actions' ? a.elements[0] : undefined;
         assert.ok(b?.type === 'button');
         assert.equal(b.text.text.length, LIMITS.buttonText);
-        assert.equal(b.action_id.length, LIMITS.actionId);
+        assert.equal(b.action_id?.length, LIMITS.actionId);
         assert.equal(b.value?.length, LIMITS.buttonValue);
       });
 
       it('keeps 49 blocks and the buttons, with an "and N more" note, from 80', () => {
-        const blocks: Block[] = Array.from({ length: 80 }, (_, i) => section(`line ${i}`));
+        const blocks: KnownBlock[] = Array.from({ length: 80 }, (_, i) => section(`line ${i}`));
         blocks.push({
           type: 'actions',
           elements: [

@@ -1,14 +1,12 @@
-/** `oom-bot replay DIR [--kubeconfig FILE [--context NAME]] [--keep-logs]`: see src/replay.ts. */
+/**
+ * `oom-bot replay DIR [--kubeconfig FILE [--context NAME]] [--keep-logs]`, a development command
+ * (it starts the test stack): see replay.ts.
+ */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { loadConfig } from './config.ts';
-import { usageError } from './errors.ts';
-import { loadKubeConfig } from './sources/kubernetes.ts';
-
-export const REPLAY_HELP = `  oom-bot replay DIR [--kubeconfig FILE [--context NAME]] [--keep-logs]
-                                     load a scenario into a real kube-apiserver and Prometheus (started
-                                     unless --kubeconfig names a running loopback apiserver) and print
-                                     the JSON that \`diagnose --scenario DIR --output json\` prints`;
+import { loadConfig } from '../../src/config.ts';
+import { usageError } from '../../src/errors.ts';
+import { loadKubeConfig } from '../../src/sources/kubernetes.ts';
 
 export async function commandReplay(argv: string[]): Promise<void> {
   const { values, positionals } = parseArgs({

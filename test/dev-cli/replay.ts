@@ -1,6 +1,6 @@
 /**
- * `oom-bot replay DIR`: a scenario diagnosed through the real stack. cluster.yaml goes into a
- * real kube-apiserver, metrics.om.gz into a real Prometheus (promtool backfill), and the
+ * `oom-bot replay DIR`, a development command (it needs the test stack's binaries): a scenario
+ * diagnosed through the real stack. cluster.yaml goes into a real kube-apiserver, metrics.om.gz into a real Prometheus (promtool backfill), and the
  * diagnosis runs through the live adapters at the scenario's `at`. The result is the JSON that
  * `oom-bot diagnose --scenario DIR --output json` prints from the files; the two must agree.
  *
@@ -11,17 +11,17 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { type DiagnosisRun, diagnoseWorkload } from './diagnosis-service.ts';
-import type { RecommendOptions } from './domain/recommend.ts';
-import { OomBotError } from './errors.ts';
-import { type JsonReport, toJsonReport } from './report.ts';
-import { createKubernetesLister } from './sources/kubernetes.ts';
-import { createPrometheusSource } from './sources/prometheus.ts';
-import { readScenario, type Scenario } from './sources/scenario.ts';
-import { startKube } from './stack/kube.ts';
-import { loadClusterYaml, unloadClusterYaml } from './stack/load-scenario.ts';
-import { type StoppableServer, startPrometheus } from './stack/prometheus.ts';
-import { scenarioMetricsFile } from './stack/stack.ts';
+import { type DiagnosisRun, diagnoseWorkload } from '../../src/diagnosis-service.ts';
+import type { RecommendOptions } from '../../src/domain/recommend.ts';
+import { OomBotError } from '../../src/errors.ts';
+import { type JsonReport, toJsonReport } from '../../src/report.ts';
+import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
+import { createPrometheusSource } from '../../src/sources/prometheus.ts';
+import { readScenario, type Scenario } from '../../src/sources/scenario.ts';
+import { startKube } from '../stack/kube.ts';
+import { loadClusterYaml, unloadClusterYaml } from '../stack/load-scenario.ts';
+import { type StoppableServer, startPrometheus } from '../stack/prometheus.ts';
+import { scenarioMetricsFile } from '../stack/stack.ts';
 
 /** What `diagnose` takes from the configuration; replay must use the same to print the same. */
 export interface DiagnoseSettings {
