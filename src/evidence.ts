@@ -55,12 +55,15 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, what: string): P
 /** Regex for the pod names a workload's controller gives its pods, plus the pods seen now. */
 export function podNameRegex(target: Target, currentPods: string[]): string {
   const name = escapeRegex(target.workload.name);
+  const kind = target.workload.kind;
   const generated =
-    target.workload.kind === 'StatefulSet'
-      ? `${name}-[0-9]+`
-      : target.workload.kind === 'Deployment'
-        ? `${name}-[a-z0-9]+-[a-z0-9]+`
-        : `${name}-[a-z0-9]+`;
+    kind === 'Pod'
+      ? name
+      : kind === 'StatefulSet'
+        ? `${name}-[0-9]+`
+        : kind === 'Deployment' || kind === 'Rollout' || kind === 'CronJob'
+          ? `${name}-[a-z0-9]+-[a-z0-9]+`
+          : `${name}-[a-z0-9]+`;
   return currentPods.length > 0 ? `${generated}|${anyOf(currentPods)}` : generated;
 }
 
