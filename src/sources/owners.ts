@@ -86,10 +86,9 @@ export function podSelectorOf(workload: KubeObject): Record<string, string> {
   const kind = workload.kind as WorkloadKind;
   if (kind === 'Pod') return {};
   if (kind === 'CronJob') return { ...(workload.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {}) };
-  const matchLabels: Record<string, string> | undefined = workload.spec?.selector?.matchLabels;
-  if (kind === 'Job' && (!matchLabels || Object.keys(matchLabels).length === 0))
-    return { 'job-name': workload.metadata?.name ?? '' };
-  return { ...(matchLabels ?? {}) };
+  // a Job's own selector is a generated controller uid; every Job pod carries job-name too
+  if (kind === 'Job') return { 'job-name': workload.metadata?.name ?? '' };
+  return { ...(workload.spec?.selector?.matchLabels ?? {}) };
 }
 
 /** The pod template of a workload object, wherever its kind keeps it. */

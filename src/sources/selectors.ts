@@ -108,6 +108,8 @@ const FIELDS = new Set([
 
 /** True when `obj` satisfies every term of the field selector (only `=`, `==` and `!=`). */
 export function matchesFieldSelector(selector: string, obj: KubeObject): boolean {
+  const setTerm = splitTerms(selector).find((term) => /\s(in|notin)\s*\(/.test(term));
+  if (setTerm) throw invalid(selector, setTerm);
   return parse(selector).every((req) => {
     if (!FIELDS.has(req.key) || (req.op !== 'in' && req.op !== 'notin') || req.values.length !== 1)
       throw invalid(selector, req.key);
