@@ -4,7 +4,7 @@
  * lookup costs what it finds, not what the cluster holds. The snapshot is in read-snapshot.ts.
  */
 import type { Target } from '../domain/types.ts';
-import { targetAmbiguous, targetNotFound } from '../errors.ts';
+import { OomBotError, targetAmbiguous, targetNotFound } from '../errors.ts';
 import { matchesSelector } from './kube-objects.ts';
 import { createOwnerWalker, podTemplateOf, TARGET_KINDS, toTarget } from './owners.ts';
 import type { KubeObject, ObjectKind, ObjectLister } from './ports.ts';
@@ -22,6 +22,17 @@ const APP_LABELS = ['app', 'app.kubernetes.io/name', 'k8s-app'];
 const LABELLED_KINDS: ObjectKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
 /** Kinds whose names are offered as "did you mean". */
 const SUGGESTED_KINDS: ObjectKind[] = ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'];
+
+/**
+ * A read the resolution can do without: one the bot's role may not make (a role written before
+ * Jobs, CronJobs or Rollouts were read, or one without pods) counts as finding nothing.
+ */
+function optional(read: Promise<KubeObject[]>): Promise<KubeObject[]> {
+  return read.catch((error: unknown) => {
+    if (error instanceof OomBotError && error.code === 'forbidden') return [];
+    throw error;
+  });
+}
 
 function templateLabels(workload: KubeObject): Record<string, string> {
   return podTemplateOf(workload)?.metadata?.labels ?? {};
@@ -50,7 +61,9 @@ async function serviceWorkloads(
   const selector: Record<string, string> = service.spec?.selector ?? {};
   if (Object.keys(selector).length === 0) return [];
   const namespace = service.metadata?.namespace;
-  const pods = await lister.list('Pod', namespace, { labelSelector: formatLabelSelector(selector) });
+  const pods = await optional(
+    lister.list('Pod', namespace, { labelSelector: formatLabelSelector(selector) }),
+  );
   let workloads = await workloadsOf(topOwner, pods);
   if (workloads.some((w) => w.kind !== 'Pod')) workloads = workloads.filter((w) => w.kind !== 'Pod');
   if (workloads.length > 0) return workloads;
@@ -70,7 +83,9 @@ async function labelledWorkloads(
   query: TargetQuery,
 ): Promise<KubeObject[]> {
   const selectors = APP_LABELS.map((l) => ({ labelSelector: `${l}=${query.name}` }));
-  const pods = (await Promise.all(selectors.map((o) => lister.list('Pod', query.namespace, o)))).flat();
+  const pods = (
+    await Promise.all(selectors.map((o) => optional(lister.list('Pod', query.namespace, o))))
+  ).flat();
   const owners = await workloadsOf(topOwner, pods);
   if (owners.length > 0) return owners;
   const lists = await Promise.all(
@@ -95,7 +110,9 @@ async function servicesOf(lister: ObjectLister, workload: KubeObject): Promise<s
 
 /** Names to suggest when nothing matched (the one read that lists whole kinds: an error path). */
 async function suggestNames(lister: ObjectLister, query: TargetQuery): Promise<string[]> {
-  const lists = await Promise.all(SUGGESTED_KINDS.map((kind) => lister.list(kind, query.namespace)));
+  const lists = await Promise.all(
+    SUGGESTED_KINDS.map((kind) => optional(lister.list(kind, query.namespace))),
+  );
   return findNearMatches(
     query.name,
     lists.flat().map((o) => o.metadata?.name ?? ''),
@@ -112,7 +129,9 @@ export async function resolveTarget(lister: ObjectLister, query: TargetQuery): P
   const [services, ...named] = await Promise.all([
     lister.list('Service', query.namespace, byName),
     ...TARGET_KINDS.map((kind) =>
-      lister.list(kind, query.namespace, byName).then((l) => l.map((o) => ({ ...o, kind }) as KubeObject)),
+      optional(lister.list(kind, query.namespace, byName)).then((l) =>
+        l.map((o) => ({ ...o, kind }) as KubeObject),
+      ),
     ),
   ]);
   const found = new Map<string, { workload: KubeObject; service?: string }>();

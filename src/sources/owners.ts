@@ -6,6 +6,7 @@
  * the label selector of its pods and the object whose pod template a patch would change.
  */
 import type { Target, WorkloadKind } from '../domain/types.ts';
+import { OomBotError } from '../errors.ts';
 import type { KubeObject, ObjectKind, ObjectLister } from './ports.ts';
 
 /** Owner kinds followed upwards, with the API group each must belong to. */
@@ -52,7 +53,14 @@ export function createOwnerWalker(lister: ObjectLister) {
     const key = `${kind}/${namespace}/${name}`;
     let found = cache.get(key);
     if (!found) {
-      found = lister.get(kind, namespace, name).then((o) => (o ? { ...o, kind } : undefined));
+      // an owner the bot may not read ends the walk where it is, as a missing one does
+      found = lister.get(kind, namespace, name).then(
+        (o) => (o ? { ...o, kind } : undefined),
+        (error: unknown) => {
+          if (error instanceof OomBotError && error.code === 'forbidden') return undefined;
+          throw error;
+        },
+      );
       cache.set(key, found);
     }
     return found;
