@@ -21,6 +21,7 @@ import { describeMachine } from './lib/machine.ts';
 import { type BenchStack, startBenchStack } from './lib/stack.ts';
 import { type Aggregate, aggregate, type Headline, type RunResult, type Suite, table } from './lib/suite.ts';
 import { memorySuite } from './memory.ts';
+import { scaleSuite } from './scale.ts';
 import { stormSuite } from './storm.ts';
 import { timeToDiagnosisSuite } from './time-to-diagnosis.ts';
 
@@ -28,7 +29,15 @@ import { timeToDiagnosisSuite } from './time-to-diagnosis.ts';
  * In the order they run (memory reads the storm's peaks). The engine goes last: it keeps large
  * evidence in this process, whose garbage collection would slow the load generator.
  */
-const SUITES: Suite[] = [ackSuite, intakeSuite, timeToDiagnosisSuite, stormSuite, memorySuite, engineSuite];
+const SUITES: Suite[] = [
+  ackSuite,
+  intakeSuite,
+  timeToDiagnosisSuite,
+  stormSuite,
+  memorySuite,
+  engineSuite,
+  scaleSuite,
+];
 
 const { values } = parseArgs({
   options: {

@@ -89,7 +89,8 @@ async function timeEvidence(sources: EvidenceSources, w: BenchWorkload): Promise
   };
   const cluster: ObjectLister = {
     name: sources.cluster.name,
-    list: (kind, ns) => timed(sources.cluster.list(kind, ns)),
+    list: (kind, ns, options) => timed(sources.cluster.list(kind, ns, options)),
+    get: (kind, ns, name) => timed(sources.cluster.get(kind, ns, name)),
   };
   const metrics = {
     name: sources.metrics.name,

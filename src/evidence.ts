@@ -49,12 +49,15 @@ export const DEFAULT_WINDOW_SECONDS = 24 * 3600;
 /** Regex for the pod names a workload's controller gives its pods, plus the pods seen now. */
 export function podNameRegex(target: Target, currentPods: string[]): string {
   const name = escapeRegex(target.workload.name);
+  const kind = target.workload.kind;
   const generated =
-    target.workload.kind === 'StatefulSet'
-      ? `${name}-[0-9]+`
-      : target.workload.kind === 'Deployment'
-        ? `${name}-[a-z0-9]+-[a-z0-9]+`
-        : `${name}-[a-z0-9]+`;
+    kind === 'Pod'
+      ? name
+      : kind === 'StatefulSet'
+        ? `${name}-[0-9]+`
+        : kind === 'Deployment' || kind === 'Rollout' || kind === 'CronJob'
+          ? `${name}-[a-z0-9]+-[a-z0-9]+`
+          : `${name}-[a-z0-9]+`;
   return currentPods.length > 0 ? `${generated}|${anyOf(currentPods)}` : generated;
 }
 

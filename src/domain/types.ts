@@ -14,7 +14,15 @@ export const CAUSES = [
 ] as const;
 export type Cause = (typeof CAUSES)[number];
 
-export type WorkloadKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'Pod';
+export type WorkloadKind =
+  | 'Deployment'
+  | 'StatefulSet'
+  | 'DaemonSet'
+  | 'ReplicaSet'
+  | 'Pod'
+  | 'Job'
+  | 'CronJob'
+  | 'Rollout';
 
 export interface WorkloadRef {
   kind: WorkloadKind;
@@ -32,6 +40,16 @@ export interface Target {
   services?: string[];
   /** Label selector of the workload's pods. */
   selector: Record<string, string>;
+  /**
+   * The object whose pod template a patch must change, and where the template sits in it
+   * (a CronJob's `spec.jobTemplate.spec.template`). Absent when no object's template can be
+   * patched: a bare Pod, or a Job (its template is immutable).
+   */
+  podTemplate?: {
+    kind: WorkloadKind;
+    name: string;
+    path: 'spec.template' | 'spec.jobTemplate.spec.template';
+  };
 }
 
 /** A time series: parallel arrays of timestamps (s) and values. */

@@ -1,103 +1,167 @@
 /**
- * Reads a cluster through an ObjectLister: resolves what the user typed to one workload, and
- * takes the snapshot the diagnosis needs (workload, pods, events, nodes, autoscalers).
+ * Reads a cluster through an ObjectLister: resolves what the user typed to one workload with
+ * targeted reads only (a name field selector, the pods' label selectors, owner GETs), so a
+ * lookup costs what it finds, not what the cluster holds. The snapshot is in read-snapshot.ts.
  */
-import type { Target, WorkloadKind } from '../domain/types.ts';
-import { targetAmbiguous, targetNotFound } from '../errors.ts';
-import {
-  matchesSelector,
-  toEventInfo,
-  toHpaInfo,
-  toNodeInfo,
-  toPodInfo,
-  toWorkloadInfo,
-} from './kube-objects.ts';
-import type { KubeObject, ObjectLister } from './ports.ts';
-import type { ClusterSnapshot } from './snapshot.ts';
+import type { Target } from '../domain/types.ts';
+import { OomBotError, targetAmbiguous, targetNotFound } from '../errors.ts';
+import { matchesSelector } from './kube-objects.ts';
+import { createOwnerWalker, podTemplateOf, TARGET_KINDS, toTarget } from './owners.ts';
+import type { KubeObject, ObjectKind, ObjectLister } from './ports.ts';
+import { formatLabelSelector } from './selectors.ts';
+
+export { readSnapshot } from './read-snapshot.ts';
 
 export interface TargetQuery {
   name: string;
   namespace?: string;
 }
 
-const WORKLOAD_KINDS = ['Deployment', 'StatefulSet', 'DaemonSet'] as const;
 const APP_LABELS = ['app', 'app.kubernetes.io/name', 'k8s-app'];
+/** Kinds whose metadata labels name an app when no pod carries the label (scaled to zero). */
+const LABELLED_KINDS: ObjectKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
+/** Kinds whose names are offered as "did you mean". */
+const SUGGESTED_KINDS: ObjectKind[] = ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'];
 
-function selectorOf(workload: KubeObject): Record<string, string> {
-  return workload.spec?.selector?.matchLabels ?? {};
+/**
+ * A read the resolution can do without: one the bot's role may not make (a role written before
+ * Jobs, CronJobs or Rollouts were read, or one without pods) counts as finding nothing.
+ */
+function optional(read: Promise<KubeObject[]>): Promise<KubeObject[]> {
+  return read.catch((error: unknown) => {
+    if (error instanceof OomBotError && error.code === 'forbidden') return [];
+    throw error;
+  });
 }
 
 function templateLabels(workload: KubeObject): Record<string, string> {
-  return workload.spec?.template?.metadata?.labels ?? {};
+  return podTemplateOf(workload)?.metadata?.labels ?? {};
 }
 
-function toTarget(workload: KubeObject, service?: string): Target {
-  return {
-    namespace: workload.metadata?.namespace ?? '',
-    workload: { kind: workload.kind as WorkloadKind, name: workload.metadata?.name ?? '' },
-    service,
-    selector: selectorOf(workload),
-  };
+function keyOf(o: KubeObject): string {
+  return `${o.metadata?.namespace ?? ''}/${o.kind}/${o.metadata?.name ?? ''}`;
 }
 
-async function listWorkloads(lister: ObjectLister, namespace?: string): Promise<KubeObject[]> {
-  const lists = await Promise.all(WORKLOAD_KINDS.map((kind) => lister.list(kind, namespace)));
-  return lists.flatMap((list, i) => list.map((o) => ({ ...o, kind: o.kind ?? WORKLOAD_KINDS[i] })));
+/** The distinct workloads at the top of the owner chains of `objects`. */
+async function workloadsOf(
+  topOwner: (o: KubeObject) => Promise<KubeObject>,
+  objects: KubeObject[],
+): Promise<KubeObject[]> {
+  const tops = await Promise.all(objects.map(topOwner));
+  const unique = new Map(tops.map((o) => [keyOf(o), o]));
+  return [...unique.values()];
 }
 
-/** Find the workload(s) a name refers to: a Service (via its selector), a workload, or an app label. */
+/** A Service's workloads: the owners of the pods it selects; bare pods only when nothing else. */
+async function serviceWorkloads(
+  lister: ObjectLister,
+  topOwner: (o: KubeObject) => Promise<KubeObject>,
+  service: KubeObject,
+): Promise<KubeObject[]> {
+  const selector: Record<string, string> = service.spec?.selector ?? {};
+  if (Object.keys(selector).length === 0) return [];
+  const namespace = service.metadata?.namespace;
+  const pods = await optional(
+    lister.list('Pod', namespace, { labelSelector: formatLabelSelector(selector) }),
+  );
+  let workloads = await workloadsOf(topOwner, pods);
+  if (workloads.some((w) => w.kind !== 'Pod')) workloads = workloads.filter((w) => w.kind !== 'Pod');
+  if (workloads.length > 0) return workloads;
+  // no pods running: the workloads of the Service's namespace whose template it selects
+  const lists = await Promise.all(
+    LABELLED_KINDS.map((kind) =>
+      lister.list(kind, namespace).then((l) => l.map((o) => ({ ...o, kind }) as KubeObject)),
+    ),
+  );
+  return lists.flat().filter((w) => matchesSelector(selector, templateLabels(w)));
+}
+
+/** Workloads carrying an app label equal to `name`: on their pods, else on themselves. */
+async function labelledWorkloads(
+  lister: ObjectLister,
+  topOwner: (o: KubeObject) => Promise<KubeObject>,
+  query: TargetQuery,
+): Promise<KubeObject[]> {
+  const selectors = APP_LABELS.map((l) => ({ labelSelector: `${l}=${query.name}` }));
+  const pods = (
+    await Promise.all(selectors.map((o) => optional(lister.list('Pod', query.namespace, o))))
+  ).flat();
+  const owners = await workloadsOf(topOwner, pods);
+  if (owners.length > 0) return owners;
+  const lists = await Promise.all(
+    LABELLED_KINDS.flatMap((kind) =>
+      selectors.map((o) =>
+        lister.list(kind, query.namespace, o).then((l) => l.map((w) => ({ ...w, kind }) as KubeObject)),
+      ),
+    ),
+  );
+  return lists.flat();
+}
+
+/** The Services of the target's namespace that select its pods, by name. */
+async function servicesOf(lister: ObjectLister, workload: KubeObject): Promise<string[]> {
+  const labels = templateLabels(workload);
+  const services = await lister.list('Service', workload.metadata?.namespace);
+  return services
+    .filter((svc) => matchesSelector(svc.spec?.selector ?? {}, labels))
+    .map((svc) => svc.metadata?.name ?? '')
+    .sort();
+}
+
+/** Names to suggest when nothing matched (the one read that lists whole kinds: an error path). */
+async function suggestNames(lister: ObjectLister, query: TargetQuery): Promise<string[]> {
+  const lists = await Promise.all(
+    SUGGESTED_KINDS.map((kind) => optional(lister.list(kind, query.namespace))),
+  );
+  return findNearMatches(
+    query.name,
+    lists.flat().map((o) => o.metadata?.name ?? ''),
+  );
+}
+
+/**
+ * Find the workload a name refers to: a Service (the owners of the pods it selects), an object of
+ * that name (a workload, a ReplicaSet, a Job or a Pod, followed up its owners), or an app label.
+ */
 export async function resolveTarget(lister: ObjectLister, query: TargetQuery): Promise<Target> {
-  const [services, workloads] = await Promise.all([
-    lister.list('Service', query.namespace),
-    listWorkloads(lister, query.namespace),
+  const byName = { fieldSelector: `metadata.name=${query.name}` };
+  const topOwner = createOwnerWalker(lister);
+  const [services, ...named] = await Promise.all([
+    lister.list('Service', query.namespace, byName),
+    ...TARGET_KINDS.map((kind) =>
+      optional(lister.list(kind, query.namespace, byName)).then((l) =>
+        l.map((o) => ({ ...o, kind }) as KubeObject),
+      ),
+    ),
   ]);
-  const found = new Map<string, Target>();
-  const add = (t: Target) => {
-    const key = `${t.namespace}/${t.workload.kind}/${t.workload.name}`;
-    if (!found.has(key)) found.set(key, t);
+  const found = new Map<string, { workload: KubeObject; service?: string }>();
+  const add = (workload: KubeObject, service?: string) => {
+    if (!found.has(keyOf(workload))) found.set(keyOf(workload), { workload, service });
   };
-  for (const svc of services.filter((s) => s.metadata?.name === query.name)) {
-    const selector: Record<string, string> = svc.spec?.selector ?? {};
-    for (const w of workloads) {
-      if (w.metadata?.namespace === svc.metadata?.namespace && matchesSelector(selector, templateLabels(w))) {
-        add(toTarget(w, query.name));
-      }
-    }
+  for (const svc of services) {
+    for (const w of await serviceWorkloads(lister, topOwner, svc)) add(w, query.name);
   }
-  if (found.size === 0) {
-    for (const w of workloads.filter((o) => o.metadata?.name === query.name)) add(toTarget(w));
-  }
-  if (found.size === 0) {
-    for (const w of workloads) {
-      const labels = { ...(w.metadata?.labels ?? {}), ...templateLabels(w) };
-      if (APP_LABELS.some((l) => labels[l] === query.name)) add(toTarget(w));
-    }
-  }
-  const targets = [...found.values()];
-  if (targets.length === 1) {
-    const target = targets[0] as Target;
-    const workload = workloads.find(
-      (w) => w.metadata?.namespace === target.namespace && w.metadata?.name === target.workload.name,
-    );
-    target.services = services
-      .filter(
-        (svc) =>
-          svc.metadata?.namespace === target.namespace &&
-          workload !== undefined &&
-          matchesSelector(svc.spec?.selector ?? {}, templateLabels(workload)),
-      )
-      .map((svc) => svc.metadata?.name ?? '')
-      .sort();
+  if (found.size === 0) for (const w of await workloadsOf(topOwner, named.flat())) add(w);
+  if (found.size === 0) for (const w of await labelledWorkloads(lister, topOwner, query)) add(w);
+
+  const matches = [...found.values()];
+  if (matches.length === 1) {
+    const { workload, service } = matches[0] as { workload: KubeObject; service?: string };
+    const target = toTarget(workload, service);
+    target.services = await servicesOf(lister, workload);
     return target;
   }
-  if (targets.length > 1) {
+  if (matches.length > 1) {
     throw targetAmbiguous(
       query.name,
-      targets.map((t) => `${t.namespace}/${t.workload.kind.toLowerCase()}/${t.workload.name}`),
+      matches
+        .map(
+          ({ workload: w }) => `${w.metadata?.namespace}/${String(w.kind).toLowerCase()}/${w.metadata?.name}`,
+        )
+        .sort(),
     );
   }
-  const names = [...services, ...workloads].map((o) => o.metadata?.name ?? '');
-  throw targetNotFound(query.name, query.namespace, findNearMatches(query.name, names));
+  throw targetNotFound(query.name, query.namespace, await suggestNames(lister, query));
 }
 
 /** Names close to `name` (edit distance, or containment), best first, at most five. */
@@ -135,51 +199,4 @@ function editDistance(a: string, b: string): number {
     prev = row;
   }
   return prev[b.length] as number;
-}
-
-function isOwnedBy(obj: KubeObject, kind: string, names: Set<string>): boolean {
-  return (obj.metadata?.ownerReferences ?? []).some((r) => r.kind === kind && names.has(r.name ?? ''));
-}
-
-/** Everything the diagnosis reads from the cluster about one target. */
-export async function readSnapshot(lister: ObjectLister, target: Target): Promise<ClusterSnapshot> {
-  const ns = target.namespace;
-  const [workloads, replicaSets, pods, events, nodeEvents, nodes, hpas, vpas] = await Promise.all([
-    lister.list(target.workload.kind as 'Deployment', ns),
-    target.workload.kind === 'Deployment' ? lister.list('ReplicaSet', ns) : Promise.resolve([]),
-    lister.list('Pod', ns),
-    lister.list('Event', ns),
-    ns === 'default' ? Promise.resolve([]) : lister.list('Event', 'default'),
-    lister.list('Node'),
-    lister.list('HorizontalPodAutoscaler', ns).catch(() => []),
-    lister.list('VerticalPodAutoscaler', ns).catch(() => []),
-  ]);
-  const workload = workloads.find((w) => w.metadata?.name === target.workload.name);
-  const ownedSets = replicaSets.filter((rs) => isOwnedBy(rs, 'Deployment', new Set([target.workload.name])));
-  const owners = new Set([target.workload.name, ...ownedSets.map((rs) => rs.metadata?.name ?? '')]);
-  const ownedPods = pods.filter(
-    (p) =>
-      isOwnedBy(p, target.workload.kind === 'Deployment' ? 'ReplicaSet' : target.workload.kind, owners) ||
-      ((p.metadata?.ownerReferences ?? []).length === 0 &&
-        matchesSelector(target.selector, p.metadata?.labels)),
-  );
-  const podNames = new Set(ownedPods.map((p) => p.metadata?.name ?? ''));
-  const podNodes = new Set(ownedPods.map((p) => p.spec?.nodeName).filter(Boolean));
-  const related = [...events, ...nodeEvents].map(toEventInfo).filter((e) => {
-    if (e.objectKind === 'Pod') return podNames.has(e.objectName);
-    if (e.objectKind === 'Node') return podNodes.has(e.objectName);
-    return owners.has(e.objectName);
-  });
-  const hpa = hpas.find((h) => h.spec?.scaleTargetRef?.name === target.workload.name);
-  const vpa = vpas.find((v) => v.spec?.targetRef?.name === target.workload.name);
-  return {
-    workload: workload ? toWorkloadInfo({ ...workload, kind: target.workload.kind }, ownedSets) : undefined,
-    pods: ownedPods.map(toPodInfo),
-    events: related,
-    nodes: nodes.filter((n) => podNodes.has(n.metadata?.name)).map(toNodeInfo),
-    hpa: hpa ? toHpaInfo(hpa) : undefined,
-    vpa: vpa
-      ? { name: vpa.metadata?.name ?? '', mode: String(vpa.spec?.updatePolicy?.updateMode ?? 'Auto') }
-      : undefined,
-  };
 }

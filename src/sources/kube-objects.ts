@@ -74,7 +74,10 @@ export function toPodInfo(pod: KubeObject): PodInfo {
     qosClass: pod.status?.qosClass,
     priorityClassName: pod.spec?.priorityClassName,
     startTime: toEpoch(pod.status?.startTime),
-    containers: (pod.status?.containerStatuses ?? []).map(toContainerStatus),
+    // init containers and sidecars (restartable init containers) after the app's, under their own names
+    containers: [...(pod.status?.containerStatuses ?? []), ...(pod.status?.initContainerStatuses ?? [])].map(
+      toContainerStatus,
+    ),
   };
 }
 
@@ -109,7 +112,12 @@ export function toNodeInfo(node: KubeObject): NodeInfo {
 
 export function toWorkloadInfo(workload: KubeObject, replicaSets: KubeObject[]): WorkloadInfo {
   const kind = (workload.kind ?? 'Deployment') as WorkloadKind;
-  const template = kind === 'Pod' ? workload : workload.spec?.template;
+  const template =
+    kind === 'Pod'
+      ? workload
+      : kind === 'CronJob'
+        ? workload.spec?.jobTemplate?.spec?.template
+        : workload.spec?.template;
   const revisions: Revision[] = replicaSets
     .map((rs) => ({
       name: rs.metadata?.name ?? '',
@@ -124,7 +132,9 @@ export function toWorkloadInfo(workload: KubeObject, replicaSets: KubeObject[]):
     replicas: workload.spec?.replicas,
     labels: workload.metadata?.labels ?? {},
     annotations: workload.metadata?.annotations ?? {},
-    containers: (template?.spec?.containers ?? []).map(toContainerSpec),
+    containers: [...(template?.spec?.containers ?? []), ...(template?.spec?.initContainers ?? [])].map(
+      toContainerSpec,
+    ),
     lastRolloutAt: findLastRollout(workload),
     revisions,
   };

@@ -15,7 +15,13 @@ export interface KubeObject {
     namespace?: string;
     labels?: Record<string, string>;
     annotations?: Record<string, string>;
-    ownerReferences?: Array<{ kind?: string; name?: string; controller?: boolean }>;
+    ownerReferences?: Array<{
+      apiVersion?: string;
+      kind?: string;
+      name?: string;
+      uid?: string;
+      controller?: boolean;
+    }>;
     generation?: number;
     creationTimestamp?: string | Date;
     resourceVersion?: string;
@@ -35,6 +41,10 @@ export const OBJECT_KINDS = [
   'StatefulSet',
   'DaemonSet',
   'ReplicaSet',
+  'Job',
+  'CronJob',
+  /** Argo Rollouts (argoproj.io/v1alpha1); where the CRD is absent, lists are empty and gets undefined. */
+  'Rollout',
   'Pod',
   'Node',
   'Event',
@@ -43,9 +53,24 @@ export const OBJECT_KINDS = [
 ] as const;
 export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
-/** Lists objects of one kind, in one namespace or (namespace undefined) in all. */
+/**
+ * Server-side filters, with the apiserver's syntax. Field selectors: `metadata.name=`,
+ * `metadata.namespace=`, `involvedObject.kind=`, `involvedObject.name=`, `spec.nodeName=`.
+ * Label selectors: `k=v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, joined with commas.
+ */
+export interface ListOptions {
+  fieldSelector?: string;
+  labelSelector?: string;
+}
+
+/**
+ * Reads objects of one kind. Lists cover one namespace or (namespace undefined) all of them, and
+ * take selectors so that a read costs what it returns, not what the cluster holds.
+ */
 export interface ObjectLister {
-  list(kind: ObjectKind, namespace?: string): Promise<KubeObject[]>;
+  list(kind: ObjectKind, namespace?: string, options?: ListOptions): Promise<KubeObject[]>;
+  /** One object by name (namespace undefined for cluster-scoped kinds); undefined when absent. */
+  get(kind: ObjectKind, namespace: string | undefined, name: string): Promise<KubeObject | undefined>;
   /** A name the lister answers for in messages ("cluster prod-eu", "scenario auth-service"). */
   readonly name: string;
 }

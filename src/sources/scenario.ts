@@ -10,8 +10,9 @@ import { z } from 'zod';
 import type { Series, TimeWindow } from '../domain/types.ts';
 import { scenarioUnreadable } from '../errors.ts';
 import { parseOpenMetrics, type SeriesByMetric } from './openmetrics.ts';
-import type { KubeObject, MetricsSource, ObjectKind, ObjectLister } from './ports.ts';
+import type { KubeObject, ListOptions, MetricsSource, ObjectKind, ObjectLister } from './ports.ts';
 import type { QuerySpec } from './queries.ts';
+import { matchesFieldSelector, matchesLabelSelector } from './selectors.ts';
 import { evaluateRange } from './series-eval.ts';
 
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
@@ -120,9 +121,19 @@ export function createStaticLister(objects: KubeObject[], name: string): ObjectL
   }
   return {
     name,
-    async list(kind: ObjectKind, namespace?: string) {
-      const all = byKind.get(kind) ?? [];
-      return namespace === undefined ? all : all.filter((o) => o.metadata?.namespace === namespace);
+    async list(kind: ObjectKind, namespace?: string, options: ListOptions = {}) {
+      const { fieldSelector, labelSelector } = options;
+      return (byKind.get(kind) ?? []).filter(
+        (o) =>
+          (namespace === undefined || o.metadata?.namespace === namespace) &&
+          (!fieldSelector || matchesFieldSelector(fieldSelector, o)) &&
+          (!labelSelector || matchesLabelSelector(labelSelector, o.metadata?.labels)),
+      );
+    },
+    async get(kind: ObjectKind, namespace: string | undefined, objectName: string) {
+      return (byKind.get(kind) ?? []).find(
+        (o) => o.metadata?.name === objectName && (o.metadata?.namespace ?? undefined) === namespace,
+      );
     },
   };
 }

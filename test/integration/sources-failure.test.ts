@@ -252,7 +252,7 @@ describe('sources failing against the real servers', function () {
     assert.ok(gap, JSON.stringify(evidence.gaps));
     assert.match(
       gap.reason,
-      /^the bot's service account may not list (Pod|Event|Node) (in [a-z-]+ )?\(403 Forbidden: User "system:serviceaccount:default:workloads-only" cannot list resource "(pods|events|nodes)"/,
+      /^the bot's service account may not (list|get) \w+ .*\(403 Forbidden: User "system:serviceaccount:default:workloads-only" cannot (list|get) resource "\w+"/,
     );
     assert.ok(diagnosis.missing.some((m) => m.includes('403 Forbidden')));
     assert.ok(evidence.metrics.workingSet.length > 0);
@@ -278,7 +278,7 @@ describe('sources failing against the real servers', function () {
       assert.match(
         gap.reason,
         new RegExp(
-          `^Kubernetes API at ${proxy.url}: list \\w+ .*timed out after 1000 ms$|cluster objects timed out after 1000 ms`,
+          `^Kubernetes API at ${proxy.url}: (list|get) \\w+ .*timed out after 1000 ms$|cluster objects timed out after 1000 ms`,
         ),
       );
       assert.ok(diagnose(evidence).cause);
@@ -303,7 +303,7 @@ describe('sources failing against the real servers', function () {
     assert.ok(gap, JSON.stringify(evidence.gaps));
     assert.match(
       gap.reason,
-      new RegExp(`^Kubernetes API at ${server}: cannot list \\w+ .*: connection refused$`),
+      new RegExp(`^Kubernetes API at ${server}: cannot (list|get) \\w+ .*: connection refused$`),
     );
     const diagnosis = diagnose(evidence);
     assert.ok(diagnosis.missing.some((m) => m.startsWith('pods, events and nodes: Kubernetes API at')));
@@ -316,7 +316,7 @@ describe('sources failing against the real servers', function () {
         assert.equal(error.code, 'source_unavailable');
         assert.match(
           error.userMessage,
-          new RegExp(`^Kubernetes API at ${server}: cannot list \\w+ .*: connection refused$`),
+          new RegExp(`^Kubernetes API at ${server}: cannot (list|get) \\w+ .*: connection refused$`),
         );
         return true;
       },
