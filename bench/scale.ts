@@ -3,7 +3,7 @@
  * holding only that incident (SMALL), then on the same apiserver after filler is added (BIG:
  * about 1,000 namespaces, 300 nodes, 5,000 Deployments and Services, 20,000 Pods and Events;
  * a tenth of that with --quick). With and without the namespace. Each measurement runs in a
- * fresh process (this file with --child): the warm runDiagnosis wall time (median), the
+ * fresh process (this file with --child): the warm diagnoseWorkload wall time (median), the
  * Kubernetes JSON the lister returned for one diagnosis, and the process's peak RSS (VmHWM).
  *
  * Goals (issue "cluster size does not matter"): BIG/SMALL wall ≤ 1.2x, bytes ≤ 2x, RSS ≤ 1.1x.
@@ -15,12 +15,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs, promisify } from 'node:util';
-import { runDiagnosis } from '../src/run-diagnosis.ts';
-import { seedIncident, writeScenario } from '../src/scenarios/generator.ts';
+import { diagnoseWorkload } from '../src/diagnosis-service.ts';
 import { createKubernetesLister, loadKubeConfig } from '../src/sources/kubernetes.ts';
 import type { ObjectLister } from '../src/sources/ports.ts';
 import { createPrometheusSource } from '../src/sources/prometheus.ts';
 import { readScenario } from '../src/sources/scenario.ts';
+import { seedIncident, writeScenario } from '../test/scenarios/generator.ts';
 import { type KubeStack, startKube } from '../test/stack/kube.ts';
 import { loadClusterYaml } from '../test/stack/load-scenario.ts';
 import { type StoppableServer, startPrometheus } from '../test/stack/prometheus.ts';
@@ -90,7 +90,7 @@ async function runChild(args: string[]): Promise<void> {
     counter.bytes = 0;
     counter.calls = 0;
     const started = performance.now();
-    const run = await runDiagnosis(sources, request, { timeoutMs: 60_000 });
+    const run = await diagnoseWorkload(sources, request, { timeoutMs: 60_000 });
     if (run.evidence.gaps.some((g) => g.source === 'cluster'))
       throw new Error(JSON.stringify(run.evidence.gaps));
     return performance.now() - started;
@@ -375,7 +375,7 @@ function render(agg: Aggregate): string {
     const s = (which: string, f: string) => agg.figure(`${mode}.${which}.${f}`);
     rows.push(
       [
-        `${label}: runDiagnosis warm (median)`,
+        `${label}: diagnoseWorkload warm (median)`,
         fmtSpread(s('small', 'warmMs'), fmtMs),
         fmtSpread(s('big', 'warmMs'), fmtMs),
         fmtRatio(ratio(agg, mode, 'warmMs')),
@@ -419,7 +419,7 @@ function render(agg: Aggregate): string {
     );
   }
   return [
-    'One process per cell (`bench/scale.ts --child`): one cold `runDiagnosis` of `auth-service`, then warm ones; the same apiserver and Prometheus, measured before (SMALL) and after (BIG) the filler is created. ' +
+    'One process per cell (`bench/scale.ts --child`): one cold `diagnoseWorkload` of `auth-service`, then warm ones; the same apiserver and Prometheus, measured before (SMALL) and after (BIG) the filler is created. ' +
       'Kubernetes JSON is what the lister returned, serialized; peak RSS is the kernel’s VmHWM of the process.',
     '',
     ...agg.notes,
