@@ -13,7 +13,6 @@ import {
   REMEDIATE_QUEUE,
   type RemediateJobData,
 } from '../jobs/queues.ts';
-import { processRemediate } from '../jobs/remediate-processor.ts';
 import type { Logger } from '../logger.ts';
 import { createRedisConnection, type RedisConnection } from '../redis.ts';
 import type { SlackPoster } from '../slack/poster.ts';
@@ -22,6 +21,7 @@ import { createRemediationCluster, noCluster, type RemediationCluster } from './
 import { createPlanStore, type PlanStore } from './plan-store.ts';
 import { type CreatePlan, createPlanner } from './planner.ts';
 import { type ApprovalPolicy, loadPolicy } from './policy.ts';
+import { processRemediate } from './remediate-processor.ts';
 import type { RemediationActionDeps } from './slack-actions.ts';
 
 export interface Remediation {
