@@ -33,7 +33,14 @@ import {
   requestServiceAccountToken,
   startKube,
 } from '../../src/stack/kube.ts';
-import { buildDiagnosis, buildRecommendation, buildTarget, GI } from '../support/diagnosis-builder.ts';
+import {
+  buildDiagnosis,
+  buildRecommendation,
+  buildTarget,
+  GI,
+  MI,
+  patchActionFor,
+} from '../support/diagnosis-builder.ts';
 import {
   applyFile,
   createDeployment,
@@ -270,16 +277,18 @@ describe('approved remediation against a real kube-apiserver', function () {
     });
     const target = { namespace: ns, kind: 'StatefulSet' as const, name: 'ledger' };
     const before = await adminCluster.readWorkload(target);
-    const diagnosis = buildDiagnosis({
+    const proposal = {
       target: buildTarget({ namespace: ns, workload: { kind: 'StatefulSet', name: 'ledger' } }),
       container: 'ledger',
       recommendation: buildRecommendation({
         container: 'ledger',
+        memoryLimitBytes: 2 * GI,
+        memoryRequestBytes: 1536 * MI,
         memoryLimit: '2Gi',
         memoryRequest: '1536Mi',
       }),
-      actions: [],
-    });
+    };
+    const diagnosis = buildDiagnosis({ ...proposal, actions: [patchActionFor(proposal.recommendation)] });
     const plan = buildPlan(diagnosis, snapshotOf(before, 'ledger'), {
       id: newRecordId(),
       incidentId: 'inc-sts',

@@ -124,24 +124,31 @@ function vpaAction(container: string): Action {
   };
 }
 
+/** An Apply action that sets what `rec` proposes (the shown text is the seed incident's). */
+export function patchActionFor(rec: Recommendation): Action {
+  return {
+    kind: 'patch_memory_limit',
+    title: `Raise ${rec.container} to ${rec.memoryLimit} limit / ${rec.memoryRequest} request`,
+    detail: rec.rationale,
+    command: `${PATCH}\nkubectl -n prod rollout status deployment/auth-service --timeout=5m`,
+    memoryPatch: {
+      container: rec.container,
+      limitBytes: rec.memoryLimitBytes,
+      requestBytes: rec.memoryRequestBytes,
+    },
+  };
+}
+
 /** The seed incident's actions; Apply sets what the recommendation proposes. */
 function seedActions(rec: Recommendation | undefined): Action[] {
   return [
-    {
-      kind: 'patch_memory_limit',
-      title: 'Raise auth to 1Gi limit / 512Mi request',
-      detail: '102Mi base + 969Ki per req/s x 610 req/s peak per pod, +50% for a further rise',
-      command: `${PATCH}\nkubectl -n prod rollout status deployment/auth-service --timeout=5m`,
-      ...(rec
-        ? {
-            memoryPatch: {
-              container: rec.container,
-              limitBytes: rec.memoryLimitBytes,
-              requestBytes: rec.memoryRequestBytes,
-            },
-          }
-        : {}),
-    },
+    rec
+      ? patchActionFor(rec)
+      : {
+          kind: 'patch_memory_limit',
+          title: 'Raise auth to 1Gi limit / 512Mi request',
+          command: `${PATCH}\nkubectl -n prod rollout status deployment/auth-service --timeout=5m`,
+        },
     {
       kind: 'scale_out',
       title: 'Scale out to 9 replicas, then keep an HPA',
