@@ -9,7 +9,7 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { scoreLeakTrends } from '../src/domain/causes/memory-leak.ts';
-import type { Lifetime, LifetimeTrend } from '../src/domain/features.ts';
+import type { Lifetime, LifetimeTrend } from '../src/domain/feature-types.ts';
 import { measureTrend } from '../src/domain/trends.ts';
 
 const dir = process.argv[2];

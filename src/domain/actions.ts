@@ -1,52 +1,32 @@
-/** Ranked, typed actions with ready-to-run commands carrying the real names. Pure. */
+/**
+ * Ranked, typed actions for a diagnosis: each carries what it changes as typed fields, and the
+ * ready-to-run command (with the real names) rendered from them. Pure.
+ */
 import { hoursToLimit, measureLeak } from './causes/memory-leak.ts';
-import type { Features } from './features.ts';
+import {
+  renderMemoryPatch,
+  renderRollback,
+  renderScaleOut,
+  renderVerifyCommands,
+  renderVpa,
+  selectorArg,
+  shellQuote,
+  workloadArg,
+} from './commands.ts';
+import type { Features } from './feature-types.ts';
 import { bytes, duration, rate } from './format.ts';
 import { adviseHeapFlag, type Runtime } from './heap.ts';
 import { roundUpToTidy, toQuantity } from './quantity.ts';
-import type { Action, Cause, Evidence, Recommendation, Target } from './types.ts';
-
-function shellQuote(text: string): string {
-  return `'${text.replace(/'/g, `'\\''`)}'`;
-}
-
-function workloadArg(t: Target): string {
-  return `${t.workload.kind.toLowerCase()}/${t.workload.name}`;
-}
-
-function selectorArg(t: Target): string {
-  return Object.entries(t.selector)
-    .sort(([a], [b]) => a.localeCompare(b))
-    .map(([k, v]) => `${k}=${v}`)
-    .join(',');
-}
-
-/** The strategic-merge patch that sets memory on exactly one container. */
-export function memoryPatch(container: string, limit: string, request: string): object {
-  return {
-    spec: {
-      template: {
-        spec: {
-          containers: [
-            { name: container, resources: { limits: { memory: limit }, requests: { memory: request } } },
-          ],
-        },
-      },
-    },
-  };
-}
-
-export function patchCommand(t: Target, container: string, limit: string, request: string): string {
-  const body = JSON.stringify(memoryPatch(container, limit, request));
-  return `kubectl -n ${t.namespace} patch ${workloadArg(t)} --type=strategic -p ${shellQuote(body)}`;
-}
-
-function verifyCommands(t: Target): string {
-  return [
-    `kubectl -n ${t.namespace} rollout status ${workloadArg(t)} --timeout=5m`,
-    `kubectl -n ${t.namespace} top pod -l ${selectorArg(t)} --containers`,
-  ].join('\n');
-}
+import type {
+  Action,
+  Cause,
+  Evidence,
+  HpaSpec,
+  MemoryPatchSpec,
+  Recommendation,
+  Target,
+  VpaSpec,
+} from './types.ts';
 
 function heapDumpCommand(runtime: Runtime | undefined, t: Target, pod: string, container: string): string {
   const ns = t.namespace;
@@ -94,24 +74,44 @@ function heapEnvCommand(t: Target, f: Features, runtime: Runtime, limit: number)
   return `kubectl -n ${t.namespace} set env ${workloadArg(t)} -c ${f.container} ${env}=${shellQuote(flag)}`;
 }
 
-function vpaCommand(t: Target, container: string): string {
-  const apiVersion =
-    t.workload.kind === 'Deployment' || t.workload.kind === 'StatefulSet' ? 'apps/v1' : 'apps/v1';
-  return [
-    `kubectl -n ${t.namespace} apply -f - <<'EOF'`,
-    'apiVersion: autoscaling.k8s.io/v1',
-    'kind: VerticalPodAutoscaler',
-    'metadata:',
-    `  name: ${t.workload.name}`,
-    'spec:',
-    `  targetRef: {apiVersion: ${apiVersion}, kind: ${t.workload.kind}, name: ${t.workload.name}}`,
-    '  updatePolicy: {updateMode: "Off"}',
-    `  resourcePolicy: {containerPolicies: [{containerName: ${container}, controlledResources: [memory]}]}`,
-    'EOF',
-  ].join('\n');
+/** A VPA in Off mode: recommendations only, it never evicts a pod. */
+function offModeVpa(container: string): VpaSpec {
+  return {
+    updateMode: 'Off',
+    containerPolicies: [{ containerName: container, controlledResources: ['memory'] }],
+  };
 }
 
-function hpaReplicas(f: Features, e: Evidence): { min: number; max: number; why: string } | undefined {
+/** The scale-out action: its HPA and the command rendered from it. */
+function scaleOutAction(t: Target, hpa: HpaSpec, why: string): Action {
+  return {
+    kind: 'scale_out',
+    title: `Scale out to ${hpa.minReplicas} replicas, then keep an HPA`,
+    detail: why,
+    command: renderScaleOut(t, hpa),
+    hpa,
+  };
+}
+
+/** A memory patch action; `verify` appends the rollout and `top` commands. */
+function patchAction(
+  t: Target,
+  kind: 'patch_memory_limit' | 'adjust_requests',
+  text: { title: string; detail?: string },
+  patch: MemoryPatchSpec,
+  verify: boolean,
+): Action {
+  const command = renderMemoryPatch(t, patch);
+  return {
+    kind,
+    title: text.title,
+    ...(text.detail !== undefined ? { detail: text.detail } : {}),
+    command: verify ? `${command}\n${renderVerifyCommands(t)}` : command,
+    memoryPatch: patch,
+  };
+}
+
+function hpaReplicas(f: Features, e: Evidence): { hpa: HpaSpec; why: string } | undefined {
   const t = f.traffic;
   const replicas = Math.max(1, e.workload?.replicas ?? f.podNames.length);
   if (!t || t.perPodBaselineRate === undefined || t.perPodBaselineRate <= 0 || t.perPodPeakRate === undefined)
@@ -119,9 +119,22 @@ function hpaReplicas(f: Features, e: Evidence): { min: number; max: number; why:
   const peakTotal = t.perPodPeakRate * replicas;
   const needed = Math.max(replicas, Math.ceil(peakTotal / t.perPodBaselineRate));
   return {
-    min: needed,
-    max: Math.max(needed + 1, needed * 2),
+    hpa: { minReplicas: needed, maxReplicas: Math.max(needed + 1, needed * 2), cpuPercent: 70 },
     why: `${rate(peakTotal)} peak / ${rate(t.perPodBaselineRate)} per pod before the jump = ${needed} replicas (now ${replicas})`,
+  };
+}
+
+/** Roll back the last rollout when the kills began with it. */
+function rollbackAction(f: Features, t: Target): Action | undefined {
+  const rolloutAt = f.recentRolloutAt;
+  if (rolloutAt === undefined || f.oomKills.length === 0 || (f.oomKills[0]?.t ?? 0) < rolloutAt)
+    return undefined;
+  const rollbackTarget = { workload: t.workload, rolloutAt };
+  return {
+    kind: 'rollback_deploy',
+    title: 'Roll back the last rollout if the kills began with it',
+    command: renderRollback(t, rollbackTarget),
+    rollbackTarget,
   };
 }
 
@@ -141,43 +154,27 @@ export function planActions(
   const t = e.target;
   const pod = killedPod(f, e);
   const actions: Action[] = [];
-  const rollback: Action | undefined =
-    f.recentRolloutAt !== undefined && f.oomKills.length > 0 && (f.oomKills[0]?.t ?? 0) >= f.recentRolloutAt
-      ? {
-          kind: 'rollback_deploy',
-          title: 'Roll back the last rollout if the kills began with it',
-          command: `kubectl -n ${t.namespace} rollout undo ${workloadArg(t)}`,
-        }
-      : undefined;
+  const rollback = rollbackAction(f, t);
   switch (cause) {
     case 'traffic_surge':
     case 'limit_too_low': {
       if (rec) {
-        actions.push({
-          kind: 'patch_memory_limit',
-          title: `Raise ${f.container} to ${rec.memoryLimit} limit / ${rec.memoryRequest} request`,
-          detail: rec.rationale,
-          command: `${patchCommand(t, f.container, rec.memoryLimit, rec.memoryRequest)}\n${verifyCommands(t)}`,
-        });
+        const patch = {
+          container: f.container,
+          limitBytes: rec.memoryLimitBytes,
+          requestBytes: rec.memoryRequestBytes,
+        };
+        const title = `Raise ${f.container} to ${rec.memoryLimit} limit / ${rec.memoryRequest} request`;
+        actions.push(patchAction(t, 'patch_memory_limit', { title, detail: rec.rationale }, patch, true));
       }
-      if (cause === 'traffic_surge') {
-        const hpa = hpaReplicas(f, e);
-        if (hpa) {
-          actions.push({
-            kind: 'scale_out',
-            title: `Scale out to ${hpa.min} replicas, then keep an HPA`,
-            detail: hpa.why,
-            command: [
-              `kubectl -n ${t.namespace} scale ${workloadArg(t)} --replicas=${hpa.min}`,
-              `kubectl -n ${t.namespace} autoscale ${workloadArg(t)} --min=${hpa.min} --max=${hpa.max} --cpu-percent=70`,
-            ].join('\n'),
-          });
-        }
-      }
+      const scale = cause === 'traffic_surge' ? hpaReplicas(f, e) : undefined;
+      if (scale) actions.push(scaleOutAction(t, scale.hpa, scale.why));
+      const vpa = offModeVpa(f.container);
       actions.push({
         kind: 'create_vpa',
         title: 'Add a VPA in Off mode to keep the limit honest as load changes',
-        command: vpaCommand(t, f.container),
+        command: renderVpa(t, vpa),
+        vpa,
       });
       if (rollback) actions.push(rollback);
       break;
@@ -194,32 +191,27 @@ export function planActions(
         const bumped = roundUpToTidy(f.limitBytes * 1.5);
         const hours = (bumped - f.limitBytes) / leak.slope / 3600;
         const left = hoursToLimit(f, leak.slope);
-        actions.push({
-          kind: 'patch_memory_limit',
-          title: `Temporary only: ${toQuantity(bumped)} buys about ${duration(hours * 3600)} per lifetime, not a fix`,
-          detail:
-            left === undefined ? undefined : `without it, the next kill is in about ${duration(left * 3600)}`,
-          command: patchCommand(
-            t,
-            f.container,
-            toQuantity(bumped),
-            toQuantity(f.requestBytes ?? f.limitBytes),
-          ),
-        });
+        const title = `Temporary only: ${toQuantity(bumped)} buys about ${duration(hours * 3600)} per lifetime, not a fix`;
+        const detail =
+          left === undefined ? undefined : `without it, the next kill is in about ${duration(left * 3600)}`;
+        const patch = {
+          container: f.container,
+          limitBytes: bumped,
+          requestBytes: f.requestBytes ?? f.limitBytes,
+        };
+        actions.push(patchAction(t, 'patch_memory_limit', { title, detail }, patch, false));
       }
       break;
     }
     case 'node_pressure': {
       const request = roundUpToTidy(Math.max(f.typicalBytes ?? f.peakBytes ?? 0, f.requestBytes ?? 0));
       const limit = f.limitBytes ?? request;
-      actions.push({
-        kind: 'adjust_requests',
-        title: `Set the memory request to the real footprint (${toQuantity(request)}) so the scheduler stops overpacking the node`,
-        detail: f.node.minAvailableNode
-          ? `node ${f.node.minAvailableNode} fell to ${bytes(f.node.minAvailableBytes ?? 0)} available of ${bytes(f.node.nodeTotalBytes ?? 0)}`
-          : undefined,
-        command: patchCommand(t, f.container, toQuantity(limit), toQuantity(Math.min(request, limit))),
-      });
+      const title = `Set the memory request to the real footprint (${toQuantity(request)}) so the scheduler stops overpacking the node`;
+      const detail = f.node.minAvailableNode
+        ? `node ${f.node.minAvailableNode} fell to ${bytes(f.node.minAvailableBytes ?? 0)} available of ${bytes(f.node.nodeTotalBytes ?? 0)}`
+        : undefined;
+      const patch = { container: f.container, limitBytes: limit, requestBytes: Math.min(request, limit) };
+      actions.push(patchAction(t, 'adjust_requests', { title, detail }, patch, false));
       actions.push({
         kind: 'add_node_capacity',
         title: 'Find what filled the node, then add capacity or move the heavy pods',
@@ -237,7 +229,7 @@ export function planActions(
         kind: 'fix_runtime_heap',
         title: `Set the ${runtime} heap to ${adviseHeapFlag(runtime, limit)} (about ${runtime === 'go' ? 90 : 75}% of the ${bytes(limit)} limit)`,
         detail: f.heap.at(-1) ? `now ${f.heap.at(-1)?.flag} in ${f.heap.at(-1)?.source}` : undefined,
-        command: `${heapEnvCommand(t, f, runtime, limit)}\n${verifyCommands(t)}`,
+        command: `${heapEnvCommand(t, f, runtime, limit)}\n${renderVerifyCommands(t)}`,
       });
       if (rollback) actions.push(rollback);
       break;

@@ -3,7 +3,7 @@
  * the lifetimes between them, and pod instances that vanished without a kill.
  */
 import { byPod, containerOf, seriesOf, valueAt } from './container-series.ts';
-import type { Disappearance, Kill, Lifetime } from './features.ts';
+import type { Disappearance, Kill, Lifetime } from './feature-types.ts';
 import type { Evidence, Series } from './types.ts';
 
 /** The reason kube-state-metrics reported just after a restart at `t`. */

@@ -1,5 +1,5 @@
 /** Node memory around the pods: evictions (seen or inferred), global OOM kills, pressure, headroom. */
-import type { Disappearance, NodeAnalysis } from './features.ts';
+import type { Disappearance, NodeAnalysis } from './feature-types.ts';
 import { max } from './series.ts';
 import type { Evidence, Series } from './types.ts';
 

@@ -4,7 +4,7 @@
  * (VPA: max(used + 100Mi, used x 1.2); KRR: limit-at-OOM x 1.25), raised where demand was censored.
  */
 import { measureSurge } from './causes/traffic-surge.ts';
-import type { Features } from './features.ts';
+import type { Features } from './feature-types.ts';
 import { bytes, pct, rate } from './format.ts';
 import { roundUpToTidy, toQuantity } from './quantity.ts';
 import { CENSOR_SHARE } from './thresholds.ts';

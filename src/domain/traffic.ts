@@ -3,7 +3,7 @@
  * (over the window and at the first kill), and memory per unit of traffic on uncensored samples.
  */
 import { valueAt } from './container-series.ts';
-import type { Kill, Lifetime, TrafficAnalysis } from './features.ts';
+import type { Kill, Lifetime, TrafficAnalysis } from './feature-types.ts';
 import { bucketize, linearFit, median, quantile, spearman, theilSen } from './series.ts';
 import { CENSOR_SHARE, WARMUP_SECONDS } from './thresholds.ts';
 import type { Evidence, Series } from './types.ts';

@@ -3,7 +3,7 @@
  * whether it persists, and whether a level shift or the traffic explains it instead of a leak.
  */
 import { valueAt } from './container-series.ts';
-import type { Lifetime, LifetimeTrend } from './features.ts';
+import type { Lifetime, LifetimeTrend } from './feature-types.ts';
 import { bucketize, linearFit, max, median, pearson, spearman, theilSen } from './series.ts';
 import { MIN_TREND_SECONDS, WARMUP_SECONDS } from './thresholds.ts';
 

@@ -246,11 +246,53 @@ export const ACTION_KINDS = [
 ] as const;
 export type ActionKind = (typeof ACTION_KINDS)[number];
 
+/** A memory limit and request for one container: what Apply sets. */
+export interface MemoryPatchSpec {
+  container: string;
+  limitBytes: number;
+  requestBytes: number;
+}
+
+/** A HorizontalPodAutoscaler on CPU utilisation, as `kubectl autoscale` creates it. */
+export interface HpaSpec {
+  minReplicas: number;
+  maxReplicas: number;
+  cpuPercent: number;
+}
+
+export type VpaUpdateMode = 'Off' | 'Initial' | 'Recreate' | 'Auto' | 'InPlaceOrRecreate';
+
+export interface VpaContainerPolicy {
+  containerName: string;
+  controlledResources: Array<'memory' | 'cpu'>;
+}
+
+/** A VerticalPodAutoscaler for the target workload. */
+export interface VpaSpec {
+  updateMode: VpaUpdateMode;
+  containerPolicies: VpaContainerPolicy[];
+}
+
+/** What a rollback restores: the workload's revision before the rollout at `rolloutAt`. */
+export interface RollbackTarget {
+  workload: WorkloadRef;
+  /** Epoch seconds of the rollout the kills began with. */
+  rolloutAt: number;
+}
+
+/**
+ * One proposed action. The typed fields say what it changes; `command` is the kubectl text shown
+ * to people, rendered from those fields (src/domain/commands.ts) and never parsed back.
+ */
 export interface Action {
   kind: ActionKind;
   title: string;
   detail?: string;
   command?: string;
+  memoryPatch?: MemoryPatchSpec;
+  hpa?: HpaSpec;
+  vpa?: VpaSpec;
+  rollbackTarget?: RollbackTarget;
 }
 
 export interface KillSummary {

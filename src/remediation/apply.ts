@@ -18,7 +18,8 @@ import {
   memoryPatch,
   unexpectedChanges,
 } from './patch.ts';
-import { containerMemory, describeMemory, type MemoryValues, sameMemory } from './plan.ts';
+import { containerMemory, describeMemory, sameMemory } from './plan.ts';
+import type { MemoryValues } from './plan-types.ts';
 
 export interface MemoryChange {
   target: WorkloadKey;

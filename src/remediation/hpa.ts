@@ -1,32 +1,33 @@
 /**
- * Scale out: the HorizontalPodAutoscaler the diagnosis showed for a traffic surge (its
- * `kubectl autoscale --min --max --cpu-percent` line), as an autoscaling/v2 object.
+ * Scale out: the HorizontalPodAutoscaler the diagnosis showed for a traffic surge, built from the
+ * action's typed HPA spec as an autoscaling/v2 object (what `kubectl autoscale` creates).
  */
+import type { HpaSpec } from '../domain/types.ts';
+import { OomBotError } from '../errors.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster } from './cluster.ts';
-import type { PlanTarget } from './plan.ts';
+import type { PlanTarget } from './plan-types.ts';
 
-export interface HpaSpec {
-  minReplicas: number;
-  maxReplicas: number;
-  cpuPercent: number;
-}
-
-/** The HPA in a `kubectl autoscale` line; undefined when the command has none. */
-export function hpaFromAction(command: string): HpaSpec | undefined {
-  const line = command.split('\n').find((l) => /\bkubectl\b.*\bautoscale\b/.test(l));
-  if (!line) return undefined;
-  const flag = (name: string) => {
-    const m = new RegExp(`--${name}=(\\d+)\\b`).exec(line);
-    return m ? Number(m[1]) : undefined;
-  };
-  const min = flag('min');
-  const max = flag('max');
-  const cpu = flag('cpu-percent');
-  if (max === undefined || max < 1) return undefined;
-  const minReplicas = min ?? 1;
-  if (minReplicas < 1 || minReplicas > max) return undefined;
-  return { minReplicas, maxReplicas: max, cpuPercent: cpu ?? 80 };
+/** Refuses an HPA whose replica bounds the apiserver would reject or that scales to zero. */
+export function checkHpa(spec: HpaSpec): void {
+  const { minReplicas, maxReplicas, cpuPercent } = spec;
+  if (
+    !Number.isInteger(minReplicas) ||
+    !Number.isInteger(maxReplicas) ||
+    minReplicas < 1 ||
+    minReplicas > maxReplicas
+  ) {
+    throw new OomBotError(
+      'approval_refused',
+      `the HPA would scale between ${minReplicas} and ${maxReplicas} replicas; the bot needs 1 ≤ min ≤ max`,
+    );
+  }
+  if (!Number.isInteger(cpuPercent) || cpuPercent < 1) {
+    throw new OomBotError(
+      'approval_refused',
+      `the HPA's CPU target ${cpuPercent}% is not a positive percentage`,
+    );
+  }
 }
 
 /** The object `kubectl autoscale` would create, with the audit annotations. */
@@ -66,6 +67,7 @@ export async function createHpa(
   annotations: Record<string, string>,
   options: { dryRunOnly: boolean },
 ): Promise<{ object: KubeObject; dryRun: boolean }> {
+  checkHpa(spec);
   const obj = hpaObject(target, spec, annotations);
   await cluster.createHpa(target.namespace, obj, { dryRun: true });
   if (options.dryRunOnly) return { object: obj, dryRun: true };

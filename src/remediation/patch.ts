@@ -6,7 +6,7 @@
  */
 import { stringify as toYaml } from 'yaml';
 import type { KubeObject } from '../sources/ports.ts';
-import type { MemoryValues, PlanTarget } from './plan.ts';
+import type { MemoryValues, PlanTarget } from './plan-types.ts';
 
 /** Annotation keys the bot writes on a workload it changed. */
 export const ANNOTATIONS = Object.freeze({

@@ -7,7 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
 import { loadLua } from '../redis-scripts.ts';
-import type { ChangeRecord, RemediationPlan } from './plan.ts';
+import type { ChangeRecord, RemediationPlan } from './plan-types.ts';
 import type { RemediationAction } from './policy.ts';
 
 /** 16 random bytes, base64url. */

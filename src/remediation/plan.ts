@@ -1,98 +1,15 @@
 /**
  * A remediation plan: what the buttons of one diagnosis would do, fixed at diagnosis time and
  * stored in Redis under an opaque id (the only thing a button carries). Pure: built from the
- * Diagnosis and a snapshot of the workload; no I/O, no clock.
+ * typed fields of the Diagnosis's actions (never from their command text) and a snapshot of the
+ * workload; no I/O, no clock.
  */
-import { parseQuantity } from '../domain/quantity.ts';
-import type { Action, Cause, Diagnosis, WorkloadKind } from '../domain/types.ts';
+import { mayRaiseLimit } from '../domain/limit-rule.ts';
+import { parseQuantity, toQuantity } from '../domain/quantity.ts';
+import type { Action, Diagnosis, WorkloadKind } from '../domain/types.ts';
 import type { KubeObject } from '../sources/ports.ts';
-import { type HpaSpec, hpaFromAction } from './hpa.ts';
+import type { MemoryValues, PlanMeta, RemediationPlan, WorkloadSnapshot } from './plan-types.ts';
 import type { RemediationAction } from './policy.ts';
-import { NO_LIMIT_BUMP } from './policy.ts';
-import { vpaFromAction } from './vpa.ts';
-
-/** Memory of one container as quantity strings; a missing field is unset in the spec. */
-export interface MemoryValues {
-  limit?: string;
-  request?: string;
-}
-
-export interface PlanTarget {
-  namespace: string;
-  kind: WorkloadKind;
-  name: string;
-}
-
-/** The workload as the diagnosis saw it: what drift is measured against. */
-export interface WorkloadSnapshot {
-  generation?: number;
-  resourceVersion?: string;
-  /** The target container's memory at diagnosis. */
-  memory: MemoryValues;
-}
-
-export interface RemediationPlan {
-  id: string;
-  incidentId: string;
-  /** kubeconfig context; undefined = the default one. */
-  cluster?: string;
-  channel: string;
-  /** The message carrying the buttons: a click from any other message is refused. */
-  messageTs: string;
-  /** Where the audit lines go. */
-  threadTs: string;
-  target: PlanTarget;
-  container: string;
-  cause: Cause;
-  /** Who asked for the diagnosis (none for an alert): the two-person rule's "requester". */
-  requester?: string;
-  createdAt: number;
-  expiresAt: number;
-  snapshot: WorkloadSnapshot;
-  /** Apply / Preview: the container's memory from → to. */
-  memory?: { from: MemoryValues; to: { limit: string; request: string } };
-  /** Create VPA: the object exactly as the diagnosis showed it. */
-  vpa?: Record<string, unknown>;
-  /** Scale out: the HPA the diagnosis showed. */
-  hpa?: HpaSpec;
-}
-
-/** An applied change, kept for its Rollback button and the verification window. */
-export interface ChangeRecord {
-  id: string;
-  planId: string;
-  incidentId: string;
-  cluster?: string;
-  channel: string;
-  threadTs: string;
-  /** The message carrying the Rollback button, once posted. */
-  messageTs?: string;
-  target: PlanTarget;
-  container: string;
-  /** The values before the change (what Rollback restores). */
-  previous: MemoryValues;
-  /** The values the change set. */
-  applied: MemoryValues;
-  /** metadata.generation right after the patch: drift for the rollback is measured from it. */
-  generation?: number;
-  approver: string;
-  appliedAt: number;
-  expiresAt: number;
-  /** Set on the record of a rollback: the change it undid. */
-  rollbackOf?: string;
-}
-
-export interface PlanMeta {
-  id: string;
-  incidentId: string;
-  cluster?: string;
-  channel: string;
-  messageTs: string;
-  threadTs: string;
-  requester?: string;
-  now: number;
-  ttlSeconds: number;
-}
 
 /** Workload kinds the bot patches (and its RBAC allows it to). */
 export const PATCHABLE_KINDS: ReadonlySet<WorkloadKind> = new Set<WorkloadKind>([
@@ -160,15 +77,16 @@ export function buildPlan(
   meta: PlanMeta,
 ): RemediationPlan | undefined {
   const t = d.target;
-  const rec = d.recommendation;
+  const patch = findAction(d, 'patch_memory_limit')?.memoryPatch;
   const memory =
-    rec && snapshot && !NO_LIMIT_BUMP.has(d.cause) && PATCHABLE_KINDS.has(t.workload.kind)
-      ? { from: snapshot.memory, to: { limit: rec.memoryLimit, request: rec.memoryRequest } }
+    patch && snapshot && mayRaiseLimit(d.cause) && PATCHABLE_KINDS.has(t.workload.kind)
+      ? {
+          from: snapshot.memory,
+          to: { limit: toQuantity(patch.limitBytes), request: toQuantity(patch.requestBytes) },
+        }
       : undefined;
-  const vpaAction = findAction(d, 'create_vpa');
-  const vpa = vpaAction?.command ? vpaFromAction(vpaAction.command) : undefined;
-  const hpaAction = findAction(d, 'scale_out');
-  const hpa = hpaAction?.command ? hpaFromAction(hpaAction.command) : undefined;
+  const vpa = findAction(d, 'create_vpa')?.vpa;
+  const hpa = findAction(d, 'scale_out')?.hpa;
   if (!memory && !vpa && !hpa) return undefined;
   return {
     id: meta.id,
@@ -178,7 +96,7 @@ export function buildPlan(
     messageTs: meta.messageTs,
     threadTs: meta.threadTs,
     target: { namespace: t.namespace, kind: t.workload.kind, name: t.workload.name },
-    container: rec?.container ?? d.container,
+    container: patch?.container ?? d.container,
     cause: d.cause,
     ...(meta.requester ? { requester: meta.requester } : {}),
     createdAt: meta.now,

@@ -5,8 +5,9 @@
  */
 import type { Diagnosis } from '../domain/types.ts';
 import type { ObjectLister } from '../sources/ports.ts';
-import { buildPlan, snapshotOf, type WorkloadSnapshot } from './plan.ts';
+import { buildPlan, snapshotOf } from './plan.ts';
 import { newRecordId, type PlanStore } from './plan-store.ts';
+import type { WorkloadSnapshot } from './plan-types.ts';
 
 export interface PlanContext {
   incidentId: string;

@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
 import { bytes } from '../domain/format.ts';
+import { mayRaiseLimit } from '../domain/limit-rule.ts';
 import { parseQuantity } from '../domain/quantity.ts';
 import type { Cause } from '../domain/types.ts';
 import { OomBotError } from '../errors.ts';
@@ -25,9 +26,6 @@ export const WRITE_ACTIONS: ReadonlySet<RemediationAction> = new Set([
   'scale_out',
   'rollback',
 ]);
-
-/** Causes where a bigger limit is the wrong fix: Apply is refused whatever the policy says. */
-export const NO_LIMIT_BUMP: ReadonlySet<Cause> = new Set<Cause>(['memory_leak', 'node_pressure']);
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 const SLACK_GROUP = /^S[A-Z0-9]{2,}$/;
@@ -260,7 +258,7 @@ export async function decide(policy: ApprovalPolicy, request: ApprovalRequest): 
       reason: `${name} is not allowed in namespace ${request.namespace} by ${rule.from} of ${policy.source}.${none}`,
     };
   }
-  if (request.action === 'apply' && NO_LIMIT_BUMP.has(request.cause)) {
+  if (request.action === 'apply' && !mayRaiseLimit(request.cause)) {
     return {
       allowed: false,
       reason: `a bigger memory limit is the wrong fix for ${request.cause.replace('_', ' ')}, so Apply is never offered for it.`,

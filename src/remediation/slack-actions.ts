@@ -14,9 +14,9 @@ import { ACTION_IDS } from '../slack/action-ids.ts';
 import { renderRefusalAudit, renderRefusalEphemeral, utc } from '../slack/blocks/remediation.ts';
 import type { SlackMessage } from '../slack/blocks/types.ts';
 import { withTimeout } from '../timeout.ts';
-import type { ChangeRecord, RemediationPlan } from './plan.ts';
 import { planOffers } from './plan.ts';
 import { KEEP_AFTER_EXPIRY_SECONDS, type PlanStore, RECORD_ID } from './plan-store.ts';
+import type { ChangeRecord, RemediationPlan } from './plan-types.ts';
 import { type ApprovalPolicy, actionName, decide, type RemediationAction, WRITE_ACTIONS } from './policy.ts';
 
 type WebClient = webApi.WebClient;

@@ -8,7 +8,6 @@ import type { Config } from '../config.ts';
 import { describeError } from '../errors.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../jobs/payloads.ts';
 import { createRemediateQueue, enqueueRemediation, REMEDIATE_QUEUE } from '../jobs/queues.ts';
-import { processRemediate } from '../jobs/remediate-processor.ts';
 import type { Logger } from '../logger.ts';
 import { createRedisConnection, type RedisConnection } from '../redis.ts';
 import type { SlackPoster } from '../slack/poster.ts';
@@ -17,6 +16,7 @@ import { createRemediationCluster, noCluster, type RemediationCluster } from './
 import { createPlanStore, type PlanStore } from './plan-store.ts';
 import { type CreatePlan, createPlanner } from './planner.ts';
 import { type ApprovalPolicy, loadPolicy } from './policy.ts';
+import { processRemediate } from './remediate-processor.ts';
 import type { RemediationActionDeps } from './slack-actions.ts';
 
 export interface Remediation {

@@ -17,13 +17,14 @@ import { createIncidentStore } from '../../src/incidents/store.ts';
 import { processDiagnose } from '../../src/jobs/diagnose-processor.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../../src/jobs/payloads.ts';
 import { createRemediateQueue, enqueueRemediation, REMEDIATE_QUEUE } from '../../src/jobs/queues.ts';
-import { processRemediate } from '../../src/jobs/remediate-processor.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';
-import { buildPlan, type RemediationPlan, snapshotOf } from '../../src/remediation/plan.ts';
+import { buildPlan, snapshotOf } from '../../src/remediation/plan.ts';
 import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
+import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
 import { createPlanner } from '../../src/remediation/planner.ts';
 import { type ApprovalPolicy, DEFAULT_POLICY, parsePolicy } from '../../src/remediation/policy.ts';
+import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediationActionDeps } from '../../src/remediation/slack-actions.ts';
 import { ACTION_IDS } from '../../src/slack/action-ids.ts';
 import { createSlackApp } from '../../src/slack/app.ts';
@@ -34,7 +35,7 @@ import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { type KubeStack, startKube } from '../stack/kube.ts';
 import { loadClusterYaml } from '../stack/load-scenario.ts';
 import { freePort } from '../stack/ports.ts';
-import { buildDiagnosis, buildRecommendation, buildTarget } from '../support/diagnosis-builder.ts';
+import { buildDiagnosis, buildRecommendation, buildTarget, GI } from '../support/diagnosis-builder.ts';
 import {
   FAKE_SLACK_DEFAULTS as D,
   type FakeSlack,
@@ -182,7 +183,12 @@ describe('remediation buttons through the real Bolt app', function () {
     const live = await cluster.readWorkload({ namespace: ns, kind: 'Deployment', name: NAME });
     const diagnosis = buildDiagnosis({
       target: buildTarget({ namespace: ns, workload: { kind: 'Deployment', name: NAME } }),
-      recommendation: buildRecommendation({ memoryLimit: '2Gi', memoryRequest: '1Gi' }),
+      recommendation: buildRecommendation({
+        memoryLimitBytes: 2 * GI,
+        memoryRequestBytes: GI,
+        memoryLimit: '2Gi',
+        memoryRequest: '1Gi',
+      }),
     });
     const plan = buildPlan(diagnosis, snapshotOf(live, 'auth'), {
       id: newRecordId(),

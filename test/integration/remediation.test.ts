@@ -14,21 +14,27 @@ import {
   type V1Container,
 } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import type { VpaSpec, VpaUpdateMode } from '../../src/domain/types.ts';
 import { OomBotError } from '../../src/errors.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../../src/jobs/payloads.ts';
-import {
-  processRemediate,
-  type RemediateDeps,
-  type RemediateResult,
-} from '../../src/jobs/remediate-processor.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';
 import { diffObjects, memoryPatch, unexpectedChanges } from '../../src/remediation/patch.ts';
-import { buildPlan, type RemediationPlan, snapshotOf } from '../../src/remediation/plan.ts';
+import { buildPlan, snapshotOf } from '../../src/remediation/plan.ts';
 import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
+import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
 import type { RemediationAction } from '../../src/remediation/policy.ts';
+import { processRemediate } from '../../src/remediation/remediate-processor.ts';
+import type { RemediateDeps, RemediateResult } from '../../src/remediation/remediate-steps.ts';
 import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';
-import { buildDiagnosis, buildRecommendation, buildTarget } from '../support/diagnosis-builder.ts';
+import {
+  buildDiagnosis,
+  buildRecommendation,
+  buildTarget,
+  GI,
+  MI,
+  patchActionFor,
+} from '../support/diagnosis-builder.ts';
 import {
   applyFile,
   createDeployment,
@@ -44,28 +50,6 @@ import {
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const APPROVER = 'U0APPROVER1';
 const NAME = 'auth-service';
-
-function vpaCommand(ns: string, mode = 'Off'): string {
-  return [
-    `kubectl -n ${ns} apply -f - <<'EOF'`,
-    'apiVersion: autoscaling.k8s.io/v1',
-    'kind: VerticalPodAutoscaler',
-    'metadata:',
-    `  name: ${NAME}`,
-    'spec:',
-    `  targetRef: {apiVersion: apps/v1, kind: Deployment, name: ${NAME}}`,
-    `  updatePolicy: {updateMode: "${mode}"}`,
-    '  resourcePolicy: {containerPolicies: [{containerName: auth, controlledResources: [memory]}]}',
-    'EOF',
-  ].join('\n');
-}
-
-function hpaCommand(ns: string): string {
-  return [
-    `kubectl -n ${ns} scale deployment/${NAME} --replicas=6`,
-    `kubectl -n ${ns} autoscale deployment/${NAME} --min=6 --max=12 --cpu-percent=70`,
-  ].join('\n');
-}
 
 function container(obj: { spec?: { template?: { spec?: { containers?: V1Container[] } } } }, name: string) {
   return obj.spec?.template?.spec?.containers?.find((c) => c.name === name);
@@ -141,15 +125,32 @@ describe('approved remediation against a real kube-apiserver', function () {
   }
 
   /** The plan the diagnosis of `ns/auth-service` stores: 512Mi → 2Gi / 1Gi, a VPA, an HPA. */
-  async function planFor(ns: string, vpaMode = 'Off'): Promise<RemediationPlan> {
+  async function planFor(ns: string, vpaMode: VpaUpdateMode = 'Off'): Promise<RemediationPlan> {
     const target = { namespace: ns, kind: 'Deployment' as const, name: NAME };
     const live = await adminCluster.readWorkload(target);
     const diagnosis = buildDiagnosis({
       target: buildTarget({ namespace: ns, workload: { kind: 'Deployment', name: NAME } }),
-      recommendation: buildRecommendation({ memoryLimit: '2Gi', memoryRequest: '1Gi' }),
+      recommendation: buildRecommendation({
+        memoryLimitBytes: 2 * GI,
+        memoryRequestBytes: GI,
+        memoryLimit: '2Gi',
+        memoryRequest: '1Gi',
+      }),
       actions: [
-        { kind: 'scale_out', title: 'Scale out', command: hpaCommand(ns) },
-        { kind: 'create_vpa', title: 'VPA', command: vpaCommand(ns, vpaMode) },
+        {
+          kind: 'patch_memory_limit',
+          title: 'Raise auth',
+          memoryPatch: { container: 'auth', limitBytes: 2 * GI, requestBytes: GI },
+        },
+        { kind: 'scale_out', title: 'Scale out', hpa: { minReplicas: 6, maxReplicas: 12, cpuPercent: 70 } },
+        {
+          kind: 'create_vpa',
+          title: 'VPA',
+          vpa: {
+            updateMode: vpaMode,
+            containerPolicies: [{ containerName: 'auth', controlledResources: ['memory'] }],
+          },
+        },
       ],
     });
     const now = Math.floor(Date.now() / 1000);
@@ -270,16 +271,18 @@ describe('approved remediation against a real kube-apiserver', function () {
     });
     const target = { namespace: ns, kind: 'StatefulSet' as const, name: 'ledger' };
     const before = await adminCluster.readWorkload(target);
-    const diagnosis = buildDiagnosis({
+    const proposal = {
       target: buildTarget({ namespace: ns, workload: { kind: 'StatefulSet', name: 'ledger' } }),
       container: 'ledger',
       recommendation: buildRecommendation({
         container: 'ledger',
+        memoryLimitBytes: 2 * GI,
+        memoryRequestBytes: 1536 * MI,
         memoryLimit: '2Gi',
         memoryRequest: '1536Mi',
       }),
-      actions: [],
-    });
+    };
+    const diagnosis = buildDiagnosis({ ...proposal, actions: [patchActionFor(proposal.recommendation)] });
     const plan = buildPlan(diagnosis, snapshotOf(before, 'ledger'), {
       id: newRecordId(),
       incidentId: 'inc-sts',
@@ -526,9 +529,13 @@ describe('approved remediation against a real kube-apiserver', function () {
       spec: unknown;
       metadata: { labels: Record<string, string>; annotations: Record<string, string> };
     };
+    const shown = plan.vpa as VpaSpec;
     assert.deepEqual(
-      vpa.spec,
-      (plan.vpa as { spec: unknown }).spec,
+      {
+        mode: (vpa.spec as { updatePolicy: unknown }).updatePolicy,
+        policies: (vpa.spec as { resourcePolicy: unknown }).resourcePolicy,
+      },
+      { mode: { updateMode: shown.updateMode }, policies: { containerPolicies: shown.containerPolicies } },
       'the VPA is the one the diagnosis showed',
     );
     assert.deepEqual(vpa.spec, {

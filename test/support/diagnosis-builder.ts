@@ -110,15 +110,62 @@ function kills(overrides: Partial<KillSummary> = {}): KillSummary {
   };
 }
 
-const VPA: Action = {
-  kind: 'create_vpa',
-  title: 'Add a VPA in Off mode to keep the limit honest as load changes',
-  command:
-    "kubectl -n prod apply -f - <<'EOF'\napiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\nmetadata:\n  name: auth-service\nEOF",
-};
+/** A VPA action for `container` (the shown text is abridged; the typed spec is what is applied). */
+function vpaAction(container: string): Action {
+  return {
+    kind: 'create_vpa',
+    title: 'Add a VPA in Off mode to keep the limit honest as load changes',
+    command:
+      "kubectl -n prod apply -f - <<'EOF'\napiVersion: autoscaling.k8s.io/v1\nkind: VerticalPodAutoscaler\nmetadata:\n  name: auth-service\nEOF",
+    vpa: {
+      updateMode: 'Off',
+      containerPolicies: [{ containerName: container, controlledResources: ['memory'] }],
+    },
+  };
+}
 
-/** The seed incident: auth-service OOM-killed at its 512Mi limit after traffic tripled. */
+/** An Apply action that sets what `rec` proposes (the shown text is the seed incident's). */
+export function patchActionFor(rec: Recommendation): Action {
+  return {
+    kind: 'patch_memory_limit',
+    title: `Raise ${rec.container} to ${rec.memoryLimit} limit / ${rec.memoryRequest} request`,
+    detail: rec.rationale,
+    command: `${PATCH}\nkubectl -n prod rollout status deployment/auth-service --timeout=5m`,
+    memoryPatch: {
+      container: rec.container,
+      limitBytes: rec.memoryLimitBytes,
+      requestBytes: rec.memoryRequestBytes,
+    },
+  };
+}
+
+/** The seed incident's actions; Apply sets what the recommendation proposes. */
+function seedActions(rec: Recommendation | undefined): Action[] {
+  return [
+    rec
+      ? patchActionFor(rec)
+      : {
+          kind: 'patch_memory_limit',
+          title: 'Raise auth to 1Gi limit / 512Mi request',
+          command: `${PATCH}\nkubectl -n prod rollout status deployment/auth-service --timeout=5m`,
+        },
+    {
+      kind: 'scale_out',
+      title: 'Scale out to 9 replicas, then keep an HPA',
+      detail: '1831 req/s peak / 208 req/s per pod before the jump = 9 replicas (now 3)',
+      command: 'kubectl -n prod scale deployment/auth-service --replicas=9',
+      hpa: { minReplicas: 9, maxReplicas: 18, cpuPercent: 70 },
+    },
+    vpaAction('auth'),
+  ];
+}
+
+/**
+ * The seed incident: auth-service OOM-killed at its 512Mi limit after traffic tripled. Unless
+ * `actions` is given, the Apply action sets what `recommendation` proposes.
+ */
 export function buildDiagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
+  const recommendation = 'recommendation' in overrides ? overrides.recommendation : buildRecommendation();
   return {
     target: buildTarget(),
     container: 'auth',
@@ -146,22 +193,8 @@ export function buildDiagnosis(overrides: Partial<Diagnosis> = {}): Diagnosis {
     ],
     investigateFirst:
       'Confirm memory tracks traffic rather than time: if auth climbs steadily inside each lifetime even when requests fall, it is a leak.',
-    recommendation: buildRecommendation(),
-    actions: [
-      {
-        kind: 'patch_memory_limit',
-        title: 'Raise auth to 1Gi limit / 512Mi request',
-        detail: '102Mi base + 969Ki per req/s x 610 req/s peak per pod, +50% for a further rise',
-        command: `${PATCH}\nkubectl -n prod rollout status deployment/auth-service --timeout=5m`,
-      },
-      {
-        kind: 'scale_out',
-        title: 'Scale out to 9 replicas, then keep an HPA',
-        detail: '1831 req/s peak / 208 req/s per pod before the jump = 9 replicas (now 3)',
-        command: 'kubectl -n prod scale deployment/auth-service --replicas=9',
-      },
-      VPA,
-    ],
+    recommendation,
+    actions: seedActions(recommendation),
     kills: kills(),
     facts: {
       limitBytes: 512 * MI,
@@ -225,8 +258,9 @@ export function diagnosisFor(cause: Cause): Diagnosis {
             kind: 'patch_memory_limit',
             title: 'Raise payments to 1280Mi limit / 768Mi request',
             command: 'kubectl -n payments patch deployment/payments-api --type=strategic -p \'{"spec":{}}\'',
+            memoryPatch: { container: 'payments', limitBytes: 1280 * MI, requestBytes: 768 * MI },
           },
-          VPA,
+          vpaAction('payments'),
         ],
         kills: kills({ oomKills: 34, firstKillAt: AT - 80000, lastKillAt: AT - 600 }),
         facts: {
@@ -276,6 +310,7 @@ export function diagnosisFor(cause: Cause): Diagnosis {
             kind: 'patch_memory_limit',
             title: 'Temporary only: 1536Mi buys about 3.7 h per lifetime, not a fix',
             command: 'kubectl -n batch patch deployment/report-worker --type=strategic -p \'{"spec":{}}\'',
+            memoryPatch: { container: 'report', limitBytes: 1536 * MI, requestBytes: 512 * MI },
           },
         ],
         kills: kills({ oomKills: 12, firstKillAt: AT - 69000, lastKillAt: AT - 16000 }),
@@ -311,6 +346,7 @@ export function diagnosisFor(cause: Cause): Diagnosis {
             kind: 'adjust_requests',
             title: 'Set the memory request to the real footprint (1280Mi)',
             command: 'kubectl -n search patch deployment/search-indexer --type=strategic -p \'{"spec":{}}\'',
+            memoryPatch: { container: 'search', limitBytes: 2 * GI, requestBytes: 1280 * MI },
           },
           {
             kind: 'add_node_capacity',

@@ -1,5 +1,5 @@
 /** heap_misconfigured: the runtime's own heap ceiling leaves no room for its non-heap memory under the limit. */
-import type { Features } from '../features.ts';
+import type { Features } from '../feature-types.ts';
 import { bytes, pct } from '../format.ts';
 import { NON_HEAP_SHARE } from '../heap.ts';
 import type { CauseAssessment } from '../types.ts';

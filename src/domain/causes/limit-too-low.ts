@@ -1,5 +1,5 @@
 /** limit_too_low: a steady footprint outgrew a limit set once; no trend, no traffic change. */
-import type { Features } from '../features.ts';
+import type { Features } from '../feature-types.ts';
 import { bytes, clock, pct, ratio } from '../format.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';
 import { measureLeak } from './memory-leak.ts';

@@ -1,5 +1,5 @@
 /** memory_leak: memory climbs inside every container lifetime and the climb repeats after each restart. */
-import type { Features, LifetimeTrend } from '../features.ts';
+import type { Features, LifetimeTrend } from '../feature-types.ts';
 import { bytes, duration, pct } from '../format.ts';
 import { median } from '../series.ts';
 import type { CauseAssessment } from '../types.ts';

@@ -1,5 +1,5 @@
 /** no_oom: the container restarted for another reason (exit 143, liveness, Completed) or never restarted. */
-import type { Features } from '../features.ts';
+import type { Features } from '../feature-types.ts';
 import { bytes, pct } from '../format.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';
 

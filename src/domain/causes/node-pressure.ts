@@ -1,5 +1,5 @@
 /** node_pressure: the node ran out of memory and took it back while the container was under its own limit. */
-import type { Features, Kill } from '../features.ts';
+import type { Features, Kill } from '../feature-types.ts';
 import { bytes, clock, pct } from '../format.ts';
 import { median } from '../series.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';

@@ -1,5 +1,5 @@
 /** traffic_surge: memory follows load, and load jumped beyond its earlier range before the kills. */
-import type { Features } from '../features.ts';
+import type { Features } from '../feature-types.ts';
 import { bytes, clock, rate, ratio } from '../format.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';
 

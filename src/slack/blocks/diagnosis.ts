@@ -17,6 +17,7 @@ import type {
 } from '@slack/types';
 import { describeCause } from '../../domain/diagnose.ts';
 import { bytes, clock, duration, pct } from '../../domain/format.ts';
+import { mayRaiseLimit } from '../../domain/limit-rule.ts';
 import type { Action, Cause, Diagnosis, Recommendation, Target } from '../../domain/types.ts';
 import { ACTION_IDS, BLOCK_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';
@@ -52,9 +53,6 @@ export const CAUSE_EMOJI: Record<Cause, string> = {
   no_oom: ':information_source:',
   unknown: ':grey_question:',
 };
-
-/** Causes where a bigger limit is the wrong fix: never offered as the primary Apply. */
-const NO_LIMIT_BUMP: ReadonlySet<Cause> = new Set<Cause>(['memory_leak', 'node_pressure']);
 
 /** KnownBlock budget of a thread message for its list sections. */
 const MAX_LIST_SECTIONS = 8;
@@ -179,7 +177,7 @@ function keyFields(d: Diagnosis): MrkdwnElement[] {
   if (f.since !== undefined) fields.push(mrkdwn(`*Since*\n${clock(f.since, d.at)}`));
   fields.push(mrkdwn(`*Pods*\n${f.podCount}`));
   const rec = d.recommendation;
-  if (rec && !NO_LIMIT_BUMP.has(d.cause)) {
+  if (rec && mayRaiseLimit(d.cause)) {
     const replay = rec.replay ? `\n_what-if: ${plural(rec.replay.projectedKills, 'kill')}_` : '';
     fields.push(mrkdwn(`*Proposed*\n${rec.memoryLimit} limit / ${rec.memoryRequest} request${replay}`));
   }
@@ -221,7 +219,7 @@ function rootButtons(d: Diagnosis, opts: RootOptions): ActionsBlock {
   const elements: Button[] = [];
   const plan = opts.planId;
   const rec = d.recommendation;
-  if (plan && rec && !NO_LIMIT_BUMP.has(d.cause)) {
+  if (plan && rec && mayRaiseLimit(d.cause)) {
     elements.push(applyButton(d, rec, plan));
     elements.push(button('Preview', ACTION_IDS.preview, plan));
   }
@@ -413,7 +411,7 @@ function renderActions(d: Diagnosis): SlackMessage {
     header('What to do', BLOCK_IDS.actions),
     section(`:point_right: *Investigate first:* ${escapeMrkdwn(d.investigateFirst)}`),
   ];
-  if (d.recommendation && !NO_LIMIT_BUMP.has(d.cause)) {
+  if (d.recommendation && mayRaiseLimit(d.cause)) {
     blocks.push(...recommendationBlocks(d, d.recommendation));
   }
   blocks.push({ type: 'divider' });

@@ -8,7 +8,12 @@ import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import { duration } from '../../domain/format.ts';
 import type { DiffLine, GitOpsOwner } from '../../remediation/patch.ts';
 import { formatDiff } from '../../remediation/patch.ts';
-import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from '../../remediation/plan.ts';
+import type {
+  ChangeRecord,
+  MemoryValues,
+  PlanTarget,
+  RemediationPlan,
+} from '../../remediation/plan-types.ts';
 import { actionName, type RemediationAction } from '../../remediation/policy.ts';
 import { ACTION_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';

@@ -3,7 +3,14 @@
  * including the confounders that fool threshold rules, and the cause and advice they must get.
  */
 import assert from 'node:assert/strict';
+import {
+  renderMemoryPatch,
+  renderRollback,
+  renderScaleOut,
+  renderVpa,
+} from '../../../src/domain/commands.ts';
 import { diagnose } from '../../../src/domain/diagnose.ts';
+import { mayRaiseLimit } from '../../../src/domain/limit-rule.ts';
 import type { Cause } from '../../../src/domain/types.ts';
 import { AT, buildEvidence, type EvidenceSpec, GI, MI } from '../../support/evidence-builder.ts';
 
@@ -274,5 +281,43 @@ describe('diagnose: the differential diagnosis', () => {
     const scale = d.actions.find((a) => a.kind === 'scale_out');
     assert.ok(scale, 'a surge gets a scale-out action');
     assert.match(scale.command ?? '', /autoscale deployment\/svc --min=\d+ --max=\d+/);
+  });
+
+  it('carries what each change sets as typed fields, and shows the command rendered from them', () => {
+    const surge = diagnose(buildEvidence(rows[2]!.spec));
+    const t = surge.target;
+    const patch = surge.actions.find((a) => a.kind === 'patch_memory_limit');
+    assert.deepEqual(patch?.memoryPatch, {
+      container: surge.container,
+      limitBytes: surge.recommendation?.memoryLimitBytes,
+      requestBytes: surge.recommendation?.memoryRequestBytes,
+    });
+    assert.ok(patch?.command?.startsWith(renderMemoryPatch(t, patch.memoryPatch!)));
+    const scale = surge.actions.find((a) => a.kind === 'scale_out');
+    assert.ok(scale?.hpa && scale.hpa.minReplicas >= 1 && scale.hpa.maxReplicas > scale.hpa.minReplicas);
+    assert.equal(scale.command, renderScaleOut(t, scale.hpa));
+    const vpa = surge.actions.find((a) => a.kind === 'create_vpa');
+    assert.deepEqual(vpa?.vpa, {
+      updateMode: 'Off',
+      containerPolicies: [{ containerName: surge.container, controlledResources: ['memory'] }],
+    });
+    assert.equal(vpa.command, renderVpa(t, vpa.vpa!));
+  });
+
+  it('rolls back the rollout the kills began with, naming what it restores', () => {
+    const e = buildEvidence(rows[0]!.spec);
+    const rolloutAt = e.window.start + 60;
+    const d = diagnose({ ...e, workload: { ...e.workload!, lastRolloutAt: rolloutAt } });
+    const rollback = d.actions.find((a) => a.kind === 'rollback_deploy');
+    assert.deepEqual(rollback?.rollbackTarget, { workload: d.target.workload, rolloutAt });
+    assert.equal(rollback.command, renderRollback(d.target, rollback.rollbackTarget!));
+    assert.equal(rollback.command, 'kubectl -n prod rollout undo deployment/svc');
+  });
+
+  it('has one rule for raising the limit: never for a leak or node pressure', () => {
+    assert.deepEqual(
+      (['limit_too_low', 'traffic_surge', 'memory_leak', 'node_pressure'] as Cause[]).map(mayRaiseLimit),
+      [true, true, false, false],
+    );
   });
 });

@@ -1,34 +1,35 @@
 import assert from 'node:assert/strict';
-import type { Action, Cause } from '../../../src/domain/types.ts';
+import { renderScaleOut, renderVpa } from '../../../src/domain/commands.ts';
+import type { Action, Cause, HpaSpec, VpaSpec } from '../../../src/domain/types.ts';
 import { driftReasons, oomKillsSince, rolloutState } from '../../../src/remediation/apply.ts';
-import { hpaFromAction, hpaObject } from '../../../src/remediation/hpa.ts';
-import { buildPlan, type PlanMeta, planOffers, snapshotOf } from '../../../src/remediation/plan.ts';
-import { checkVpa, vpaFromAction } from '../../../src/remediation/vpa.ts';
+import { checkHpa, hpaObject } from '../../../src/remediation/hpa.ts';
+import { buildPlan, planOffers, snapshotOf } from '../../../src/remediation/plan.ts';
+import type { PlanMeta } from '../../../src/remediation/plan-types.ts';
+import { checkVpa, vpaObject } from '../../../src/remediation/vpa.ts';
 import type { KubeObject } from '../../../src/sources/ports.ts';
-import { buildDiagnosis, diagnosisFor } from '../../support/diagnosis-builder.ts';
+import { buildDiagnosis, buildTarget, diagnosisFor, GI, MI } from '../../support/diagnosis-builder.ts';
 
-// the commands as src/domain/actions.ts writes them
-const VPA_COMMAND = [
-  "kubectl -n prod apply -f - <<'EOF'",
-  'apiVersion: autoscaling.k8s.io/v1',
-  'kind: VerticalPodAutoscaler',
-  'metadata:',
-  '  name: auth-service',
-  'spec:',
-  '  targetRef: {apiVersion: apps/v1, kind: Deployment, name: auth-service}',
-  '  updatePolicy: {updateMode: "Off"}',
-  '  resourcePolicy: {containerPolicies: [{containerName: auth, controlledResources: [memory]}]}',
-  'EOF',
-].join('\n');
-const HPA_COMMAND = [
-  'kubectl -n prod scale deployment/auth-service --replicas=9',
-  'kubectl -n prod autoscale deployment/auth-service --min=9 --max=18 --cpu-percent=70',
-].join('\n');
+const TARGET = buildTarget();
+const HPA: HpaSpec = { minReplicas: 9, maxReplicas: 18, cpuPercent: 70 };
+const VPA: VpaSpec = {
+  updateMode: 'Off',
+  containerPolicies: [{ containerName: 'auth', controlledResources: ['memory'] }],
+};
 
 const ACTIONS: Action[] = [
-  { kind: 'patch_memory_limit', title: 'Raise auth', command: 'kubectl -n prod patch …' },
-  { kind: 'scale_out', title: 'Scale out to 9 replicas, then keep an HPA', command: HPA_COMMAND },
-  { kind: 'create_vpa', title: 'Add a VPA in Off mode', command: VPA_COMMAND },
+  {
+    kind: 'patch_memory_limit',
+    title: 'Raise auth',
+    command: 'kubectl -n prod patch …',
+    memoryPatch: { container: 'auth', limitBytes: GI, requestBytes: 512 * MI },
+  },
+  {
+    kind: 'scale_out',
+    title: 'Scale out to 9 replicas, then keep an HPA',
+    command: renderScaleOut(TARGET, HPA),
+    hpa: HPA,
+  },
+  { kind: 'create_vpa', title: 'Add a VPA in Off mode', command: renderVpa(TARGET, VPA), vpa: VPA },
 ];
 
 const META: PlanMeta = {
@@ -49,10 +50,7 @@ describe('buildPlan: what the buttons of a diagnosis would do', () => {
     assert.ok(plan);
     assert.deepEqual(plan.memory, { from: SNAPSHOT.memory, to: { limit: '1Gi', request: '512Mi' } });
     assert.deepEqual(plan.hpa, { minReplicas: 9, maxReplicas: 18, cpuPercent: 70 });
-    assert.equal(
-      (plan.vpa as { spec: { updatePolicy: { updateMode: string } } }).spec.updatePolicy.updateMode,
-      'Off',
-    );
+    assert.deepEqual(plan.vpa, VPA);
     assert.equal(plan.expiresAt, 2800);
     assert.equal(plan.requester, 'U0REQ');
     for (const a of ['apply', 'preview', 'create_vpa', 'scale_out'] as const) assert.ok(planOffers(plan, a));
@@ -69,6 +67,20 @@ describe('buildPlan: what the buttons of a diagnosis would do', () => {
       assert.equal(planOffers(plan, 'preview'), false);
     });
   }
+
+  it('plans from the typed fields only: the command text shown to people changes nothing', () => {
+    const misleading = ACTIONS.map((a) => ({
+      ...a,
+      command:
+        'kubectl -n prod autoscale deployment/auth-service --min=1 --max=2 --cpu-percent=5\nkind: VerticalPodAutoscaler',
+    }));
+    const withoutText = ACTIONS.map(({ command: _command, ...a }) => a);
+    const expected = buildPlan(buildDiagnosis({ actions: ACTIONS }), SNAPSHOT, META);
+    assert.deepEqual(buildPlan(buildDiagnosis({ actions: misleading }), SNAPSHOT, META), expected);
+    assert.deepEqual(buildPlan(buildDiagnosis({ actions: withoutText }), SNAPSHOT, META), expected);
+    const textOnly = ACTIONS.map(({ memoryPatch: _m, hpa: _h, vpa: _v, ...a }) => a);
+    assert.equal(buildPlan(buildDiagnosis({ actions: textOnly }), SNAPSHOT, META), undefined);
+  });
 
   it('plans nothing when no button would do anything', () => {
     assert.equal(buildPlan(diagnosisFor('no_oom'), SNAPSHOT, META), undefined);
@@ -101,29 +113,28 @@ describe('buildPlan: what the buttons of a diagnosis would do', () => {
 });
 
 describe('the VPA and HPA as shown', () => {
-  it('reads the VPA manifest from the shown command and accepts only Off and Initial', () => {
-    const vpa = vpaFromAction(VPA_COMMAND);
-    assert.ok(vpa);
-    const target = { namespace: 'prod', kind: 'Deployment' as const, name: 'auth-service' };
-    checkVpa(vpa, target);
-    const initial = structuredClone(vpa) as { spec: { updatePolicy: { updateMode: string } } };
-    initial.spec.updatePolicy.updateMode = 'Initial';
-    checkVpa(initial, target);
-    for (const mode of ['Auto', 'Recreate', 'InPlaceOrRecreate']) {
-      initial.spec.updatePolicy.updateMode = mode;
-      assert.throws(() => checkVpa(initial, target), /only creates VPAs in Off or Initial mode/);
+  const target = { namespace: 'prod', kind: 'Deployment' as const, name: 'auth-service' };
+
+  it('builds the VPA the command shows, for the plan target, and accepts only Off and Initial', () => {
+    const vpa = vpaObject(VPA, target, { 'oom-bot/approved-by': 'U1' });
+    assert.deepEqual(vpa.spec, {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'auth-service' },
+      updatePolicy: { updateMode: 'Off' },
+      resourcePolicy: { containerPolicies: [{ containerName: 'auth', controlledResources: ['memory'] }] },
+    });
+    assert.equal(vpa.metadata?.namespace, 'prod');
+    assert.equal(vpa.metadata?.labels?.['app.kubernetes.io/managed-by'], 'oom-bot');
+    assert.match(renderVpa(TARGET, VPA), /updatePolicy: \{updateMode: "Off"\}/);
+    checkVpa(VPA);
+    checkVpa({ ...VPA, updateMode: 'Initial' });
+    for (const mode of ['Auto', 'Recreate', 'InPlaceOrRecreate'] as const) {
+      assert.throws(() => checkVpa({ ...VPA, updateMode: mode }), /only creates VPAs in Off or Initial mode/);
     }
-    assert.throws(
-      () => checkVpa(vpa, { ...target, name: 'other' }),
-      /targets Deployment\/auth-service, not Deployment\/other/,
-    );
-    assert.equal(vpaFromAction('kubectl get vpa'), undefined);
+    assert.throws(() => checkVpa({ ...VPA, containerPolicies: [] }), /names no container/);
   });
 
-  it('reads the HPA from the autoscale line and builds what kubectl autoscale would', () => {
-    const spec = hpaFromAction(HPA_COMMAND);
-    assert.deepEqual(spec, { minReplicas: 9, maxReplicas: 18, cpuPercent: 70 });
-    const hpa = hpaObject({ namespace: 'prod', kind: 'Deployment', name: 'auth-service' }, spec as never, {});
+  it('builds what kubectl autoscale would from the HPA spec, and refuses impossible bounds', () => {
+    const hpa = hpaObject(target, HPA, {});
     assert.deepEqual(hpa.spec, {
       scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'auth-service' },
       minReplicas: 9,
@@ -135,8 +146,14 @@ describe('the VPA and HPA as shown', () => {
         },
       ],
     });
-    assert.equal(hpaFromAction('kubectl -n prod scale deployment/x --replicas=3'), undefined);
-    assert.equal(hpaFromAction('kubectl autoscale deployment/x --min=5 --max=3'), undefined);
+    assert.match(
+      renderScaleOut(TARGET, HPA),
+      /autoscale deployment\/auth-service --min=9 --max=18 --cpu-percent=70/,
+    );
+    checkHpa(HPA);
+    assert.throws(() => checkHpa({ ...HPA, minReplicas: 5, maxReplicas: 3 }), /1 ≤ min ≤ max/);
+    assert.throws(() => checkHpa({ ...HPA, minReplicas: 0 }), /1 ≤ min ≤ max/);
+    assert.throws(() => checkHpa({ ...HPA, cpuPercent: 0 }), /not a positive percentage/);
   });
 });
 

@@ -1,0 +1,89 @@
+/**
+ * The records of the remediation workflow, as types only: the plan a diagnosis's buttons carry
+ * (by id), the change an Apply or Rollback wrote, and the values they compare. A leaf module:
+ * plan building, the HPA/VPA builders, the patch, the store and the job all read these.
+ */
+import type { Cause, HpaSpec, VpaSpec, WorkloadKind } from '../domain/types.ts';
+
+/** Memory of one container as quantity strings; a missing field is unset in the spec. */
+export interface MemoryValues {
+  limit?: string;
+  request?: string;
+}
+
+export interface PlanTarget {
+  namespace: string;
+  kind: WorkloadKind;
+  name: string;
+}
+
+/** The workload as the diagnosis saw it: what drift is measured against. */
+export interface WorkloadSnapshot {
+  generation?: number;
+  resourceVersion?: string;
+  /** The target container's memory at diagnosis. */
+  memory: MemoryValues;
+}
+
+export interface RemediationPlan {
+  id: string;
+  incidentId: string;
+  /** kubeconfig context; undefined = the default one. */
+  cluster?: string;
+  channel: string;
+  /** The message carrying the buttons: a click from any other message is refused. */
+  messageTs: string;
+  /** Where the audit lines go. */
+  threadTs: string;
+  target: PlanTarget;
+  container: string;
+  cause: Cause;
+  /** Who asked for the diagnosis (none for an alert): the two-person rule's "requester". */
+  requester?: string;
+  createdAt: number;
+  expiresAt: number;
+  snapshot: WorkloadSnapshot;
+  /** Apply / Preview: the container's memory from → to. */
+  memory?: { from: MemoryValues; to: { limit: string; request: string } };
+  /** Create VPA: the VPA the diagnosis showed. */
+  vpa?: VpaSpec;
+  /** Scale out: the HPA the diagnosis showed. */
+  hpa?: HpaSpec;
+}
+
+/** An applied change, kept for its Rollback button and the verification window. */
+export interface ChangeRecord {
+  id: string;
+  planId: string;
+  incidentId: string;
+  cluster?: string;
+  channel: string;
+  threadTs: string;
+  /** The message carrying the Rollback button, once posted. */
+  messageTs?: string;
+  target: PlanTarget;
+  container: string;
+  /** The values before the change (what Rollback restores). */
+  previous: MemoryValues;
+  /** The values the change set. */
+  applied: MemoryValues;
+  /** metadata.generation right after the patch: drift for the rollback is measured from it. */
+  generation?: number;
+  approver: string;
+  appliedAt: number;
+  expiresAt: number;
+  /** Set on the record of a rollback: the change it undid. */
+  rollbackOf?: string;
+}
+
+export interface PlanMeta {
+  id: string;
+  incidentId: string;
+  cluster?: string;
+  channel: string;
+  messageTs: string;
+  threadTs: string;
+  requester?: string;
+  now: number;
+  ttlSeconds: number;
+}

@@ -1,0 +1,272 @@
+/**
+ * The steps of a remediation job, one per button: preview (dry run), apply of the memory change,
+ * creation of the VPA or HPA, and what every change shares: posting its outcome, watching its
+ * rollout, reporting a failure. The job shell (remediate-processor.ts) picks the step.
+ */
+import { stringify as toYaml } from 'yaml';
+import { describeError, OomBotError } from '../errors.ts';
+import type { DiagnoseJobData, RemediateJobData } from '../jobs/payloads.ts';
+import type { Logger } from '../logger.ts';
+import {
+  renderApplied,
+  renderConflict,
+  renderCreated,
+  renderDrift,
+  renderDryRunOnly,
+  renderFailure,
+  renderGitOps,
+  renderPreview,
+  renderRollout,
+} from '../slack/blocks/remediation.ts';
+import type { SlackMessage } from '../slack/blocks/types.ts';
+import type { SlackPoster } from '../slack/poster.ts';
+import {
+  type ApplyOutcome,
+  applyMemoryChange,
+  type MemoryChange,
+  previewMemoryChange,
+  watchRollout,
+} from './apply.ts';
+import type { RemediationCluster } from './cluster.ts';
+import { createHpa } from './hpa.ts';
+import { changeAnnotations } from './patch.ts';
+import { newRecordId, type PlanStore } from './plan-store.ts';
+import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from './plan-types.ts';
+import type { RemediationAction } from './policy.ts';
+import { createVpa } from './vpa.ts';
+
+export interface RemediateDeps {
+  plans: PlanStore;
+  clusterFor(cluster?: string): RemediationCluster;
+  slack: SlackPoster;
+  logger: Logger;
+  /** Wall-clock epoch seconds. */
+  now(): number;
+  dryRunOnly: boolean;
+  rolloutTimeoutMs: number;
+  rolloutPollMs?: number;
+  verifySeconds: number;
+  /** How long a Rollback button works after the change. */
+  buttonTtlSeconds: number;
+  scheduleVerify(data: RemediateJobData, delayMs: number): Promise<void>;
+  enqueueDiagnosis(data: DiagnoseJobData): Promise<string>;
+}
+
+export type RemediateResult =
+  | 'previewed'
+  | 'applied'
+  | 'rolled_back'
+  | 'created'
+  | 'dry_run'
+  | 'refused'
+  | 'failed'
+  | 'verified'
+  | 'still_ooming'
+  | 'gone';
+
+/** Posts one message in the incident's thread; resolves to its ts. */
+export type Post = (m: SlackMessage) => Promise<string>;
+
+function objectYaml(obj: { metadata?: Record<string, unknown>; [key: string]: unknown }): string {
+  const { status: _status, ...rest } = obj as Record<string, unknown>;
+  const metadata = { ...((obj.metadata as Record<string, unknown> | undefined) ?? {}) };
+  for (const k of ['managedFields', 'uid', 'resourceVersion', 'creationTimestamp', 'generation'])
+    delete metadata[k];
+  return toYaml({ ...rest, metadata });
+}
+
+function creationAnnotations(plan: RemediationPlan, user: string, at: number): Record<string, string> {
+  return {
+    'oom-bot/approved-by': user,
+    'oom-bot/applied-at': new Date(at * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'),
+    'oom-bot/incident': plan.incidentId,
+  };
+}
+
+export async function reportFailure(
+  error: unknown,
+  action: RemediationAction,
+  incidentId: string,
+  post: Post,
+  log: Logger,
+): Promise<RemediateResult> {
+  log.warn({ err: describeError(error) }, `${action} failed`);
+  if (error instanceof OomBotError && error.code === 'conflict' && error.details.conflict) {
+    await post(renderConflict(error.userMessage, incidentId));
+  } else {
+    await post(renderFailure(action, describeError(error)));
+  }
+  return 'failed';
+}
+
+function memoryChangeOf(plan: RemediationPlan, annotations: Record<string, string>): MemoryChange {
+  if (!plan.memory) throw new OomBotError('approval_refused', 'this plan has no memory change');
+  return {
+    target: plan.target,
+    container: plan.container,
+    expected: { generation: plan.snapshot.generation, memory: plan.snapshot.memory },
+    to: plan.memory.to,
+    annotations,
+  };
+}
+
+export async function preview(
+  plan: RemediationPlan,
+  data: RemediateJobData,
+  cluster: RemediationCluster,
+  post: Post,
+): Promise<RemediateResult> {
+  const outcome = await previewMemoryChange(cluster, memoryChangeOf(plan, {}));
+  if (outcome.kind === 'drift') {
+    await post(renderDrift(plan.target, outcome.reasons, plan.incidentId));
+    return 'refused';
+  }
+  if (outcome.kind === 'dry_run_only') await post(renderPreview(plan, data.user, outcome.diff));
+  return 'previewed';
+}
+
+/** Posts the outcome of an apply or a rollback; returns the change when one was written. */
+export async function reportOutcome(
+  outcome: ApplyOutcome,
+  c: Omit<ChangeRecord, 'previous' | 'applied' | 'generation'> & { to: MemoryValues },
+  deps: RemediateDeps,
+  post: Post,
+): Promise<ChangeRecord | RemediateResult> {
+  switch (outcome.kind) {
+    case 'drift':
+      await post(renderDrift(c.target, outcome.reasons, c.incidentId));
+      return 'refused';
+    case 'gitops':
+      await post(renderGitOps(outcome.owner, c.target, outcome.yaml));
+      return 'refused';
+    case 'dry_run_only':
+      await post(
+        renderDryRunOnly(
+          `the patch of container \`${c.container}\` of ${c.target.kind.toLowerCase()}/${c.target.name}`,
+          outcome.diff,
+        ),
+      );
+      return 'dry_run';
+    case 'applied': {
+      const { to: _to, ...rest } = c;
+      const change: ChangeRecord = {
+        ...rest,
+        previous: outcome.previous,
+        applied: outcome.applied,
+        ...(outcome.generation !== undefined ? { generation: outcome.generation } : {}),
+      };
+      await deps.plans.saveChange(change);
+      const ts = await post(renderApplied(change, outcome.diff, { rolloutTimeoutMs: deps.rolloutTimeoutMs }));
+      const posted = { ...change, messageTs: ts };
+      await deps.plans.saveChange(posted);
+      return posted;
+    }
+  }
+}
+
+export async function watchAndReport(
+  change: ChangeRecord,
+  cluster: RemediationCluster,
+  deps: RemediateDeps,
+  post: Post,
+  verify: boolean,
+): Promise<boolean> {
+  const state = await watchRollout(cluster, change.target, {
+    timeoutMs: deps.rolloutTimeoutMs,
+    intervalMs: deps.rolloutPollMs,
+  });
+  await post(renderRollout(change.target, state, verify && state.done ? deps.verifySeconds : undefined));
+  return state.done;
+}
+
+export async function apply(
+  plan: RemediationPlan,
+  data: RemediateJobData,
+  cluster: RemediationCluster,
+  deps: RemediateDeps,
+  post: Post,
+): Promise<RemediateResult> {
+  if (!plan.memory) throw new OomBotError('approval_refused', 'this plan has no memory change');
+  const changeId = newRecordId();
+  const at = Math.floor(deps.now());
+  const annotations = changeAnnotations({
+    changeId,
+    action: 'apply',
+    container: plan.container,
+    previous: plan.snapshot.memory,
+    applied: plan.memory.to,
+    approver: data.user,
+    at,
+    incidentId: plan.incidentId,
+  });
+  const outcome = await applyMemoryChange(cluster, memoryChangeOf(plan, annotations), {
+    dryRunOnly: deps.dryRunOnly,
+  });
+  const result = await reportOutcome(
+    outcome,
+    {
+      id: changeId,
+      planId: plan.id,
+      incidentId: plan.incidentId,
+      ...(plan.cluster ? { cluster: plan.cluster } : {}),
+      channel: plan.channel,
+      threadTs: plan.threadTs,
+      target: plan.target,
+      container: plan.container,
+      to: plan.memory.to,
+      approver: data.user,
+      appliedAt: at,
+      expiresAt: at + deps.buttonTtlSeconds + deps.verifySeconds + deps.rolloutTimeoutMs / 1000,
+    },
+    deps,
+    post,
+  );
+  if (typeof result === 'string') return result;
+  if (await watchAndReport(result, cluster, deps, post, true)) {
+    await deps.scheduleVerify(
+      { kind: 'verify', action: 'apply', recordId: result.id, user: data.user, clickedAt: data.clickedAt },
+      deps.verifySeconds * 1000,
+    );
+  }
+  return 'applied';
+}
+
+export async function createObject(
+  what: 'VPA' | 'HPA',
+  plan: RemediationPlan,
+  data: RemediateJobData,
+  cluster: RemediationCluster,
+  deps: RemediateDeps,
+  post: Post,
+): Promise<RemediateResult> {
+  const annotations = creationAnnotations(plan, data.user, deps.now());
+  const target: PlanTarget = plan.target;
+  let created: Awaited<ReturnType<typeof createVpa>>;
+  try {
+    if (what === 'VPA') {
+      if (!plan.vpa) throw new OomBotError('approval_refused', 'this plan has no VPA');
+      created = await createVpa(cluster, plan.vpa, target, annotations, { dryRunOnly: deps.dryRunOnly });
+    } else {
+      if (!plan.hpa) throw new OomBotError('approval_refused', 'this plan has no HPA');
+      created = await createHpa(cluster, target, plan.hpa, annotations, { dryRunOnly: deps.dryRunOnly });
+    }
+  } catch (error) {
+    if (error instanceof OomBotError && error.code === 'conflict') {
+      throw new OomBotError(
+        'conflict',
+        `${what === 'HPA' ? 'an' : 'a'} ${what} named ${target.name} already exists in ${target.namespace}; the bot does not replace it`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+  const yaml = objectYaml(created.object as never);
+  if (created.dryRun) {
+    await post(
+      renderDryRunOnly(`the ${what} for ${target.kind.toLowerCase()}/${target.name}`, undefined, yaml),
+    );
+    return 'dry_run';
+  }
+  await post(renderCreated(what, data.user, yaml, target));
+  return 'created';
+}
