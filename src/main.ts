@@ -14,6 +14,7 @@ import { createIncidentStore } from './incidents/store.ts';
 import type { DiagnoseDeps } from './jobs/diagnose-job.ts';
 import { reportAbandoned } from './jobs/diagnose-posts.ts';
 import { processDiagnose } from './jobs/diagnose-processor.ts';
+import { createRootClaims } from './jobs/diagnose-root.ts';
 import type { DiagnoseJobData } from './jobs/payloads.ts';
 import {
   createDiagnoseQueue,
@@ -167,6 +168,7 @@ export async function runBot(
       timeoutMs: config.sourceTimeoutMs,
       recommend: { maxLimitBytes: config.maxLimitBytes },
       createPlan: remediation.createPlan,
+      rootClaims: createRootClaims(producer, config.queuePrefix),
     };
     deps.alerts = alerts.hooks(deps.slack);
     const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });

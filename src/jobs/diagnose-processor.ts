@@ -17,6 +17,7 @@ import {
   record,
 } from './diagnose-job.ts';
 import { postDiagnosis } from './diagnose-posts.ts';
+import { postRootOnce } from './diagnose-root.ts';
 
 /** Tell the requester privately (slash command) or in the channel (alert) that the target is unclear. */
 async function replyTargetProblem(job: DiagnoseJob, deps: DiagnoseDeps, message: string): Promise<void> {
@@ -176,7 +177,7 @@ async function postRoot(
   let rootTs = job.data.posted?.rootTs;
   if (!rootTs) {
     await run.fence();
-    rootTs = await deps.slack.post(reply.channel, renderProgress(target, 'gathering'), reply.threadTs);
+    rootTs = await postRootOnce(run, renderProgress(target, 'gathering'));
     await record(job, { rootTs, incidentId });
     await deps.incidents.save({
       id: incidentId,
