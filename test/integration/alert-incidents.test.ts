@@ -103,6 +103,26 @@ describe('alert incident store (real Redis)', function () {
     assert.equal(repeat?.lifecycle, 'unchanged');
   });
 
+  it('matches a resolve without startsAt (startsAt = endsAt) to the firing alert by fingerprint', async () => {
+    await store.record([incident([firing('a'), firing('b')])], T0, WINDOW);
+    const end = T0 + 120_000;
+    const [first] = await store.record([incident([resolved('a', end, end)])], end, WINDOW);
+    assert.equal(first?.counted, 0, 'not a new alert');
+    assert.equal(first?.resolvedNow, 1);
+    const [all] = await store.record(
+      [incident([resolved('a', end, end), resolved('b', end + 1000, end + 1000)])],
+      end + 1000,
+      WINDOW,
+    );
+    assert.equal(all?.lifecycle, 'resolved');
+    const s = await store.get(KEY);
+    assert.equal(s?.alerts, 2, 'still 2 alerts, both resolved');
+    assert.equal(s?.resolvedCount, 2);
+    assert.equal(s?.active, 0);
+    const [repeat] = await store.record([incident([resolved('b', end + 1000, end + 1000)])], end + 5000, WINDOW);
+    assert.equal(repeat?.lifecycle, 'unchanged', 'a re-sent resolve changes nothing');
+  });
+
   it('ignores a late re-send of the firing state after the resolution', async () => {
     await store.record([incident([firing('a')])], T0, WINDOW);
     await store.record([incident([resolved('a')])], T0 + 60_000, WINDOW);
