@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { AlertTarget } from '../../src/alerts/target.ts';
 import type {
+  AlertIncidentState,
   AlertIncidentStore,
   IntakeAlert,
   IntakeIncident,
 } from '../../src/incidents/alert-incident-types.ts';
 import { createAlertIncidentStore } from '../../src/incidents/alert-incidents.ts';
+import { incidentStatus } from '../../src/slack/blocks/incident.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HOUR = 3600_000;
@@ -119,8 +121,25 @@ describe('alert incident store (real Redis)', function () {
     assert.equal(s?.alerts, 2, 'still 2 alerts, both resolved');
     assert.equal(s?.resolvedCount, 2);
     assert.equal(s?.active, 0);
-    const [repeat] = await store.record([incident([resolved('b', end + 1000, end + 1000)])], end + 5000, WINDOW);
+    const [repeat] = await store.record(
+      [incident([resolved('b', end + 1000, end + 1000)])],
+      end + 5000,
+      WINDOW,
+    );
     assert.equal(repeat?.lifecycle, 'unchanged', 'a re-sent resolve changes nothing');
+  });
+
+  it('keeps how many alerts the notification left out (truncatedAlerts) and says it on the root', async () => {
+    await store.record([{ ...incident([firing('a')]), truncated: 6 }], T0, WINDOW);
+    const s = await store.get(KEY);
+    assert.equal(s?.truncated, 6);
+    assert.match(
+      incidentStatus(s as AlertIncidentState, T0),
+      /6 alerts not delivered by Alertmanager: raise max_alerts/,
+    );
+    await store.record([{ ...incident([firing('a')]), truncated: 0 }], T0 + 1000, WINDOW);
+    const later = await store.get(KEY);
+    assert.doesNotMatch(incidentStatus(later as AlertIncidentState, T0), /not delivered/);
   });
 
   it('ignores a late re-send of the firing state after the resolution', async () => {

@@ -109,6 +109,8 @@ describe('alert intake', () => {
     };
     const summary = await acceptAlerts(
       {
+        sender: 'alertmanager',
+        skipped: [],
         receiver: 'r',
         status: 'firing',
         groupKey: 'g',
@@ -169,6 +171,8 @@ describe('alert intake', () => {
     await assert.rejects(
       acceptAlerts(
         {
+          sender: 'alertmanager',
+          skipped: [],
           receiver: 'r',
           status: 'firing',
           groupKey: 'g',
