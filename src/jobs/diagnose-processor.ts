@@ -66,7 +66,14 @@ export async function processDiagnose(
   try {
     result = await diagnoseWorkload(
       sources,
-      { name: request.name, namespace: request.namespace, at: deps.now(), windowSeconds: deps.windowSeconds },
+      {
+        name: request.name,
+        namespace: request.namespace,
+        // an alert that named only its pod: the pod goes to the resolver as a pod
+        ...(job.data.alert?.pod && job.data.alert.pod === request.name ? { pod: request.name } : {}),
+        at: deps.now(),
+        windowSeconds: deps.windowSeconds,
+      },
       { timeoutMs: deps.timeoutMs, recommend: deps.recommend, cluster: request.cluster },
       {
         resolved: async (resolved) => {

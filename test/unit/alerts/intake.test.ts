@@ -43,7 +43,8 @@ describe('alert intake', () => {
       [
         ['/prod/api/app', 'CDEFAULT', 2],
         ['/prod/api/sidecar', 'CDEFAULT', 1],
-        ['/payments/ledger/ledger', 'CPAY', 1],
+        // a pod name with an ordinal only: the pod itself, resolved through its owners
+        ['/payments/ledger-0/ledger', 'CPAY', 1],
       ],
     );
     assert.deepEqual(
