@@ -153,6 +153,8 @@ const schema = z.object({
     .default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SLACK_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  SLACK_RETRY_MAX_MS: z.coerce.number().int().min(0).max(3_600_000).default(180_000),
+  SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(3_600_000).default(20_000),
   ALERTMANAGER_TOKEN: optionalString,
   ALERTMANAGER_BASIC_AUTH: optionalString.refine(
     (s) => s === undefined || /^[^:]+:.+$/.test(s),
@@ -237,6 +239,10 @@ export interface Config {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   /** Minimum spacing of Slack messages per channel (Slack's pace is about one per second). */
   slackMinIntervalMs: number;
+  /** How long the Web API client retries a Slack that does not answer (5xx, refused) before the job is given back. */
+  slackRetryMaxMs: number;
+  /** On SIGTERM, how long jobs in flight may finish; then they are left to another worker (the queue hands them back). */
+  shutdownDrainMs: number;
   /** The Alertmanager webhook: on once a bearer token or basic auth is configured. */
   alerts: {
     enabled: boolean;
@@ -356,6 +362,8 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     }),
     logLevel: e.LOG_LEVEL,
     slackMinIntervalMs: e.SLACK_MIN_INTERVAL_MS,
+    slackRetryMaxMs: e.SLACK_RETRY_MAX_MS,
+    shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     alerts: Object.freeze({
       enabled: alertsEnabled,
       token: e.ALERTMANAGER_TOKEN,

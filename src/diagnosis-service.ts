@@ -9,6 +9,8 @@ import { collectEvidence, type EvidenceSources } from './evidence.ts';
 import { resolveTarget, type TargetQuery } from './sources/cluster.ts';
 
 export interface DiagnosisRequest extends TargetQuery {
+  /** `name` is a pod's (an alert without a workload label): the resolver follows its owners. */
+  pod?: string;
   /** The end of the evidence window, epoch seconds. */
   at: number;
   windowSeconds?: number;
@@ -50,7 +52,12 @@ export async function diagnoseWorkload(
   options: DiagnosisOptions = {},
   steps: DiagnosisSteps = {},
 ): Promise<DiagnosisRun | undefined> {
-  const target = await resolveTarget(sources.cluster, { name: request.name, namespace: request.namespace });
+  const query: TargetQuery & { pod?: string } = {
+    name: request.name,
+    namespace: request.namespace,
+    ...(request.pod ? { pod: request.pod } : {}),
+  };
+  const target = await resolveTarget(sources.cluster, query);
   if (options.cluster) target.cluster = options.cluster;
   if (steps.resolved && !(await steps.resolved(target))) return undefined;
   const evidence = await collectEvidence(sources, target, {

@@ -14,6 +14,8 @@ import { createIncidentStore } from './incidents/store.ts';
 import type { DiagnoseDeps } from './jobs/diagnose-job.ts';
 import { reportAbandoned } from './jobs/diagnose-posts.ts';
 import { processDiagnose } from './jobs/diagnose-processor.ts';
+import { createRootClaims } from './jobs/diagnose-root.ts';
+import { failureOf } from './jobs/diagnose-slack-errors.ts';
 import type { DiagnoseJobData } from './jobs/payloads.ts';
 import {
   createDiagnoseQueue,
@@ -113,6 +115,34 @@ export function createSourceFactory(
   return sourcesFor;
 }
 
+/** The Web API client's retries of a Slack that does not answer: backoff, for at most `maxMs`. */
+export function slackRetries(maxMs: number) {
+  return {
+    retries: 20,
+    factor: 2,
+    minTimeout: 1000,
+    maxTimeout: 30_000,
+    maxRetryTime: maxMs,
+    randomize: true,
+  };
+}
+
+/**
+ * Close the worker, waiting for its jobs at most `deadlineMs`; false when they did not finish: their
+ * processors are aborted (each stops at its next Slack post) and the jobs, still active in Redis,
+ * are handed back by the stalled-job check once their lock expires.
+ */
+async function drainWithin(worker: Worker<DiagnoseJobData>, deadlineMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<false>((resolve) => {
+    timer = setTimeout(() => resolve(false), deadlineMs);
+  });
+  const drained = await Promise.race([worker.close().then(() => true as const), deadline]);
+  clearTimeout(timer);
+  if (!drained) worker.cancelAllJobs('shutdown drain deadline');
+  return drained;
+}
+
 export async function runBot(
   config: Readonly<Config>,
   logger: Logger,
@@ -153,6 +183,8 @@ export async function runBot(
     const client = new bolt.webApi.WebClient(config.slack.botToken, {
       ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
       rejectRateLimitedCalls: true,
+      // a Slack that does not answer is retried with backoff for a bounded time, then the job fails and is retried later
+      retryConfig: slackRetries(config.slackRetryMaxMs),
     });
     const deps: DiagnoseDeps = {
       sourcesFor: createSourceFactory(config, options.scenario),
@@ -167,21 +199,27 @@ export async function runBot(
       timeoutMs: config.sourceTimeoutMs,
       recommend: { maxLimitBytes: config.maxLimitBytes },
       createPlan: remediation.createPlan,
+      rootClaims: createRootClaims(producer, config.queuePrefix),
     };
     deps.alerts = alerts.hooks(deps.slack);
     const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });
     connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (worker) error'));
     worker = new Worker<DiagnoseJobData>(
       DIAGNOSE_QUEUE,
-      (job: Job<DiagnoseJobData>, token?: string) =>
+      (job: Job<DiagnoseJobData>, token?: string, signal?: AbortSignal) =>
         metrics.timeJob(DIAGNOSE_QUEUE, async () => {
           // before each Slack post: still this run's job? (its lock may have expired while Redis was away)
           const fence = async () => {
+            if (signal?.aborted) {
+              throw new OomBotError('queue_unavailable', 'shutting down; the queue hands the job back');
+            }
             if (token && (await job.extendLock(token, config.jobLockMs)) !== 1) {
               throw new OomBotError('queue_unavailable', 'the job lock was lost; another run continues it');
             }
           };
-          const result = await processDiagnose(job as never, deps, fence);
+          const result = await processDiagnose(job as never, deps, fence).catch(async (error: unknown) => {
+            throw await failureOf(error, job.data.reply, deps.slack, logger.child({ jobId: job.id }));
+          });
           if (result) metrics.diagnoses.inc({ cause: result.cause, trigger: job.data.trigger });
           return result;
         }),
@@ -193,15 +231,17 @@ export async function runBot(
         stalledInterval: config.jobLockMs,
       },
     );
-    const jobLog = (job: Job<DiagnoseJobData> | undefined) => ({
+    // attemptsMade counts the failed attempts: the running one is attemptsMade + 1 until it fails
+    const jobLog = (job: Job<DiagnoseJobData> | undefined, failed = false) => ({
       jobId: job?.id,
       requestId: job?.data.requestId,
-      attempt: (job?.attemptsMade ?? 0) + 1,
+      attempt: (job?.attemptsMade ?? 0) + (failed ? 0 : 1),
+      attempts: job?.opts.attempts,
     });
     worker.on('active', (job) => logger.info(jobLog(job), 'job started'));
     worker.on('completed', (job) => logger.info(jobLog(job), 'job completed'));
     worker.on('failed', (job, error) => {
-      logger.error({ ...jobLog(job), err: error.message }, 'job failed');
+      logger.error({ ...jobLog(job, true), err: error.message }, 'job failed');
       // BullMQ's own verdict (a job whose workers kept dying): the processor never ran to say so
       if (job && error.name === 'UnrecoverableError') {
         reportAbandoned(
@@ -225,8 +265,13 @@ export async function runBot(
     stoppers.push(async () => {
       // waits for the jobs in flight; one cut short by SIGKILL is handed back by BullMQ's stall check
       const active = await queue.getActiveCount().catch(() => undefined);
-      logger.info({ active }, 'worker draining');
-      await running.close();
+      logger.info({ active, deadlineMs: config.shutdownDrainMs }, 'worker draining');
+      if (!(await drainWithin(running, config.shutdownDrainMs))) {
+        logger.warn(
+          { deadlineMs: config.shutdownDrainMs },
+          'jobs still running at the drain deadline: left to the queue, which hands them to another worker',
+        );
+      }
       connection.disconnect();
       logger.info('worker closed');
     });

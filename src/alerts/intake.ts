@@ -157,6 +157,7 @@ function summarize(received: number, c: Classified, outcomes: IntakeOutcome[]): 
 /** Apply one delivery. Resolves once every resulting job is in the queue. */
 export async function acceptAlerts(payload: AlertmanagerPayload, deps: IntakeDeps): Promise<IntakeSummary> {
   const classified = classifyAlerts(payload.alerts, deps);
+  for (const incident of classified.incidents) incident.truncated = payload.truncatedAlerts;
   const now = deps.now();
   const outcomes = await deps.store.record(classified.incidents, now, deps.reopenWindowMs);
   const targets = new Map(classified.incidents.map((i) => [i.key, i.target]));

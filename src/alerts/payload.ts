@@ -1,20 +1,19 @@
 /**
- * The Alertmanager webhook payload (version 4), validated with zod. `parseAlertmanagerPayload`
- * turns an untrusted JSON value into typed alerts with epoch-millisecond times and a fingerprint,
- * or a one-line reason naming the offending field (the webhook answers 400 with it).
+ * The Alertmanager webhook payload (version 4) and Grafana Alerting's (version 1, the same shape
+ * plus orgId, title, state, message and per-alert values and URLs), validated with zod.
+ * `parseAlertmanagerPayload` turns an untrusted JSON value into typed alerts with
+ * epoch-millisecond times and a fingerprint, or a one-line reason naming the offending field of the
+ * envelope (the webhook answers 400 with it). One bad alert never refuses the group: it is skipped,
+ * with its reason, and the others are kept (Alertmanager never retries a 4xx).
  */
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
-/** Prometheus label names (Alertmanager 0.25 accepts no others). */
-const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/;
-
 /** More alerts than this in one notification is not something Alertmanager sends. */
 export const MAX_ALERTS_PER_PAYLOAD = 10_000;
 
-const labelSet = z.record(z.string().regex(LABEL_NAME), z.string(), {
-  error: (issue) => (issue.code === 'invalid_key' ? 'is not a valid label name' : undefined),
-});
+/** Any UTF-8 label name (Alertmanager 0.27+ and Grafana accept them: `k8s.namespace.name`). */
+const labelSet = z.record(z.string().min(1, 'is an empty label name'), z.string());
 
 const rfc3339 = z
   .string()
@@ -34,7 +33,9 @@ const alertSchema = z.object({
 });
 
 const payloadSchema = z.object({
-  version: z.literal('4', { error: 'must be "4" (Alertmanager webhook payload version 4)' }),
+  version: z.enum(['4', '1'], {
+    error: 'must be "4" (Alertmanager webhook payload version 4) or "1" (Grafana Alerting)',
+  }),
   groupKey: z.string(),
   truncatedAlerts: z.number().int().nonnegative().optional(),
   status: z.enum(['firing', 'resolved']),
@@ -43,7 +44,11 @@ const payloadSchema = z.object({
   commonLabels: labelSet.optional(),
   commonAnnotations: z.record(z.string(), z.string()).optional(),
   externalURL: z.string().optional(),
-  alerts: z.array(alertSchema).max(MAX_ALERTS_PER_PAYLOAD),
+  // each alert is validated on its own: see parseAlert
+  alerts: z.array(z.unknown()).max(MAX_ALERTS_PER_PAYLOAD),
+  // Grafana Alerting
+  orgId: z.number().optional(),
+  title: z.string().optional(),
 });
 
 export type AlertStatus = 'firing' | 'resolved';
@@ -60,7 +65,17 @@ export interface ReceivedAlert {
   fingerprint: string;
 }
 
+/** An alert of the payload that was left out, and why. */
+export interface SkippedAlert {
+  index: number;
+  alertname?: string;
+  fingerprint?: string;
+  reason: string;
+}
+
 export interface AlertmanagerPayload {
+  /** `grafana` for Grafana Alerting's webhook (version "1"). */
+  sender: 'alertmanager' | 'grafana';
   receiver: string;
   status: AlertStatus;
   groupKey: string;
@@ -68,6 +83,8 @@ export interface AlertmanagerPayload {
   truncatedAlerts: number;
   externalUrl?: string;
   alerts: ReceivedAlert[];
+  /** Alerts not usable (no alertname, a bad time…), left out of `alerts`. */
+  skipped: SkippedAlert[];
 }
 
 export type PayloadResult = { ok: true; payload: AlertmanagerPayload } | { ok: false; reason: string };
@@ -97,31 +114,55 @@ function describePath(path: ReadonlyArray<PropertyKey>): string {
   return out || 'body';
 }
 
-/** Validate a decoded JSON body as an Alertmanager v4 webhook payload. */
+/** Validate a decoded JSON body as an Alertmanager v4 (or Grafana v1) webhook payload. */
 export function parseAlertmanagerPayload(body: unknown): PayloadResult {
   const parsed = payloadSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const where = describePath(issue?.path ?? []);
-    return { ok: false, reason: `${where}: ${issue?.message ?? 'invalid'}` };
-  }
+  if (!parsed.success) return { ok: false, reason: firstIssue(parsed.error.issues) };
   const p = parsed.data;
+  const alerts: ReceivedAlert[] = [];
+  const skipped: SkippedAlert[] = [];
+  p.alerts.forEach((raw, index) => {
+    const alert = parseAlert(raw, index);
+    if ('reason' in alert) skipped.push(alert);
+    else alerts.push(alert);
+  });
   return {
     ok: true,
     payload: {
+      sender: p.version === '1' ? 'grafana' : 'alertmanager',
       receiver: p.receiver,
       status: p.status,
       groupKey: p.groupKey,
       truncatedAlerts: p.truncatedAlerts ?? 0,
       externalUrl: p.externalURL,
-      alerts: p.alerts.map((a) => ({
-        status: a.status,
-        labels: a.labels,
-        annotations: a.annotations ?? {},
-        startsAt: Date.parse(a.startsAt),
-        endsAt: endTime(a.endsAt),
-        fingerprint: (a.fingerprint ?? labelsFingerprint(a.labels)).toLowerCase(),
-      })),
+      alerts,
+      skipped,
     },
+  };
+}
+
+function firstIssue(issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }>): string {
+  const issue = issues[0];
+  return `${describePath(issue?.path ?? [])}: ${issue?.message ?? 'invalid'}`;
+}
+
+/** One alert, or why it is skipped (its reason names the field, as `alerts[3].startsAt: …`). */
+function parseAlert(raw: unknown, index: number): ReceivedAlert | SkippedAlert {
+  const parsed = alertSchema.safeParse(raw);
+  if (!parsed.success) {
+    const r = (raw ?? {}) as { labels?: { alertname?: unknown }; fingerprint?: unknown };
+    const alertname = typeof r.labels?.alertname === 'string' ? r.labels.alertname : undefined;
+    const fingerprint = typeof r.fingerprint === 'string' ? r.fingerprint.slice(0, 64) : undefined;
+    const reason = firstIssue(parsed.error.issues.map((i) => ({ ...i, path: ['alerts', index, ...i.path] })));
+    return { index, ...(alertname ? { alertname } : {}), ...(fingerprint ? { fingerprint } : {}), reason };
+  }
+  const a = parsed.data;
+  return {
+    status: a.status,
+    labels: a.labels,
+    annotations: a.annotations ?? {},
+    startsAt: Date.parse(a.startsAt),
+    endsAt: endTime(a.endsAt),
+    fingerprint: (a.fingerprint ?? labelsFingerprint(a.labels)).toLowerCase(),
   };
 }

@@ -1,9 +1,10 @@
 /**
  * What an alert is about, from its labels: the cluster, namespace, workload and container
  * (kube-state-metrics labels), or a node for node-level alerts. The workload comes from a
- * workload label when there is one, else from the pod name (Deployment pods are
- * `<name>-<pod-template-hash>-<5 chars>`, StatefulSet pods `<name>-<ordinal>`, DaemonSet and
- * Job pods `<name>-<5 chars>`). The diagnosis resolves the name the way `/oom` does.
+ * workload or owner label when there is one. An alert with only a pod label groups its pods by the
+ * generated part of their names (Deployment pods are `<name>-<pod-template-hash>-<5 chars>`,
+ * DaemonSet and Job pods `<name>-<5 chars>`); any other pod name (`memory-demo-2` may be a bare
+ * pod as well as a StatefulSet's) is not guessed at: the pod goes to the resolver as a pod.
  */
 
 export type AlertTarget =
@@ -22,16 +23,18 @@ export type TargetResult = { ok: true; target: AlertTarget } | { ok: false; reas
 /** Kubernetes' rand.SafeEncodeString alphabet: no vowels, no 0, 1 or 3. */
 const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
 const DEPLOYMENT_POD = new RegExp(`^(.+)-${SAFE}{6,10}-${SAFE}{5}$`);
-const STATEFUL_POD = /^(.+)-(0|[1-9][0-9]{0,4})$/;
 const GENERATED_POD = new RegExp(`^(.+)-${SAFE}{5}$`);
 const REPLICASET = new RegExp(`^(.+)-${SAFE}{6,10}$`);
 
 /** Labels naming the workload directly, in order of preference. */
 const WORKLOAD_LABELS = ['workload', 'deployment', 'statefulset', 'daemonset'] as const;
 
-/** The workload a pod most likely belongs to, from its name alone. */
+/**
+ * The name a pod's alerts are grouped and diagnosed under: the generated suffixes stripped, else the
+ * pod's own name (a trailing ordinal is no proof of a StatefulSet).
+ */
 export function workloadFromPod(pod: string): string {
-  return DEPLOYMENT_POD.exec(pod)?.[1] ?? STATEFUL_POD.exec(pod)?.[1] ?? GENERATED_POD.exec(pod)?.[1] ?? pod;
+  return DEPLOYMENT_POD.exec(pod)?.[1] ?? GENERATED_POD.exec(pod)?.[1] ?? pod;
 }
 
 /** A ReplicaSet name without its pod-template-hash. */

@@ -1,5 +1,6 @@
 /**
- * The Alertmanager webhook route (a Bolt custom route on the bot's HTTP server). It checks the
+ * The Alertmanager webhook route (a Bolt custom route on the bot's HTTP server; Grafana Alerting's
+ * webhook, payload version "1", is accepted on it too). It checks the
  * credentials Alertmanager's `http_config` sends (a bearer token or basic auth, compared in
  * constant time), reads the body up to a size limit, validates the v4 payload, and answers 202
  * only once the intake has durably enqueued everything; when Redis does not answer it answers
@@ -112,6 +113,12 @@ export function createAlertmanagerHandler(
       return;
     }
     const { payload } = read;
+    if (payload.skipped.length > 0) {
+      log.warn(
+        { sender: payload.sender, count: payload.skipped.length, skipped: payload.skipped.slice(0, 20) },
+        'alerts skipped: not usable (the rest of the group is accepted)',
+      );
+    }
     if (payload.truncatedAlerts > 0) {
       log.warn(
         { truncated: payload.truncatedAlerts, receiver: payload.receiver },
@@ -153,7 +160,7 @@ export function createAlertmanagerHandler(
       },
       'alertmanager webhook: accepted',
     );
-    send(res, 202, { status: 'accepted', ...summary });
+    send(res, 202, { status: 'accepted', ...summary, skipped: payload.skipped.length });
   };
   return (req, res) => {
     handle(req, res).catch((error: unknown) => {

@@ -26,6 +26,8 @@ export interface IntakeIncident {
   /** The routed channel; used when the incident is opened. */
   channel: string;
   alerts: IntakeAlert[];
+  /** Alerts the sender left out of its notification (Alertmanager's `max_alerts`): never seen here. */
+  truncated?: number;
 }
 
 export type Lifecycle = 'opened' | 'reopened' | 'resolved' | 'updated' | 'unchanged';
@@ -90,6 +92,8 @@ export interface AlertIncidentState {
   planId?: string;
   version: number;
   renderedVersion: number;
+  /** Alerts the latest notification left out (`truncatedAlerts`). */
+  truncated?: number;
 }
 
 export interface OpenThread {

@@ -22,6 +22,7 @@ import {
   ALERT_INCIDENT_TTL_SECONDS,
   type AlertIncidentState,
   type AlertIncidentStore,
+  type IntakeIncident,
   type Lifecycle,
   type RootSnapshot,
   STALE_DIAGNOSIS_MS,
@@ -90,6 +91,7 @@ function stateFrom(key: string, h: Record<string, string>, active: number, pods:
     planId: h.planId || undefined,
     version: toNumber(h.ver),
     renderedVersion: toNumber(h.renderedVer),
+    truncated: toNumber(h.truncated),
   };
 }
 
@@ -121,6 +123,12 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
     ]);
     if (!h.state) return undefined;
     return stateFrom(key, h, active, pods);
+  }
+
+  /** What each recorded incident's latest notification left out; said on its root. */
+  async function recordTruncated(incidents: readonly IntakeIncident[], recorded: Set<string>): Promise<void> {
+    const writes = incidents.filter((inc) => inc.truncated !== undefined && recorded.has(inc.key));
+    await Promise.all(writes.map((inc) => redis.hset(hashKey(inc.key), 'truncated', inc.truncated ?? 0)));
   }
 
   return {
@@ -169,7 +177,9 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
         update?: { seq: number; openedAt: number };
       }>;
       // cjson encodes an empty Lua table as {}: normalise.
-      return (Array.isArray(rows) ? rows : []).map((r) => ({
+      const recorded = Array.isArray(rows) ? rows : [];
+      await recordTruncated(incidents, new Set(recorded.map((r) => r.key)));
+      return recorded.map((r) => ({
         key: r.key,
         counted: r.counted,
         resolvedNow: r.resolvedNow,

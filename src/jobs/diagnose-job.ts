@@ -30,8 +30,16 @@ export interface DiagnoseDeps {
   recommend?: Partial<RecommendOptions>;
   /** Stores the remediation plan of a diagnosis; its id puts Apply/Preview/Create VPA/Scale out on the root. */
   createPlan?: CreatePlan;
+  /** Claims of root messages across workers (see diagnose-root.ts); without it a root is posted per run. */
+  rootClaims?: RootClaims;
   /** Alert incidents: counters on the root, reopened threads, `/oom` answered in an open incident's thread. */
   alerts?: AlertDiagnosisHooks;
+}
+
+/** Claims of root messages in Redis, one per job (see diagnose-root.ts). */
+export interface RootClaims {
+  /** True for the first caller with this key; false when an earlier run claimed it. */
+  claim(key: string): Promise<boolean>;
 }
 
 /** The part of a BullMQ job the processor uses: testable without Redis. */

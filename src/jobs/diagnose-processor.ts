@@ -17,6 +17,7 @@ import {
   record,
 } from './diagnose-job.ts';
 import { postDiagnosis } from './diagnose-posts.ts';
+import { postRootOnce } from './diagnose-root.ts';
 
 /** Tell the requester privately (slash command) or in the channel (alert) that the target is unclear. */
 async function replyTargetProblem(job: DiagnoseJob, deps: DiagnoseDeps, message: string): Promise<void> {
@@ -65,7 +66,14 @@ export async function processDiagnose(
   try {
     result = await diagnoseWorkload(
       sources,
-      { name: request.name, namespace: request.namespace, at: deps.now(), windowSeconds: deps.windowSeconds },
+      {
+        name: request.name,
+        namespace: request.namespace,
+        // an alert that named only its pod: the pod goes to the resolver as a pod
+        ...(job.data.alert?.pod && job.data.alert.pod === request.name ? { pod: request.name } : {}),
+        at: deps.now(),
+        windowSeconds: deps.windowSeconds,
+      },
       { timeoutMs: deps.timeoutMs, recommend: deps.recommend, cluster: request.cluster },
       {
         resolved: async (resolved) => {
@@ -176,7 +184,7 @@ async function postRoot(
   let rootTs = job.data.posted?.rootTs;
   if (!rootTs) {
     await run.fence();
-    rootTs = await deps.slack.post(reply.channel, renderProgress(target, 'gathering'), reply.threadTs);
+    rootTs = await postRootOnce(run, renderProgress(target, 'gathering'));
     await record(job, { rootTs, incidentId });
     await deps.incidents.save({
       id: incidentId,

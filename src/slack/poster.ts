@@ -7,8 +7,35 @@ import type { SlackMessage } from './blocks/types.ts';
 
 type WebClient = webApi.WebClient;
 
+/** Slack message metadata: an event type and a payload, shown to apps that read the channel. */
+export interface MessageMetadata {
+  event_type: string;
+  event_payload: Record<string, string | number | boolean>;
+}
+
+/** Which message `findMessage` looks for: its metadata, posted at or after `oldest` (epoch seconds). */
+export interface MessageQuery {
+  channel: string;
+  /** Look among this thread's replies instead of the channel's history. */
+  threadTs?: string;
+  eventType: string;
+  /** Every field must equal the metadata's payload field. */
+  payload: Record<string, string | number | boolean>;
+  oldest: number;
+}
+
 export interface SlackPoster {
-  post(channel: string, message: SlackMessage, threadTs?: string): Promise<string>;
+  post(
+    channel: string,
+    message: SlackMessage,
+    threadTs?: string,
+    options?: { metadata?: MessageMetadata },
+  ): Promise<string>;
+  /**
+   * The ts of the bot's message carrying the metadata of `query`, or undefined (needs the
+   * `channels:history`/`groups:history` scopes). Reads a bounded window: at most `MAX_LOOKUP_PAGES`.
+   */
+  findMessage?(query: MessageQuery): Promise<string | undefined>;
   update(channel: string, ts: string, message: SlackMessage): Promise<void>;
   uploadPng(
     channel: string,
@@ -32,6 +59,9 @@ export interface PosterOptions {
   /** Told of every failed Web API call (rate limits included), for metrics. */
   onError?: (method: string, error: unknown) => void;
 }
+
+/** Pages of history (200 messages each) read by `findMessage`: the window is bounded by `oldest` too. */
+export const MAX_LOOKUP_PAGES = 5;
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
@@ -73,17 +103,22 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
   }
 
   return {
-    post(channel, message, threadTs) {
+    post(channel, message, threadTs, postOptions) {
       return inLane(channel, 'chat.postMessage', async () => {
         const res = await client.chat.postMessage({
           channel,
           text: message.text,
           blocks: message.blocks as never,
           ...(threadTs ? { thread_ts: threadTs } : {}),
+          ...(postOptions?.metadata ? { metadata: postOptions.metadata } : {}),
           unfurl_links: false,
         });
         return String(res.ts);
       });
+    },
+    // a read: it waits out 429s in the channel's lane but neither waits for nor delays the pace
+    findMessage(query) {
+      return inLane(query.channel, 'conversations.history', () => findInHistory(client, query), false);
     },
     // An update edits a message already posted: it keeps its place in the channel's order but is
     // not a new message, so it neither waits for nor delays the one-per-second posting pace.
@@ -125,4 +160,43 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
       }
     },
   };
+}
+
+type HistoryPage = {
+  messages?: Array<{
+    ts?: string;
+    metadata?: { event_type?: string; event_payload?: Record<string, unknown> };
+  }>;
+  response_metadata?: { next_cursor?: string };
+};
+
+/** Read the channel's history (or the thread's replies) since `oldest` for the message with the metadata. */
+async function findInHistory(client: WebClient, query: MessageQuery): Promise<string | undefined> {
+  let cursor: string | undefined;
+  for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+    const common = {
+      channel: query.channel,
+      oldest: String(query.oldest),
+      inclusive: true,
+      include_all_metadata: true,
+      limit: 200,
+      ...(cursor ? { cursor } : {}),
+    };
+    const res: HistoryPage = query.threadTs
+      ? await client.conversations.replies({ ...common, ts: query.threadTs })
+      : await client.conversations.history(common);
+    const found = res.messages?.find((m) => carries(m.metadata, query));
+    if (found?.ts) return found.ts;
+    cursor = res.response_metadata?.next_cursor || undefined;
+    if (!cursor) return undefined;
+  }
+  return undefined;
+}
+
+function carries(
+  metadata: { event_type?: string; event_payload?: Record<string, unknown> } | undefined,
+  query: MessageQuery,
+): boolean {
+  if (metadata?.event_type !== query.eventType) return false;
+  return Object.entries(query.payload).every(([k, v]) => metadata.event_payload?.[k] === v);
 }

@@ -7,11 +7,13 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import type { AlertTarget } from '../../src/alerts/target.ts';
 import type {
+  AlertIncidentState,
   AlertIncidentStore,
   IntakeAlert,
   IntakeIncident,
 } from '../../src/incidents/alert-incident-types.ts';
 import { createAlertIncidentStore } from '../../src/incidents/alert-incidents.ts';
+import { incidentStatus } from '../../src/slack/blocks/incident.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HOUR = 3600_000;
@@ -101,6 +103,43 @@ describe('alert incident store (real Redis)', function () {
     assert.equal(s?.alerts, 2, 'resolutions are not new alerts');
     const [repeat] = await store.record([incident([resolved('b', T0, T0 + 90_000)])], T0 + 99_000, WINDOW);
     assert.equal(repeat?.lifecycle, 'unchanged');
+  });
+
+  it('matches a resolve without startsAt (startsAt = endsAt) to the firing alert by fingerprint', async () => {
+    await store.record([incident([firing('a'), firing('b')])], T0, WINDOW);
+    const end = T0 + 120_000;
+    const [first] = await store.record([incident([resolved('a', end, end)])], end, WINDOW);
+    assert.equal(first?.counted, 0, 'not a new alert');
+    assert.equal(first?.resolvedNow, 1);
+    const [all] = await store.record(
+      [incident([resolved('a', end, end), resolved('b', end + 1000, end + 1000)])],
+      end + 1000,
+      WINDOW,
+    );
+    assert.equal(all?.lifecycle, 'resolved');
+    const s = await store.get(KEY);
+    assert.equal(s?.alerts, 2, 'still 2 alerts, both resolved');
+    assert.equal(s?.resolvedCount, 2);
+    assert.equal(s?.active, 0);
+    const [repeat] = await store.record(
+      [incident([resolved('b', end + 1000, end + 1000)])],
+      end + 5000,
+      WINDOW,
+    );
+    assert.equal(repeat?.lifecycle, 'unchanged', 'a re-sent resolve changes nothing');
+  });
+
+  it('keeps how many alerts the notification left out (truncatedAlerts) and says it on the root', async () => {
+    await store.record([{ ...incident([firing('a')]), truncated: 6 }], T0, WINDOW);
+    const s = await store.get(KEY);
+    assert.equal(s?.truncated, 6);
+    assert.match(
+      incidentStatus(s as AlertIncidentState, T0),
+      /6 alerts not delivered by Alertmanager: raise max_alerts/,
+    );
+    await store.record([{ ...incident([firing('a')]), truncated: 0 }], T0 + 1000, WINDOW);
+    const later = await store.get(KEY);
+    assert.doesNotMatch(incidentStatus(later as AlertIncidentState, T0), /not delivered/);
   });
 
   it('ignores a late re-send of the firing state after the resolution', async () => {

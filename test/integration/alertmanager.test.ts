@@ -310,7 +310,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
       );
     });
 
-    it('refuses bad credentials (401) and bad payloads (400) on the webhook', async () => {
+    it('refuses bad credentials (401) and bad envelopes (400), skips an unusable alert (202)', async () => {
       const payload = JSON.stringify({
         version: '4',
         groupKey: 'g',
@@ -325,8 +325,16 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
         headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
         body: payload,
       });
-      assert.equal(bad.status, 400);
-      assert.match(await bad.text(), /alerts\[0\]\.status/);
+      // one unusable alert never refuses its group (Alertmanager does not retry a 4xx): skipped, 202
+      assert.equal(bad.status, 202);
+      assert.equal(((await bad.json()) as { skipped: number }).skipped, 1);
+      const badEnvelope = await fetch(`${bot.url}/alertmanager`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ version: '3', groupKey: 'g', status: 'firing', receiver: 'r', alerts: [] }),
+      });
+      assert.equal(badEnvelope.status, 400);
+      assert.match(await badEnvelope.text(), /version/);
     });
   });
 

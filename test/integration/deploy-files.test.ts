@@ -38,13 +38,16 @@ function sourceFiles(dir: string): string[] {
 
 const SOURCES = sourceFiles(join(ROOT, 'src')).map((file) => ({ file, text: readFileSync(file, 'utf8') }));
 
-/** The Slack scope each Web API method the code calls needs. */
-const SCOPE_OF: Record<string, string> = {
-  'chat.postMessage': 'chat:write',
-  'chat.update': 'chat:write',
-  'chat.postEphemeral': 'chat:write',
-  'files.uploadV2': 'files:write',
-  'usergroups.users.list': 'usergroups:read',
+/** The Slack scopes each Web API method the code calls needs. */
+const SCOPE_OF: Record<string, string[]> = {
+  'chat.postMessage': ['chat:write'],
+  'chat.update': ['chat:write'],
+  'chat.postEphemeral': ['chat:write'],
+  'files.uploadV2': ['files:write'],
+  'usergroups.users.list': ['usergroups:read'],
+  // public and private channels
+  'conversations.history': ['channels:history', 'groups:history'],
+  'conversations.replies': ['channels:history', 'groups:history'],
 };
 
 describe('install files: Dockerfile, docker-compose.yml, Slack app manifests', () => {
@@ -198,7 +201,7 @@ describe('install files: Dockerfile, docker-compose.yml, Slack app manifests', (
       assert.ok(methods.has('chat.postMessage'));
       const unknown = [...methods].filter((m) => !SCOPE_OF[m]);
       assert.deepEqual(unknown, [], 'a Web API method without a known scope: add it to SCOPE_OF');
-      const needed = new Set(['commands', ...[...methods].map((m) => SCOPE_OF[m] as string)]);
+      const needed = new Set(['commands', ...[...methods].flatMap((m) => SCOPE_OF[m] as string[])]);
       for (const m of [http, socket]) assert.deepEqual(new Set(m.oauth_config.scopes.bot), needed);
     });
   });

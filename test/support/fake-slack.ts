@@ -67,7 +67,10 @@ export interface FakeSlackOptions {
   channels?: Record<string, Partial<FakeChannel>>;
   /** Extra or overriding user info for users.info; unknown ids get a generated user. */
   users?: Record<string, Partial<FakeUser>>;
-  /** Epoch seconds of the first message ts (default: now). The first ts is `<startTs>.000100`. */
+  /**
+   * Epoch seconds of the first message ts; the first ts is `<startTs>.000100` and each next one
+   * 100 µs later. Default: like Slack, a ts is the time of posting (and always increasing).
+   */
   startTs?: number;
 }
 
@@ -109,6 +112,8 @@ export interface FakeMessage {
   user: string;
   bot_id: string;
   edited: boolean;
+  /** Message metadata, as posted (`{ event_type, event_payload }`). */
+  metadata?: Json;
 }
 
 /** A file completed through the files.uploadV2 flow. */
@@ -289,6 +294,7 @@ class FakeSlackState {
   uploads = new Map<string, PendingUpload>();
   files: UploadedFile[] = [];
   #lastTsMicros: number;
+  readonly #clockTs: boolean;
   #fileSeq = 0;
 
   constructor(opts: FakeSlackOptions) {
@@ -301,11 +307,13 @@ class FakeSlackState {
     this.channels = opts.channels ?? {};
     this.users = opts.users ?? {};
     this.#lastTsMicros = (opts.startTs ?? Math.floor(Date.now() / 1000)) * 1_000_000;
+    this.#clockTs = opts.startTs === undefined;
   }
 
   /** Unique, increasing message ts: `<seconds>.<6-digit micros>`, 100 µs apart. */
   nextTs(): string {
     this.#lastTsMicros += 100;
+    if (this.#clockTs) this.#lastTsMicros = Math.max(this.#lastTsMicros, Date.now() * 1000);
     const seconds = Math.floor(this.#lastTsMicros / 1_000_000);
     const micros = this.#lastTsMicros % 1_000_000;
     return `${seconds}.${String(micros).padStart(6, '0')}`;
@@ -370,9 +378,10 @@ const apiMethods: Record<string, ApiHandler> = {
       user: s.botUserId,
       bot_id: s.botId,
       edited: false,
+      ...(isRecord(args.metadata) ? { metadata: args.metadata } : {}),
     };
     s.storeMessage(message);
-    const { channel: _c, edited: _e, ...shown } = message;
+    const { channel: _c, edited: _e, metadata: _m, ...shown } = message;
     return { ok: true, channel, ts, message: s.botMessage(shown) };
   },
 
@@ -406,6 +415,28 @@ const apiMethods: Record<string, ApiHandler> = {
     if (!str(args.user)) return fail('user_not_in_channel');
     if (!str(args.text) && !hasItems(args.blocks) && !hasItems(args.attachments)) return fail('no_text');
     return { ok: true, message_ts: s.nextTs() };
+  },
+
+  // newest first, `oldest`/`latest` bounds, `limit` + cursor pages; metadata only with include_all_metadata
+  'conversations.history': (args, s) => {
+    const channel = str(args.channel);
+    if (!channel) return fail('channel_not_found');
+    const inChannel = [...s.messages.values()].filter(
+      (m) => m.channel === channel && (m.thread_ts === undefined || m.thread_ts === m.ts),
+    );
+    return historyPage(inChannel, args);
+  },
+
+  'conversations.replies': (args, s) => {
+    const channel = str(args.channel);
+    const ts = str(args.ts);
+    if (!channel) return fail('channel_not_found');
+    if (!ts) return fail('thread_not_found');
+    const parent = s.messages.get(`${channel}:${ts}`);
+    if (!parent) return fail('thread_not_found');
+    const replies = [...s.messages.values()].filter((m) => m.channel === channel && m.thread_ts === ts);
+    // Slack lists a thread oldest first, the parent at the top
+    return historyPage([parent, ...replies], args, 'oldest-first');
   },
 
   'conversations.info': (args, s) => {
@@ -504,6 +535,41 @@ const apiMethods: Record<string, ApiHandler> = {
     return { ok: true, files };
   },
 };
+
+/** One page of messages the way conversations.history and conversations.replies answer. */
+function historyPage(
+  messages: FakeMessage[],
+  args: Json,
+  order: 'newest-first' | 'oldest-first' = 'newest-first',
+): Json {
+  const bound = (v: unknown, fallback: number) => (str(v) !== undefined ? Number(v) : fallback);
+  const oldest = bound(args.oldest, 0);
+  const latest = bound(args.latest, Number.POSITIVE_INFINITY);
+  const inclusive = args.inclusive === true || args.inclusive === 'true' || args.inclusive === '1';
+  const withMetadata = args.include_all_metadata === true || args.include_all_metadata === 'true';
+  const inWindow = messages
+    .filter((m) => {
+      const ts = Number(m.ts);
+      return inclusive ? ts >= oldest && ts <= latest : ts > oldest && ts < latest;
+    })
+    .sort((a, b) => (order === 'newest-first' ? Number(b.ts) - Number(a.ts) : Number(a.ts) - Number(b.ts)));
+  const limit = Math.min(Math.max(Number(args.limit) || 100, 1), 999);
+  const start = Number(str(args.cursor) ? Buffer.from(String(args.cursor), 'base64').toString() : 0) || 0;
+  const page = inWindow.slice(start, start + limit);
+  const next = start + limit < inWindow.length ? Buffer.from(String(start + limit)).toString('base64') : '';
+  return {
+    ok: true,
+    messages: page.map(({ channel: _c, edited, metadata, ...m }) => ({
+      type: 'message',
+      ...m,
+      ...(edited ? { edited: { user: m.user, ts: m.ts } } : {}),
+      ...(withMetadata && metadata ? { metadata } : {}),
+    })),
+    has_more: next !== '',
+    pin_count: 0,
+    response_metadata: { next_cursor: next },
+  };
+}
 
 /** Methods that carry message content, checked against the text and Block Kit limits. */
 const CONTENT_METHODS = new Set([

@@ -14,6 +14,18 @@ for i, inc in ipairs(args.incidents) do
   local rootTs = f[6]
   local lifecycle = 'unchanged'
 
+  -- A resolve sent without the firing startsAt (amtool, scripts: Alertmanager then sets startsAt to
+  -- endsAt) is the firing alert of the same fingerprint whose span it closes, as Alertmanager matches.
+  for _, a in ipairs(inc.alerts) do
+    if a.st == 'resolved' and redis.call('SISMEMBER', S, a.id) == 0 then
+      local cur = redis.call('HGET', A, a.fp)
+      if cur and tonumber(cur) < a.s and tonumber(cur) <= (a.e or a.s) then
+        redis.call('SADD', S, a.id, a.id .. '|r')
+        a.id, a.s = a.fp .. '|' .. cur, tonumber(cur)
+      end
+    end
+  end
+
   local hasNew = false
   for _, a in ipairs(inc.alerts) do
     if redis.call('SISMEMBER', S, a.id) == 0 then hasNew = true break end

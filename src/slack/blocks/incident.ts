@@ -31,7 +31,7 @@ export type IncidentView = Pick<
   | 'active'
   | 'pods'
   | 'reopens'
->;
+> & { truncated?: number };
 
 function plural(n: number, word: string): string {
   return `${n} ${word}${n === 1 ? '' : 's'}`;
@@ -59,7 +59,13 @@ export function incidentStatus(v: IncidentView, nowMs: number): string {
   if (v.reopens > 0 && v.refiredAt !== undefined) {
     parts.push(`re-fired ${clock(seconds(v.refiredAt), at)} (${plural(v.reopens, 'reopen')})`);
   }
+  if (v.truncated) parts.push(truncationNote(v.truncated));
   return parts.join(' · ');
+}
+
+/** Alerts Alertmanager cut from its notifications are never diagnosed: say so, and the fix. */
+export function truncationNote(n: number): string {
+  return `${plural(n, 'alert')} not delivered by Alertmanager: raise max_alerts`;
 }
 
 /** "prod/auth-service (container auth)" or "node worker-3", escaped. */

@@ -43,7 +43,8 @@ describe('alert intake', () => {
       [
         ['/prod/api/app', 'CDEFAULT', 2],
         ['/prod/api/sidecar', 'CDEFAULT', 1],
-        ['/payments/ledger/ledger', 'CPAY', 1],
+        // a pod name with an ordinal only: the pod itself, resolved through its owners
+        ['/payments/ledger-0/ledger', 'CPAY', 1],
       ],
     );
     assert.deepEqual(
@@ -109,6 +110,8 @@ describe('alert intake', () => {
     };
     const summary = await acceptAlerts(
       {
+        sender: 'alertmanager',
+        skipped: [],
         receiver: 'r',
         status: 'firing',
         groupKey: 'g',
@@ -169,6 +172,8 @@ describe('alert intake', () => {
     await assert.rejects(
       acceptAlerts(
         {
+          sender: 'alertmanager',
+          skipped: [],
           receiver: 'r',
           status: 'firing',
           groupKey: 'g',

@@ -52,48 +52,56 @@ describe('parseAlertmanagerPayload: the v4 webhook body', () => {
     // not an object at all
     ['a JSON array', [], /^body:/],
     // Alertmanager's older payload version
-    ['version 3', payload({ version: '3' }), /^version: must be "4"/],
+    ['version 3', payload({ version: '3' }), /^version: must be "4" .* or "1"/],
     // the alerts array is missing
     ['no alerts', payload({ alerts: undefined }), /^alerts:/],
     // a status Alertmanager never sends
     ['a bad group status', payload({ status: 'pending' }), /^status:/],
-    // a bad status on one alert
-    ['a bad alert status', payload({}, { status: 'silenced' }), /^alerts\[0\]\.status:/],
-    // alerts are named by their alertname label
-    [
-      'no alertname',
-      payload({}, { labels: { namespace: 'prod' } }),
-      /^alerts\[0\]\.labels: must have an alertname/,
-    ],
-    // label values are strings
-    [
-      'a numeric label',
-      payload({}, { labels: { alertname: 'X', replicas: 3 } }),
-      /^alerts\[0\]\.labels\.replicas:/,
-    ],
-    // label names follow Prometheus' rules
-    [
-      'a bad label name',
-      payload({}, { labels: { alertname: 'X', 'bad-name': 'v' } }),
-      /^alerts\[0\]\.labels\.bad-name: .*label name/,
-    ],
-    // startsAt must be a time
-    [
-      'a bad startsAt',
-      payload({}, { startsAt: 'yesterday' }),
-      /^alerts\[0\]\.startsAt: must be an RFC 3339 time/,
-    ],
-    // startsAt is required: it is half of the idempotency key
-    ['no startsAt', payload({}, { startsAt: undefined }), /^alerts\[0\]\.startsAt:/],
-    // fingerprints are hex
-    [
-      'a bad fingerprint',
-      payload({}, { fingerprint: 'zz-top' }),
-      /^alerts\[0\]\.fingerprint: must be hexadecimal/,
-    ],
     // truncatedAlerts is a count
     ['negative truncatedAlerts', payload({ truncatedAlerts: -1 }), /^truncatedAlerts:/],
   ];
+  const skipped: Array<[string, Record<string, unknown>, RegExp]> = [
+    // a bad status on one alert
+    ['a bad alert status', { status: 'silenced' }, /^alerts\[1\]\.status:/],
+    // alerts are named by their alertname label
+    ['no alertname', { labels: { namespace: 'prod' } }, /^alerts\[1\]\.labels: must have an alertname/],
+    // label values are strings
+    ['a numeric label', { labels: { alertname: 'X', replicas: 3 } }, /^alerts\[1\]\.labels\.replicas:/],
+    // startsAt must be a time
+    ['a bad startsAt', { startsAt: 'yesterday' }, /^alerts\[1\]\.startsAt: must be an RFC 3339 time/],
+    // startsAt is required: it is half of the idempotency key
+    ['no startsAt', { startsAt: undefined }, /^alerts\[1\]\.startsAt:/],
+    // fingerprints are hex
+    ['a bad fingerprint', { fingerprint: 'zz-top' }, /^alerts\[1\]\.fingerprint: must be hexadecimal/],
+  ];
+  for (const [name, alert, reason] of skipped) {
+    it(`skips an alert with ${name}, naming the field, and keeps the rest of the group`, () => {
+      const good = payload().alerts[0] as Record<string, unknown>;
+      const r = parseAlertmanagerPayload(payload({ alerts: [good, { ...good, ...alert }, good] }));
+      assert.ok(r.ok, 'the group is accepted');
+      assert.equal(r.payload.alerts.length, 2);
+      assert.equal(r.payload.skipped.length, 1);
+      assert.equal(r.payload.skipped[0]?.index, 1);
+      assert.match(r.payload.skipped[0]?.reason ?? '', reason);
+    });
+  }
+
+  it('accepts UTF-8 label names (Alertmanager 0.27+), in the alerts and the group labels', () => {
+    const labels = {
+      alertname: 'KubeContainerOOMKilled',
+      namespace: 'prod',
+      pod: 'api-7d9f8b6c5d-x2x9z',
+      'k8s.namespace.name': 'prod',
+      Σ: 'sigma',
+    };
+    const r = parseAlertmanagerPayload(
+      payload({ commonLabels: labels, groupLabels: { 'k8s.cluster.name': 'eu' } }, { labels }),
+    );
+    assert.ok(r.ok);
+    assert.equal(r.payload.alerts[0]?.labels['k8s.namespace.name'], 'prod');
+    assert.equal(r.payload.skipped.length, 0);
+  });
+
   for (const [name, body, reason] of invalid) {
     it(`refuses ${name}, naming the field`, () => {
       const r = parseAlertmanagerPayload(body);
