@@ -22,6 +22,7 @@ import {
   ALERT_INCIDENT_TTL_SECONDS,
   type AlertIncidentState,
   type AlertIncidentStore,
+  type HeldRef,
   type Lifecycle,
   type RootSnapshot,
   STALE_DIAGNOSIS_MS,
@@ -124,7 +125,7 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
   }
 
   return {
-    async record(incidents, now, reopenWindowMs) {
+    async record(incidents, now, reopenWindowMs, cap) {
       if (incidents.length === 0) return [];
       const keys: string[] = [];
       const payload = incidents.map((inc) => {
@@ -157,6 +158,7 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
         window: Math.round(reopenWindowMs),
         ttl: ALERT_INCIDENT_TTL_SECONDS,
         stale: STALE_DIAGNOSIS_MS,
+        ...(cap ? { cap: { max: cap.max, windowMs: cap.windowMs, prefix: `${prefix}:alert-cap:` } } : {}),
         incidents: payload,
       });
       const raw = await lua.oomAlertRecord(keys.length, ...keys, args);
@@ -167,6 +169,7 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
         lifecycle: Lifecycle;
         diagnose?: { generation: number; openedAt: number; channel: string; threadTs: string };
         update?: { seq: number; openedAt: number };
+        held?: HeldRef;
       }>;
       // cjson encodes an empty Lua table as {}: normalise.
       return (Array.isArray(rows) ? rows : []).map((r) => ({
@@ -186,6 +189,7 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
             }
           : {}),
         ...(r.update ? { update: { key: r.key, openedAt: r.update.openedAt, seq: r.update.seq } } : {}),
+        ...(r.held ? { held: r.held } : {}),
       }));
     },
 
