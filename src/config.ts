@@ -172,6 +172,13 @@ const schema = z.object({
     .positive()
     .max(30 * 24 * 60)
     .default(120),
+  ALERT_MAX_NEW_INCIDENTS: z.coerce.number().int().min(1).max(10_000).default(20),
+  ALERT_WINDOW_SECONDS: z.coerce
+    .number()
+    .int()
+    .min(10)
+    .max(7 * 24 * 3600)
+    .default(600),
   WEBHOOK_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -256,6 +263,8 @@ export interface Config {
     routes: readonly ChannelRoute[];
     reopenWindowMs: number;
     maxBytes: number;
+    /** New incidents per channel and window; past it they are held and summarised. */
+    cap: { max: number; windowMs: number };
   };
   /** Every secret value, for redaction. */
   secrets: string[];
@@ -373,6 +382,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
       routes: Object.freeze(e.CHANNEL_ROUTES ?? []),
       reopenWindowMs: Math.round(e.REOPEN_WINDOW_MINUTES * 60_000),
       maxBytes: e.WEBHOOK_MAX_BYTES,
+      cap: Object.freeze({ max: e.ALERT_MAX_NEW_INCIDENTS, windowMs: e.ALERT_WINDOW_SECONDS * 1000 }),
     }),
     secrets: Object.freeze(secrets) as string[],
   });

@@ -30,6 +30,8 @@ import { createRedisConnection } from './redis.ts';
 import { createRemediation } from './remediation/wiring.ts';
 import { createSlackApp } from './slack/app.ts';
 import { createSlackPoster } from './slack/poster.ts';
+import { MAX_CLOCK_SKEW_SECONDS } from './slack/receiver.ts';
+import { createReplayGuard } from './slack/replay-guard.ts';
 import { createKubernetesLister, loadKubeConfig } from './sources/kubernetes.ts';
 import type { MetricsSource } from './sources/ports.ts';
 import { createPrometheusSource } from './sources/prometheus.ts';
@@ -301,6 +303,7 @@ export async function runBot(
         await producer.ping();
       },
       metrics,
+      replay: createReplayGuard(producer, config.queuePrefix, 2 * MAX_CLOCK_SKEW_SECONDS),
       remediation: {
         ...remediation.actions,
         // a click that passed every check of the approval policy becomes a job

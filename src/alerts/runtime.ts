@@ -23,6 +23,7 @@ import { createRedisConnection, type RedisConnection } from '../redis.ts';
 import type { PlanStore } from '../remediation/plan-store.ts';
 import { WRITE_ACTIONS } from '../remediation/policy.ts';
 import type { SlackPoster } from '../slack/poster.ts';
+import { addHeldSummaries, createHeldSummaryQueue, startHeldSummaryWorker } from './held-summary.ts';
 import { acceptAlerts } from './intake.ts';
 import { createAlertmanagerRoute } from './webhook.ts';
 
@@ -61,6 +62,8 @@ export function createAlertRuntime(deps: AlertRuntimeDeps): AlertRuntime {
   const updates = createRootUpdateQueue(producer, config.queuePrefix);
   updates.on('error', (error) => logger.warn({ err: error.message }, 'incident update queue error'));
   const enqueueUpdates = (refs: Parameters<typeof addRootUpdates>[1]) => addRootUpdates(updates, [...refs]);
+  const heldSummaries = createHeldSummaryQueue(producer, config.queuePrefix);
+  heldSummaries.on('error', (error) => logger.warn({ err: error.message }, 'held summary queue error'));
 
   const routes: CustomRoute[] = [];
   if (config.alerts.enabled) {
@@ -78,6 +81,7 @@ export function createAlertRuntime(deps: AlertRuntimeDeps): AlertRuntime {
             routes: config.alerts.routes,
             defaultChannel: config.oomChannel,
             reopenWindowMs: config.alerts.reopenWindowMs,
+            cap: config.alerts.cap,
             now: () => Date.now(),
             sink: {
               async addDiagnoses(jobs) {
@@ -87,6 +91,7 @@ export function createAlertRuntime(deps: AlertRuntimeDeps): AlertRuntime {
                 );
               },
               addUpdates: enqueueUpdates,
+              addHeldSummaries: (refs) => addHeldSummaries(heldSummaries, refs),
             },
           }),
       }),
@@ -123,13 +128,23 @@ export function createAlertRuntime(deps: AlertRuntimeDeps): AlertRuntime {
         logger.warn({ jobId: job?.id, err: describeError(error) }, 'incident update failed'),
       );
       worker.on('error', (error) => logger.warn({ err: error.message }, 'incident update worker error'));
+      const held = startHeldSummaryWorker(connection, {
+        redis: producer,
+        prefix: config.queuePrefix,
+        slack,
+        cap: config.alerts.cap,
+        logger,
+      });
+      held.on('failed', (job, error) =>
+        logger.warn({ jobId: job?.id, err: describeError(error) }, 'held incidents summary failed'),
+      );
       return async () => {
-        await worker.close();
+        await Promise.all([worker.close(), held.close()]);
         connection.disconnect();
       };
     },
     async close() {
-      await updates.close();
+      await Promise.all([updates.close(), heldSummaries.close()]);
     },
   };
 }

@@ -49,6 +49,22 @@ export interface IntakeOutcome {
   diagnose?: DiagnosisRef & { channel: string; threadTs?: string };
   /** A coalesced root update to enqueue. */
   update?: UpdateRef;
+  /** Not opened: the channel's cap of new incidents for the window is reached. */
+  held?: HeldRef;
+}
+
+/** A channel's window of held-back incidents; `seq` grows with each new one (the summary's job). */
+export interface HeldRef {
+  channel: string;
+  /** The fixed window: floor(epoch ms / window ms). */
+  bucket: number;
+  seq: number;
+}
+
+/** At most `max` new incidents per channel and window of `windowMs`. */
+export interface IncidentCap {
+  max: number;
+  windowMs: number;
 }
 
 export interface UpdateRef {
@@ -105,7 +121,12 @@ export interface OpenThread {
 
 export interface AlertIncidentStore {
   /** Apply one webhook delivery; `now` in epoch ms. */
-  record(incidents: IntakeIncident[], now: number, reopenWindowMs: number): Promise<IntakeOutcome[]>;
+  record(
+    incidents: IntakeIncident[],
+    now: number,
+    reopenWindowMs: number,
+    cap?: IncidentCap,
+  ): Promise<IntakeOutcome[]>;
   /** The jobs handed out by `record` are in the queue: stop handing them out. */
   confirm(items: Array<{ key: string; generation?: number; seq?: number }>): Promise<void>;
   get(key: string): Promise<AlertIncidentState | undefined>;

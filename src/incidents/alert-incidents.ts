@@ -22,6 +22,7 @@ import {
   ALERT_INCIDENT_TTL_SECONDS,
   type AlertIncidentState,
   type AlertIncidentStore,
+  type HeldRef,
   type IntakeIncident,
   type Lifecycle,
   type RootSnapshot,
@@ -132,7 +133,7 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
   }
 
   return {
-    async record(incidents, now, reopenWindowMs) {
+    async record(incidents, now, reopenWindowMs, cap) {
       if (incidents.length === 0) return [];
       const keys: string[] = [];
       const payload = incidents.map((inc) => {
@@ -165,6 +166,7 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
         window: Math.round(reopenWindowMs),
         ttl: ALERT_INCIDENT_TTL_SECONDS,
         stale: STALE_DIAGNOSIS_MS,
+        ...(cap ? { cap: { max: cap.max, windowMs: cap.windowMs, prefix: `${prefix}:alert-cap:` } } : {}),
         incidents: payload,
       });
       const raw = await lua.oomAlertRecord(keys.length, ...keys, args);
@@ -175,6 +177,7 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
         lifecycle: Lifecycle;
         diagnose?: { generation: number; openedAt: number; channel: string; threadTs: string };
         update?: { seq: number; openedAt: number };
+        held?: HeldRef;
       }>;
       // cjson encodes an empty Lua table as {}: normalise.
       const recorded = Array.isArray(rows) ? rows : [];
@@ -196,6 +199,7 @@ export function createAlertIncidentStore(redis: RedisConnection, prefix: string)
             }
           : {}),
         ...(r.update ? { update: { key: r.key, openedAt: r.update.openedAt, seq: r.update.seq } } : {}),
+        ...(r.held ? { held: r.held } : {}),
       }));
     },
 

@@ -18,6 +18,7 @@ import { ACTION_IDS } from './action-ids.ts';
 import { parseOomCommand, USAGE } from './command.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 import { createSlackReceiver } from './receiver.ts';
+import type { ReplayGuard } from './replay-guard.ts';
 
 const { App } = bolt;
 
@@ -36,6 +37,8 @@ export interface SlackAppDeps {
   metrics?: Metrics;
   /** Apply, Preview, Create VPA, Scale out and Rollback; without it those buttons do nothing. */
   remediation?: RemediationActionDeps;
+  /** Refuses replayed signed requests (HTTP mode). */
+  replay?: ReplayGuard;
 }
 
 /** A request id for the logs: Slack's trigger_id when there is one, else a fresh one. */
@@ -117,6 +120,7 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
             port: config.port,
             customRoutes,
             logger: boltLogger,
+            replay: deps.replay,
           }),
         }),
     ...(deps.botIds ?? {}),

@@ -8,12 +8,14 @@
  * (selectors, ports, probes, references).
  */
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
+import { tmpdir } from 'node:os';
 import { basename, join, resolve } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_WEBHOOK_PATH } from '../../src/config.ts';
-import { type KubeStack, startKube } from '../stack/kube.ts';
+import { type KubeStack, kubeBinDir, startKube } from '../stack/kube.ts';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 const MANIFESTS = join(ROOT, 'manifests');
@@ -462,6 +464,55 @@ describe('manifests/ (kustomize base) against a real kube-apiserver', function (
       assert.ok(target, `${url.hostname} is a Service of the kustomization`);
       assert.ok(target.spec.ports.some((p: Any) => p.port === Number(url.port)));
       assert.equal(url.pathname, DEFAULT_WEBHOOK_PATH);
+    }
+  });
+  it('renders the write-per-namespace component with kustomize: writes bound only in the listed namespaces', async () => {
+    assert.ok(kube);
+    const k = kube;
+    // an overlay next to a copy of manifests/, as the component's comment tells an operator to write
+    const dir = mkdtempSync(join(tmpdir(), 'oom-bot-overlay-'));
+    try {
+      cpSync(MANIFESTS, join(dir, 'manifests'), { recursive: true });
+      mkdirSync(join(dir, 'overlay'));
+      writeFileSync(
+        join(dir, 'overlay/kustomization.yaml'),
+        'resources: [../manifests]\ncomponents: [../manifests/write-per-namespace]\n',
+      );
+      const text = execFileSync(join(kubeBinDir(), 'kubectl'), ['kustomize', join(dir, 'overlay')], {
+        encoding: 'utf8',
+      });
+      const out = parseAllDocuments(text).map((d) => d.toJS() as Obj);
+      assert.ok(!out.some((o) => o.kind === 'ClusterRoleBinding' && o.metadata.name === 'oom-bot-write'));
+      const bindings = out.filter((o) => o.kind === 'RoleBinding');
+      assert.deepEqual(bindings.map((b) => b.metadata.namespace).sort(), ['payments', 'shop']);
+      // everything else of the base is still there, and the whole render passes a dry run
+      assert.equal(out.length, objects.length - 1 + bindings.length);
+      for (const ns of ['shop', 'payments', 'elsewhere'])
+        await apply(k, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: ns } });
+      for (const obj of out) {
+        const answer = await dryRunApply(k, obj);
+        assert.ok(answer.status < 300, `${obj.kind} ${obj.metadata.name}: ${answer.body?.message}`);
+      }
+      // applied for real, RBAC lets the bot patch in a listed namespace only
+      for (const obj of out.filter((o) => ['ClusterRole', 'RoleBinding', 'ServiceAccount'].includes(o.kind)))
+        await apply(k, obj);
+      const mayPatch = async (namespace: string) => {
+        const review = await call(k, 'POST', '/apis/authorization.k8s.io/v1/subjectaccessreviews', {
+          apiVersion: 'authorization.k8s.io/v1',
+          kind: 'SubjectAccessReview',
+          spec: {
+            user: 'system:serviceaccount:oom-bot:oom-bot',
+            groups: ['system:serviceaccounts', 'system:serviceaccounts:oom-bot', 'system:authenticated'],
+            resourceAttributes: { group: 'apps', resource: 'deployments', verb: 'patch', namespace },
+          },
+        });
+        return review.body.status.allowed === true;
+      };
+      assert.equal(await mayPatch('shop'), true);
+      assert.equal(await mayPatch('payments'), true);
+      assert.equal(await mayPatch('elsewhere'), false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -286,11 +286,26 @@ describe('manifests/rbac.yaml with a real ServiceAccount token', function () {
       binding.subjects?.map((s) => `${s.kind}/${s.namespace}/${s.name}`),
       ['ServiceAccount/oom-bot/oom-bot'],
     );
-    const role = await rbac.readClusterRole({ name: 'oom-bot' });
-    const verbs = new Set(role.rules?.flatMap((r) => r.verbs));
-    for (const forbidden of ['delete', 'deletecollection', 'update', '*', 'escalate', 'bind', 'impersonate'])
-      assert.ok(!verbs.has(forbidden), `the role grants ${forbidden}`);
-    assert.ok(!role.rules?.some((r) => r.resources?.includes('*') || r.apiGroups?.includes('*')));
+    const write = await rbac.readClusterRoleBinding({ name: 'oom-bot-write' });
+    assert.equal(write.roleRef.name, 'oom-bot-write');
+    for (const name of ['oom-bot', 'oom-bot-write']) {
+      const role = await rbac.readClusterRole({ name });
+      const verbs = new Set(role.rules?.flatMap((r) => r.verbs));
+      for (const forbidden of [
+        'delete',
+        'deletecollection',
+        'update',
+        '*',
+        'escalate',
+        'bind',
+        'impersonate',
+      ])
+        assert.ok(!verbs.has(forbidden), `${name} grants ${forbidden}`);
+      assert.ok(!role.rules?.some((r) => r.resources?.includes('*') || r.apiGroups?.includes('*')));
+    }
+    // the read role writes nothing: every write is in oom-bot-write
+    const read = await rbac.readClusterRole({ name: 'oom-bot' });
+    assert.deepEqual([...new Set(read.rules?.flatMap((r) => r.verbs))].sort(), ['get', 'list', 'watch']);
   });
 
   it('lets the Kubernetes lister read every kind the bot reads, in one namespace and in all', async () => {

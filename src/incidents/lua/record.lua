@@ -1,10 +1,39 @@
 -- KEYS: 6 per incident (hash, active, seen, pods, root, workload index).
--- ARGV[1]: JSON { now, window, ttl, stale, incidents: [{ key, kind, cluster, namespace, workload,
--- container, node, channel, alerts: [{ id, fp, s, e, st, pod }] }] }.
+-- ARGV[1]: JSON { now, window, ttl, stale, cap?, incidents: [{ key, kind, cluster, namespace,
+-- workload, container, node, channel, alerts: [{ id, fp, s, e, st, pod }] }] }.
+-- cap: { max, windowMs, prefix }: at most `max` incidents opened per channel and fixed window;
+-- past it an incident is held (not opened, no diagnosis): recorded in the channel's held hash
+-- `prefix .. channel .. ':' .. bucket` (field: incident key, value: alerts in its last delivery),
+-- and a new held incident bumps that window's seq (its summary's job id). The cap keys share
+-- QUEUE_PREFIX (and so its hash tag) with the incident keys.
 --- @include "pending.lua"
 local args = cjson.decode(ARGV[1])
 local now, window, ttl, stale = args.now, args.window, args.ttl, args.stale
+local cap = args.cap
 local out = {}
+
+-- nil when the incident may open; else the held reference
+local function hold(inc)
+  if not cap then return nil end
+  local bucket = math.floor(now / cap.windowMs)
+  local base = cap.prefix .. inc.channel .. ':' .. bucket
+  local expiry = math.ceil(cap.windowMs / 1000) * 2
+  local opened = tonumber(redis.call('GET', base .. ':opened') or '0')
+  if opened < cap.max then
+    redis.call('INCR', base .. ':opened')
+    redis.call('EXPIRE', base .. ':opened', expiry)
+    return nil
+  end
+  local seq
+  if redis.call('HSET', base .. ':held', inc.key, #inc.alerts) == 1 then
+    seq = redis.call('INCR', base .. ':seq')
+  else
+    seq = tonumber(redis.call('GET', base .. ':seq') or '0')
+  end
+  for _, k in ipairs({ base .. ':held', base .. ':seq' }) do redis.call('EXPIRE', k, expiry) end
+  return { channel = inc.channel, bucket = bucket, seq = seq }
+end
+
 for i, inc in ipairs(args.incidents) do
   local b = (i - 1) * 6
   local H, A, S, PODS, R, W = KEYS[b+1], KEYS[b+2], KEYS[b+3], KEYS[b+4], KEYS[b+5], KEYS[b+6]
@@ -31,6 +60,11 @@ for i, inc in ipairs(args.incidents) do
     if redis.call('SISMEMBER', S, a.id) == 0 then hasNew = true break end
   end
   local opened = false
+  local held = nil
+  if hasNew and (not state or (state == 'resolved' and now - resolvedAt > window)) then held = hold(inc) end
+  if held then
+    out[#out + 1] = { key = inc.key, counted = 0, resolvedNow = 0, lifecycle = 'unchanged', held = held }
+  else
   if hasNew then
     if not state or (state == 'resolved' and now - resolvedAt > window) then
       if state then redis.call('DEL', A, PODS, R) end
@@ -115,5 +149,6 @@ for i, inc in ipairs(args.incidents) do
   if seq then result.update = { seq = seq, openedAt = openedAt } end
   for _, k in ipairs({ H, A, S, PODS }) do redis.call('EXPIRE', k, ttl) end
   out[#out + 1] = result
+  end
 end
 return cjson.encode(out)
