@@ -101,7 +101,7 @@ function matchBand(before: Sample[], after: Sample[]): { lo: number; hi: number 
   if (rb.length < MIN_SAMPLES || ra.length < MIN_SAMPLES) return undefined;
   const lo = Math.max(quantile(rb, 0.2), quantile(ra, 0.2));
   const hi = Math.min(quantile(rb, 0.8), quantile(ra, 0.8));
-  return hi > lo ? { lo, hi } : undefined;
+  return hi >= lo ? { lo, hi } : undefined;
 }
 
 function measureFootprint(before: Sample[], after: Sample[]): Footprint | undefined {
