@@ -1,5 +1,5 @@
 /** The `--output json` report: the diagnosis in the stable shape scripts and tests read. */
-import type { Diagnosis, ReplayResult } from './domain/types.ts';
+import type { Diagnosis, ReplayResult, RolloutFacts } from './domain/types.ts';
 
 export interface JsonReport {
   cause: Diagnosis['cause'];
@@ -31,6 +31,8 @@ export interface JsonReport {
   kills: Diagnosis['kills'];
   missing: string[];
   at: string;
+  /** A rollout inside the window: the revision before it, the one it created, and when (RFC 3339). */
+  rollout?: Omit<RolloutFacts, 'at'> & { at: string };
 }
 
 export function toJsonReport(d: Diagnosis): JsonReport {
@@ -73,5 +75,11 @@ export function toJsonReport(d: Diagnosis): JsonReport {
       replay: r.replay,
     };
   }
+  if (d.rollout)
+    report.rollout = {
+      from: d.rollout.from,
+      to: d.rollout.to,
+      at: new Date(d.rollout.at * 1000).toISOString(),
+    };
   return report;
 }

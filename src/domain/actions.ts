@@ -2,6 +2,7 @@
  * Ranked, typed actions for a diagnosis: each carries what it changes as typed fields, and the
  * ready-to-run command (with the real names) rendered from them. Pure.
  */
+import { planRegressionActions, toRollbackTarget } from './causes/deploy-regression.ts';
 import { hoursToLimit, measureLeak } from './causes/memory-leak.ts';
 import {
   renderMemoryPatch,
@@ -17,6 +18,7 @@ import type { Features } from './feature-types.ts';
 import { bytes, duration, rate } from './format.ts';
 import { adviseHeapFlag, type Runtime } from './heap.ts';
 import { roundUpToTidy, toQuantity } from './quantity.ts';
+import { analyseRollout } from './rollout.ts';
 import type {
   Action,
   Cause,
@@ -125,11 +127,12 @@ function hpaReplicas(f: Features, e: Evidence): { hpa: HpaSpec; why: string } | 
 }
 
 /** Roll back the last rollout when the kills began with it. */
-function rollbackAction(f: Features, t: Target): Action | undefined {
+function rollbackAction(f: Features, t: Target, e: Evidence): Action | undefined {
   const rolloutAt = f.recentRolloutAt;
   if (rolloutAt === undefined || f.oomKills.length === 0 || (f.oomKills[0]?.t ?? 0) < rolloutAt)
     return undefined;
-  const rollbackTarget = { workload: t.workload, rolloutAt };
+  const rollout = analyseRollout(f, e);
+  const rollbackTarget = rollout ? toRollbackTarget(t, rollout) : { workload: t.workload, rolloutAt };
   return {
     kind: 'rollback_deploy',
     title: 'Roll back the last rollout if the kills began with it',
@@ -154,7 +157,7 @@ export function planActions(
   const t = e.target;
   const pod = killedPod(f, e);
   const actions: Action[] = [];
-  const rollback = rollbackAction(f, t);
+  const rollback = rollbackAction(f, t, e);
   switch (cause) {
     case 'traffic_surge':
     case 'limit_too_low': {
@@ -234,6 +237,9 @@ export function planActions(
       if (rollback) actions.push(rollback);
       break;
     }
+    case 'deploy_regression':
+      actions.push(...planRegressionActions(f, e));
+      break;
     case 'no_oom': {
       actions.push({
         kind: 'none',
@@ -270,6 +276,8 @@ export function investigateFirst(cause: Cause, f: Features, e: Evidence): string
       return 'Look at the node, not the pod: which pods without requests filled it.';
     case 'heap_misconfigured':
       return `Check the runtime flags the process really runs with: \`kubectl -n ${t.namespace} exec ${pod} -c ${f.container} -- env\`.`;
+    case 'deploy_regression':
+      return `Diff the two revisions: \`kubectl -n ${t.namespace} rollout history ${t.workload.kind.toLowerCase()}/${t.workload.name}\` and the image's changelog; memory per request rose with the new build.`;
     case 'no_oom':
       return `Read the previous container's log and the probe events: \`kubectl -n ${t.namespace} describe pod ${pod}\`.`;
     default:

@@ -3,6 +3,7 @@
  * explained and the runners-up rejected with their reasons. Pure: Evidence in, Diagnosis out.
  */
 import { investigateFirst, planActions } from './actions.ts';
+import { assessDeployRegression } from './causes/deploy-regression.ts';
 import { assessHeapMisconfigured } from './causes/heap-misconfigured.ts';
 import { assessLimitTooLow } from './causes/limit-too-low.ts';
 import { assessMemoryLeak } from './causes/memory-leak.ts';
@@ -13,6 +14,7 @@ import type { Features } from './feature-types.ts';
 import { extractFeatures } from './features.ts';
 import { bytes, clock, pct } from './format.ts';
 import { DEFAULT_MAX_LIMIT_BYTES, type RecommendOptions, recommendLimit } from './recommend.ts';
+import { analyseRollout, toRolloutFacts } from './rollout.ts';
 import type { Cause, CauseAssessment, ChartData, Diagnosis, Evidence, KillSummary } from './types.ts';
 
 type Scorer = (f: Features, e: Evidence) => CauseAssessment;
@@ -23,6 +25,7 @@ export const SCORERS: Scorer[] = [
   assessNodePressure,
   assessMemoryLeak,
   assessTrafficSurge,
+  assessDeployRegression,
   assessLimitTooLow,
   assessNoOom,
 ];
@@ -37,6 +40,7 @@ const LABEL: Record<Cause, string> = {
   node_pressure: 'node memory pressure',
   heap_misconfigured: 'runtime heap above the limit',
   no_oom: 'not an OOM kill',
+  deploy_regression: 'regression in the last rollout',
   unknown: 'cause unknown',
 };
 
@@ -116,6 +120,8 @@ function buildHeadline(cause: Cause, f: Features, e: Evidence): string {
       const h = f.heap.at(-1);
       return `${where}: runtime heap above the limit — ${h?.flag ?? 'the heap setting'} does not fit in ${limit}`;
     }
+    case 'deploy_regression':
+      return `${where}: regression in the last rollout — ${f.container} needs more memory since ${f.recentRolloutAt ? clock(f.recentRolloutAt, e.at) : 'the rollout'} and hits its ${limit} limit`;
     case 'no_oom':
       return `${where}: not an OOM kill — ${f.container} ${f.restartsInWindow > 0 ? 'restarts for another reason' : 'did not restart'}`;
     default:
@@ -152,6 +158,7 @@ export function diagnose(evidence: Evidence, options: Partial<RecommendOptions> 
   const confidence = computeConfidence(top.score, second, missing.length);
   const headline = buildHeadline(cause, f, evidence);
   const kills = summarizeKills(f);
+  const rollout = analyseRollout(f, evidence);
   const facts = {
     limitBytes: f.limitBytes,
     requestBytes: f.requestBytes,
@@ -188,6 +195,10 @@ export function diagnose(evidence: Evidence, options: Partial<RecommendOptions> 
     kills,
     facts,
     missing,
-    chart: buildChart(f, evidence, recommendation?.memoryLimitBytes),
+    chart: {
+      ...buildChart(f, evidence, recommendation?.memoryLimitBytes),
+      ...(rollout ? { rollout: { t: rollout.at, label: `rollout r${rollout.current.revision}` } } : {}),
+    },
+    ...(rollout ? { rollout: toRolloutFacts(rollout) } : {}),
   };
 }

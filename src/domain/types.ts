@@ -10,6 +10,7 @@ export const CAUSES = [
   'node_pressure',
   'heap_misconfigured',
   'no_oom',
+  'deploy_regression',
   'unknown',
 ] as const;
 export type Cause = (typeof CAUSES)[number];
@@ -129,6 +130,10 @@ export interface Revision {
   name: string;
   revision: number;
   createdAt?: number;
+  /** The ReplicaSet's pod-template-hash label. */
+  podTemplateHash?: string;
+  /** The containers of the ReplicaSet's pod template (images, limits, env). */
+  containers?: ContainerSpec[];
 }
 
 export interface WorkloadInfo {
@@ -278,6 +283,10 @@ export interface RollbackTarget {
   workload: WorkloadRef;
   /** Epoch seconds of the rollout the kills began with. */
   rolloutAt: number;
+  /** The revision to restore: the ReplicaSet before that rollout, when the evidence named it. */
+  previous?: { replicaSet: string; revision: number; podTemplateHash?: string };
+  /** The revision the rollout created (the one rolled back). */
+  current?: { replicaSet: string; revision: number };
 }
 
 /**
@@ -313,6 +322,8 @@ export interface ChartData {
   /** Terminations to mark; `eviction` marks a pod the node took back (kind defaults from `oom`). */
   kills: Array<{ pod: string; t: number; oom: boolean; kind?: 'oom' | 'restart' | 'eviction' }>;
   traffic?: { t: number[]; v: number[]; label: string };
+  /** A rollout inside the window, marked as a vertical line at its time. */
+  rollout?: { t: number; label: string };
 }
 
 export interface Diagnosis {
@@ -333,6 +344,24 @@ export interface Diagnosis {
   facts: DiagnosisFacts;
   missing: string[];
   chart: ChartData;
+  /** The rollout inside the window, when the revisions before and after it are known. */
+  rollout?: RolloutFacts;
+}
+
+/** One revision of a workload as a rollout report names it. */
+export interface RevisionFacts {
+  replicaSet: string;
+  revision: number;
+  images: string[];
+  /** Settled working set of the diagnosed container in this revision's pods (p50), if measured. */
+  footprintBytes?: number;
+}
+
+/** A rollout: the revision before it, the one it created, and when. */
+export interface RolloutFacts {
+  from: RevisionFacts;
+  to: RevisionFacts;
+  at: number;
 }
 
 /** Key numbers for the headline and the root message. */

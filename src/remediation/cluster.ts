@@ -26,6 +26,10 @@ export interface RemediationCluster {
   listPods(namespace: string, selector: Record<string, string>): Promise<KubeObject[]>;
   createHpa(namespace: string, hpa: KubeObject, options: { dryRun: boolean }): Promise<KubeObject>;
   createVpa(namespace: string, vpa: KubeObject, options: { dryRun: boolean }): Promise<KubeObject>;
+  /** A ReplicaSet, for a rollout undo. */
+  readReplicaSet?(namespace: string, name: string): Promise<KubeObject>;
+  /** Replace the whole workload (PUT): its metadata.resourceVersion is the precondition (409 on a concurrent edit). */
+  replaceWorkload?(ref: WorkloadKey, obj: KubeObject, options: { dryRun: boolean }): Promise<KubeObject>;
 }
 
 export const FIELD_MANAGER = 'oom-bot';
@@ -120,6 +124,29 @@ export function createRemediationCluster(
           : apps.patchNamespacedStatefulSet(args, strategic),
       );
       return { ...plain(obj), apiVersion: 'apps/v1', kind: ref.kind };
+    },
+    async readReplicaSet(namespace, name) {
+      const obj = await call(`read replicaset/${name} in ${namespace}`, () =>
+        apps.readNamespacedReplicaSet({ name, namespace }),
+      );
+      return { ...plain(obj), apiVersion: 'apps/v1', kind: 'ReplicaSet' };
+    },
+    async replaceWorkload(ref, obj, { dryRun }) {
+      checkKind(ref);
+      const args = {
+        name: ref.name,
+        namespace: ref.namespace,
+        body: obj as never,
+        fieldManager: FIELD_MANAGER,
+        ...(dryRun ? { dryRun: 'All' } : {}),
+      };
+      const what = `${dryRun ? 'dry-run ' : ''}replace ${kindText(ref)}`;
+      const out = await call(what, () =>
+        ref.kind === 'Deployment'
+          ? apps.replaceNamespacedDeployment(args)
+          : apps.replaceNamespacedStatefulSet(args),
+      );
+      return { ...plain(out), apiVersion: 'apps/v1', kind: ref.kind };
     },
     async listPods(namespace, selector) {
       const list = await call(`list pods in ${namespace}`, () =>

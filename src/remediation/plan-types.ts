@@ -49,6 +49,17 @@ export interface RemediationPlan {
   vpa?: VpaSpec;
   /** Scale out: the HPA the diagnosis showed. */
   hpa?: HpaSpec;
+  /** Roll back: the ReplicaSet whose pod template the rollout undo restores. */
+  rollout?: RolloutUndoPlan;
+}
+
+/** What the Roll back button restores (`kubectl rollout undo --to-revision`). */
+export interface RolloutUndoPlan {
+  replicaSet: string;
+  revision: number;
+  podTemplateHash?: string;
+  /** The revision being rolled back, for the messages. */
+  fromRevision?: number;
 }
 
 /** An applied change, kept for its Rollback button and the verification window. */
@@ -74,6 +85,8 @@ export interface ChangeRecord {
   expiresAt: number;
   /** Set on the record of a rollback: the change it undid. */
   rollbackOf?: string;
+  /** A rollout undo: the whole pod template before and after it (its Rollback restores `previous`). */
+  template?: { previous: object; applied: object; revision?: number };
 }
 
 export interface PlanMeta {

@@ -10,6 +10,7 @@ import type { Action, Diagnosis, WorkloadKind } from '../domain/types.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { MemoryValues, PlanMeta, RemediationPlan, WorkloadSnapshot } from './plan-types.ts';
 import type { RemediationAction } from './policy.ts';
+import { rolloutUndoOf } from './rollout-undo-plan.ts';
 
 /** Workload kinds the bot patches (and its RBAC allows it to). */
 export const PATCHABLE_KINDS: ReadonlySet<WorkloadKind> = new Set<WorkloadKind>([
@@ -87,7 +88,8 @@ export function buildPlan(
       : undefined;
   const vpa = findAction(d, 'create_vpa')?.vpa;
   const hpa = findAction(d, 'scale_out')?.hpa;
-  if (!memory && !vpa && !hpa) return undefined;
+  const rollout = rolloutUndoOf(d);
+  if (!memory && !vpa && !hpa && !rollout) return undefined;
   return {
     id: meta.id,
     incidentId: meta.incidentId,
@@ -105,6 +107,7 @@ export function buildPlan(
     ...(memory ? { memory } : {}),
     ...(vpa ? { vpa } : {}),
     ...(hpa ? { hpa } : {}),
+    ...(rollout ? { rollout } : {}),
   };
 }
 
@@ -120,5 +123,7 @@ export function planOffers(plan: RemediationPlan, action: RemediationAction): bo
       return plan.hpa !== undefined;
     case 'rollback':
       return false;
+    case 'rollout_undo':
+      return plan.rollout !== undefined;
   }
 }

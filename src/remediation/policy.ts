@@ -16,7 +16,14 @@ import type { Cause } from '../domain/types.ts';
 import { OomBotError } from '../errors.ts';
 
 /** What a button asks for. `preview` is read-only (a dry run) and needs no approver. */
-export const REMEDIATION_ACTIONS = ['apply', 'preview', 'create_vpa', 'scale_out', 'rollback'] as const;
+export const REMEDIATION_ACTIONS = [
+  'apply',
+  'preview',
+  'create_vpa',
+  'scale_out',
+  'rollback',
+  'rollout_undo',
+] as const;
 export type RemediationAction = (typeof REMEDIATION_ACTIONS)[number];
 
 /** Actions that change the cluster and so need an approver. */
@@ -25,6 +32,7 @@ export const WRITE_ACTIONS: ReadonlySet<RemediationAction> = new Set([
   'create_vpa',
   'scale_out',
   'rollback',
+  'rollout_undo',
 ]);
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
@@ -220,6 +228,7 @@ const ACTION_NAMES: Record<RemediationAction, string> = {
   create_vpa: 'Create VPA',
   scale_out: 'Scale out',
   rollback: 'Rollback',
+  rollout_undo: 'Roll back',
 };
 
 export function actionName(action: RemediationAction): string {

@@ -28,6 +28,7 @@ import {
   reportOutcome,
   watchAndReport,
 } from './remediate-steps.ts';
+import { rolloutUndo, undoRolloutUndo } from './rollout-undo.ts';
 
 /** The part of a BullMQ job the processor uses: testable without Redis. */
 export interface RemediateJob {
@@ -77,6 +78,8 @@ export async function processRemediate(job: RemediateJob, deps: RemediateDeps): 
         return await createObject('VPA', plan, data, cluster, deps, post);
       case 'scale_out':
         return await createObject('HPA', plan, data, cluster, deps, post);
+      case 'rollout_undo':
+        return await rolloutUndo(plan, data, cluster, deps, post);
     }
   } catch (error) {
     return reportFailure(error, data.action, plan.incidentId, post, log);
@@ -99,6 +102,7 @@ async function rollback(data: RemediateJobData, deps: RemediateDeps, log: Logger
     );
     return 'refused';
   }
+  if (original.template) return undoRolloutUndo(original, data, deps, post, log);
   await post({
     text: `Rollback approved by <@${data.user}> at ${utc(data.clickedAt)}`,
     blocks: [

@@ -40,6 +40,7 @@ export const REMEDIATION_ACTION_IDS: Readonly<Record<string, RemediationAction>>
   [ACTION_IDS.createVpa]: 'create_vpa',
   [ACTION_IDS.scaleOut]: 'scale_out',
   [ACTION_IDS.rollback]: 'rollback',
+  [ACTION_IDS.rolloutUndo]: 'rollout_undo',
 });
 
 export const QUEUE_DOWN_TEXT =

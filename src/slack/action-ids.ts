@@ -18,6 +18,8 @@ export const ACTION_IDS = Object.freeze({
   dismiss: 'oom_dismiss',
   /** Undo an applied change (value: change id). */
   rollback: 'oom_rollback',
+  /** Roll the workload back to the revision before the rollout (value: plan id). */
+  rolloutUndo: 'oom_rollout_undo',
   /** Choose one of several matching workloads (value: candidate id). */
   pickTarget: 'oom_pick_target',
 });

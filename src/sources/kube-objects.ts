@@ -123,6 +123,7 @@ export function toWorkloadInfo(workload: KubeObject, replicaSets: KubeObject[]):
       name: rs.metadata?.name ?? '',
       revision: Number(rs.metadata?.annotations?.['deployment.kubernetes.io/revision'] ?? 0),
       createdAt: toEpoch(rs.metadata?.creationTimestamp),
+      ...readTemplateIdentity(rs),
     }))
     .sort((a, b) => b.revision - a.revision);
   return {
@@ -137,6 +138,16 @@ export function toWorkloadInfo(workload: KubeObject, replicaSets: KubeObject[]):
     ),
     lastRolloutAt: findLastRollout(workload),
     revisions,
+  };
+}
+
+/** A ReplicaSet's pod-template-hash and its template's containers: what a rollout changed. */
+function readTemplateIdentity(rs: KubeObject): Pick<Revision, 'podTemplateHash' | 'containers'> {
+  const hash = rs.metadata?.labels?.['pod-template-hash'];
+  const spec = rs.spec?.template?.spec;
+  return {
+    ...(hash ? { podTemplateHash: String(hash) } : {}),
+    containers: [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])].map(toContainerSpec),
   };
 }
 

@@ -2,6 +2,7 @@
 import type { Features } from '../feature-types.ts';
 import { bytes, clock, pct, ratio } from '../format.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';
+import { describeLoweredLimit } from './deploy-regression.ts';
 import { measureLeak } from './memory-leak.ts';
 import { starvedKills, UNDER_LIMIT_SHARE } from './node-pressure.ts';
 import { measureSurge } from './traffic-surge.ts';
@@ -67,6 +68,7 @@ export function assessLimitTooLow(f: Features, e: Evidence): CauseAssessment {
     evidence.push(`traffic steady (${ratio(f.traffic.jumpRatio)} of its earlier range)`);
   if (f.recentRolloutAt === undefined) evidence.push('no rollout in the window');
   else evidence.push(`last rollout ${clock(f.recentRolloutAt, e.at)}`);
+  evidence.push(...describeLoweredLimit(f, e));
   let reason = '';
   if (leak.share >= 0.5) reason = 'memory grows within every lifetime: a bigger limit only delays the kill';
   else if (surge > 0.5) reason = 'the footprint rose with a traffic jump, not on its own';

@@ -29,6 +29,7 @@ import {
   joinLines,
   truncate,
 } from '../mrkdwn.ts';
+import { rolloutUndoButton } from './rollout-button.ts';
 import type { SlackMessage } from './types.ts';
 
 export type ProgressStage = 'queued' | 'gathering' | 'analysing' | 'failed';
@@ -51,6 +52,7 @@ export const CAUSE_EMOJI: Record<Cause, string> = {
   node_pressure: ':desktop_computer:',
   heap_misconfigured: ':gear:',
   no_oom: ':information_source:',
+  deploy_regression: ':rewind:',
   unknown: ':grey_question:',
 };
 
@@ -225,6 +227,8 @@ function rootButtons(d: Diagnosis, opts: RootOptions): ActionsBlock {
   }
   if (plan && hasAction(d, 'create_vpa')) elements.push(button('Create VPA', ACTION_IDS.createVpa, plan));
   if (plan && hasAction(d, 'scale_out')) elements.push(button('Scale out', ACTION_IDS.scaleOut, plan));
+  const undo = plan ? rolloutUndoButton(d, plan) : undefined;
+  if (undo) elements.unshift(undo);
   elements.push(button('Re-diagnose', ACTION_IDS.rediagnose, opts.incidentId));
   elements.push(button('Dismiss', ACTION_IDS.dismiss, opts.incidentId));
   return { type: 'actions', block_id: BLOCK_IDS.rootActions, elements };

@@ -81,6 +81,10 @@ export function describePlanAction(plan: RemediationPlan, action: RemediationAct
         : where;
     case 'rollback':
       return where;
+    case 'rollout_undo':
+      return plan.rollout
+        ? `${where} back to revision ${plan.rollout.revision} (ReplicaSet ${escapeMrkdwn(plan.rollout.replicaSet)})`
+        : where;
   }
 }
 

@@ -1,4 +1,4 @@
-/** What the chart marks on the memory lines: kills and restarts in time, and the limit, request and proposed limit. */
+/** What the chart marks on the memory lines: kills and restarts in time, a rollout, and the limit, request and proposed limit. */
 import type { ChartData } from '../../domain/types.ts';
 import type { Frame } from './scales.ts';
 import { COLOR, quantityLabel, r1, textWidth, triangle, xml } from './style.ts';
@@ -40,10 +40,22 @@ export function drawKills(
     );
   }
   return {
-    lines: [`<g id="kill-lines">${killLines.join('')}</g>`],
+    lines: [`<g id="kill-lines">${killLines.join('')}</g>`, ...drawRollout(chart, frame)],
     markers: [`<g id="kill-markers">${killMarks.join('')}</g>`],
     kills,
   };
+}
+
+const ROLLOUT_COLOR = '#1f3b73';
+
+/** The rollout inside the window: a dashed vertical line at its time, labelled at the top. */
+export function drawRollout(chart: ChartData, frame: Frame): string[] {
+  const r = chart.rollout;
+  if (!r || r.t < frame.start || r.t > frame.end) return [];
+  const x = frame.xScale(r.t);
+  return [
+    `<g id="rollout-marker" data-t="${r.t}"><line x1="${r1(x)}" y1="${frame.top}" x2="${r1(x)}" y2="${frame.bottom}" stroke="${ROLLOUT_COLOR}" stroke-width="1.5" stroke-dasharray="6 3"/><text x="${r1(x + 4)}" y="${r1(frame.top + 12)}" font-size="11" fill="${ROLLOUT_COLOR}">${xml(r.label)}</text></g>`,
+  ];
 }
 
 interface LineLabel {

@@ -9,7 +9,7 @@ import {
   renderScaleOut,
   renderVpa,
 } from '../../../src/domain/commands.ts';
-import { diagnose } from '../../../src/domain/diagnose.ts';
+import { diagnose, SCORERS } from '../../../src/domain/diagnose.ts';
 import { mayRaiseLimit } from '../../../src/domain/limit-rule.ts';
 import type { Cause } from '../../../src/domain/types.ts';
 import { AT, buildEvidence, type EvidenceSpec, GI, MI } from '../../support/evidence-builder.ts';
@@ -217,7 +217,7 @@ describe('diagnose: the differential diagnosis', () => {
         `ranking ${JSON.stringify(d.ranking)}; evidence ${d.evidence.join(' | ')}`,
       );
       assert.ok(d.confidence > 0 && d.confidence <= 1);
-      assert.equal(d.rejected.length, 5, 'every other cause is rejected with a reason');
+      assert.equal(d.rejected.length, SCORERS.length - 1, 'every other cause is rejected with a reason');
       for (const r of d.rejected) assert.ok(r.reason.length > 0, `${r.cause} has a reason`);
       if (row.container) assert.equal(d.container, row.container);
       if (row.minLimit !== undefined) {
