@@ -30,8 +30,24 @@ export async function startContainer(
   const envArgs = Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
   const startedAt = process.hrtime.bigint();
   await podman([
-    'run', '-d', '--name', name, '--network', 'host', '--read-only', '--tmpfs', '/tmp',
-    '--cap-drop', 'ALL', '--security-opt', 'no-new-privileges', ...envArgs, ...podmanArgs, IMAGE, mode, ...args,
+    'run',
+    '-d',
+    '--name',
+    name,
+    '--network',
+    'host',
+    '--read-only',
+    '--tmpfs',
+    '/tmp',
+    '--cap-drop',
+    'ALL',
+    '--security-opt',
+    'no-new-privileges',
+    ...envArgs,
+    ...podmanArgs,
+    IMAGE,
+    mode,
+    ...args,
   ]);
   const container: Container = {
     name,
@@ -41,7 +57,8 @@ export async function startContainer(
       const out = await podman(['logs', name]).catch((err: Error) => err.message);
       return out.split('\n').slice(-40).join('\n');
     },
-    running: async () => (await podman(['inspect', '--format', '{{.State.Running}}', name])).trim() === 'true',
+    running: async () =>
+      (await podman(['inspect', '--format', '{{.State.Running}}', name])).trim() === 'true',
     stop: async (graceSeconds) => {
       const started = process.hrtime.bigint();
       await podman(['stop', '-t', String(graceSeconds), name], (graceSeconds + 30) * 1000);
@@ -64,8 +81,10 @@ export async function waitForHttp(url: string, container: Container): Promise<nu
     } catch {
       // not listening yet
     }
-    if (!(await container.running())) throw new Error(`${container.name} exited before ${url} answered:\n${await container.logs()}`);
-    if (Date.now() > deadline) throw new Error(`${url} did not answer 200 within 2 minutes:\n${await container.logs()}`);
+    if (!(await container.running()))
+      throw new Error(`${container.name} exited before ${url} answered:\n${await container.logs()}`);
+    if (Date.now() > deadline)
+      throw new Error(`${url} did not answer 200 within 2 minutes:\n${await container.logs()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -16,7 +16,7 @@ export const IMAGE = 'localhost/oom-bot:test';
 export const REDIS_IMAGE = 'localhost/redis:bookworm';
 const NODE_IMAGE = 'localhost/node:24-bookworm-slim';
 const RUNTIME_IMAGE = 'localhost/debian:bookworm-slim';
-const DEBIAN_PACKAGES = ['podman', 'buildah', 'runc', 'debootstrap', 'uidmap', 'podman-compose'];
+const DEBIAN_PACKAGES = ['podman', 'buildah', 'runc', 'debootstrap', 'uidmap', 'iptables', 'podman-compose'];
 
 /** The environment every podman call gets: runc and the ulimits it can set here. */
 export const podmanEnv = {
@@ -30,7 +30,7 @@ function has(command: string, args = ['--version']): boolean {
 
 /** Installs podman, buildah, runc, debootstrap and podman-compose from Debian when missing, else throws saying why. */
 export function ensurePodman(): void {
-  if (has('podman') && has('debootstrap', ['--version']) && has('podman-compose')) return;
+  if (has('podman') && has('debootstrap', ['--version']) && has('podman-compose') && has('iptables')) return;
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !has('apt-get')) {
     throw new Error(
@@ -39,11 +39,15 @@ export function ensurePodman(): void {
   }
   const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
   const update = spawnSync('apt-get', ['update', '-qq'], { env, encoding: 'utf8', timeout: 300_000 });
-  const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...DEBIAN_PACKAGES], {
-    env,
-    encoding: 'utf8',
-    timeout: 600_000,
-  });
+  const install = spawnSync(
+    'apt-get',
+    ['install', '-y', '-qq', '--no-install-recommends', ...DEBIAN_PACKAGES],
+    {
+      env,
+      encoding: 'utf8',
+      timeout: 600_000,
+    },
+  );
   if (install.status !== 0 || !has('podman')) {
     throw new Error(
       `could not install ${DEBIAN_PACKAGES.join(' ')} with apt-get:\n${update.stderr ?? ''}${install.stderr ?? ''}`.trim(),
