@@ -14,16 +14,7 @@ import { freePorts } from '../stack/ports.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
 import { postSigned, slashCommandBody } from '../support/slack-requests.ts';
 import { type Container, recordFigure, startContainer, waitForHttp } from './containers.ts';
-import {
-  buildBaseImages,
-  buildImage,
-  caBundle,
-  ensurePodman,
-  IMAGE,
-  imageSize,
-  podman,
-  ROOT,
-} from './podman.ts';
+import { caBundle, IMAGE, imageSize, podman, prepareImages, ROOT } from './podman.ts';
 
 const SECRET = 'image-test-signing-secret-0123456789';
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -67,10 +58,8 @@ describe('the container image (podman, real Redis, fake Slack)', function () {
 
   before(async function () {
     this.timeout(40 * 60_000);
-    ensurePodman();
-    await buildBaseImages();
-    const seconds = await buildImage();
-    recordFigure('build seconds', seconds.toFixed(0));
+    const { buildSeconds } = await prepareImages();
+    recordFigure('build seconds', buildSeconds.toFixed(0));
     recordFigure('image MB', ((await imageSize()) / 1e6).toFixed(0));
     slack = await startFakeSlack();
     slackApiUrl = slack.apiUrl;

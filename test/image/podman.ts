@@ -118,3 +118,15 @@ export async function buildImage(): Promise<number> {
 export async function imageSize(image = IMAGE): Promise<number> {
   return Number((await podman(['image', 'inspect', '--format', '{{.Size}}', image])).trim());
 }
+
+let prepared: Promise<{ buildSeconds: number }> | undefined;
+
+/** Podman, the base images and oom-bot's image, once per test run (every image test file calls it). */
+export function prepareImages(): Promise<{ buildSeconds: number }> {
+  prepared ??= (async () => {
+    ensurePodman();
+    await buildBaseImages();
+    return { buildSeconds: await buildImage() };
+  })();
+  return prepared;
+}
