@@ -34,8 +34,8 @@ RUN --mount=type=secret,id=ca \
 # Node's binary without its debug symbols (about 18 MB less; stack traces are unchanged)
 RUN --mount=type=secret,id=ca \
   if [ -s /run/secrets/ca ]; then ca="-o Acquire::https::CAInfo=/run/secrets/ca"; else ca=""; fi \
-  && apt-get $ca update -qq \
-  && apt-get $ca install -y -qq --no-install-recommends binutils >/dev/null \
+  && apt-get update -qq $ca \
+  && apt-get install $ca -y -qq --no-install-recommends binutils >/dev/null \
   && mkdir -p /out && strip -o /out/node "$(command -v node)" \
   && rm -rf /var/lib/apt/lists/*
 
@@ -43,8 +43,8 @@ RUN --mount=type=secret,id=ca \
 FROM ${RUNTIME_IMAGE} AS runtime
 RUN --mount=type=secret,id=ca \
   if [ -s /run/secrets/ca ]; then ca="-o Acquire::https::CAInfo=/run/secrets/ca"; else ca=""; fi \
-  && apt-get $ca update -qq \
-  && apt-get $ca install -y -qq --no-install-recommends tini fonts-dejavu-core >/dev/null \
+  && apt-get update -qq $ca \
+  && apt-get install $ca -y -qq --no-install-recommends tini fonts-dejavu-core >/dev/null \
   && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/log/apt /var/log/dpkg.log \
   && groupadd --gid 1000 node \
   && useradd --uid 1000 --gid node --no-create-home --home-dir /app --shell /usr/sbin/nologin node

@@ -18,14 +18,21 @@ const ROOT = resolve(import.meta.dirname, '../..');
 const CHART = join(ROOT, 'charts/oom-bot');
 const CRDS = join(ROOT, 'test/support/prometheus-operator-crds.yaml');
 
-// biome-ignore lint/suspicious/noExplicitAny: free-form Kubernetes objects
-type Obj = { apiVersion: string; kind: string; metadata: { name: string; namespace?: string }; [k: string]: any };
+type Obj = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; namespace?: string };
+  // biome-ignore lint/suspicious/noExplicitAny: free-form Kubernetes objects
+  [k: string]: any;
+};
 
 let helmPath: string | undefined;
 
 /** The Helm binary, built on first use (cached outside the checkout). */
 async function helmBinary(): Promise<string> {
-  helmPath ??= (await run('bash', [join(ROOT, 'test/kube/build-helm.sh')], { timeout: 60 * 60_000 })).stdout.trim();
+  helmPath ??= (
+    await run('bash', [join(ROOT, 'test/kube/build-helm.sh')], { timeout: 60 * 60_000 })
+  ).stdout.trim();
   return helmPath;
 }
 
@@ -69,7 +76,9 @@ async function kubectl(kube: KubeStack, args: string[], input?: string): Promise
     child.stderr?.on('data', (c) => {
       stderr += c;
     });
-    child.on('close', (code) => (code === 0 ? resolvePromise(stdout) : reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`))));
+    child.on('close', (code) =>
+      code === 0 ? resolvePromise(stdout) : reject(new Error(`kubectl ${args.join(' ')}: ${stderr}`)),
+    );
   });
   child.stdin?.end(input ?? '');
   return out;
@@ -113,8 +122,17 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
   it('passes helm lint, with the defaults and with every switch on', async () => {
     await helm(['lint', '--strict', CHART]);
     await helm([
-      'lint', '--strict', CHART, '--set', 'redis.bundled.enabled=true', '--set', 'secret.existing=',
-      '--set', 'secret.values.SLACK_BOT_TOKEN=xoxb-1', '--set', 'secret.values.SLACK_SIGNING_SECRET=s',
+      'lint',
+      '--strict',
+      CHART,
+      '--set',
+      'redis.bundled.enabled=true',
+      '--set',
+      'secret.existing=',
+      '--set',
+      'secret.values.SLACK_BOT_TOKEN=xoxb-1',
+      '--set',
+      'secret.values.SLACK_SIGNING_SECRET=s',
     ]);
   });
 
@@ -145,7 +163,19 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
     ];
     for (const values of variants) {
       const manifest = (await render(values)).map((o) => JSON.stringify(o)).join('\n---\n');
-      const out = await kubectl(k, ['apply', '--server-side', '--dry-run=server', '--validate=strict', '--field-manager=helm-test', '-f', '-'], manifest);
+      const out = await kubectl(
+        k,
+        [
+          'apply',
+          '--server-side',
+          '--dry-run=server',
+          '--validate=strict',
+          '--field-manager=helm-test',
+          '-f',
+          '-',
+        ],
+        manifest,
+      );
       assert.match(out, /deployment\.apps\/oom-bot-worker serverside-applied \(server dry run\)/);
     }
   });
@@ -189,18 +219,28 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
   it('refuses values that cannot work, naming the fix', async () => {
     assert.match(await renderError({ 'slack.mode': 'webhook' }), /slack.mode must be http or socket/);
     assert.match(
-      await renderError({ 'secret.existing': '', 'slack.mode': 'socket', 'secret.values.SLACK_BOT_TOKEN': 'x' }),
+      await renderError({
+        'secret.existing': '',
+        'slack.mode': 'socket',
+        'secret.values.SLACK_BOT_TOKEN': 'x',
+      }),
       /slack.mode=socket needs secret.values.SLACK_APP_TOKEN/,
     );
     assert.match(await renderError({ 'secret.existing': '' }), /SLACK_BOT_TOKEN is required/);
-    assert.match(await renderError({ 'admissionPolicy.enabled': 'true' }), /files\/admission\/ has no policy yet/);
+    assert.match(
+      await renderError({ 'admissionPolicy.enabled': 'true' }),
+      /files\/admission\/ has no policy yet/,
+    );
   });
 
   it('bundles a Redis only when asked, and points the bot at it', async () => {
     const objs = await render({ 'redis.bundled.enabled': 'true' });
     assert.ok(find(objs, 'Deployment', 'oom-bot-redis'));
     assert.ok(find(objs, 'Service', 'oom-bot-redis'));
-    assert.equal(find(objs, 'ConfigMap', 'oom-bot-config')?.data.REDIS_URL, 'redis://oom-bot-redis.oom-bot.svc:6379');
+    assert.equal(
+      find(objs, 'ConfigMap', 'oom-bot-config')?.data.REDIS_URL,
+      'redis://oom-bot-redis.oom-bot.svc:6379',
+    );
     assert.ok(!find(await render(), 'Deployment', 'oom-bot-redis'));
   });
 
@@ -213,13 +253,22 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
       'networkPolicy.enabled': 'false',
     });
     const kinds = new Set(objs.map((o) => o.kind));
-    for (const kind of ['ServiceMonitor', 'PrometheusRule', 'AlertmanagerConfig', 'PodDisruptionBudget', 'NetworkPolicy'])
+    for (const kind of [
+      'ServiceMonitor',
+      'PrometheusRule',
+      'AlertmanagerConfig',
+      'PodDisruptionBudget',
+      'NetworkPolicy',
+    ])
       assert.ok(!kinds.has(kind), `${kind} rendered`);
     assert.ok(kinds.has('Deployment'));
   });
 
   it('takes an approval policy from values', async () => {
-    const objs = await render({ 'approvalPolicy.version': '1', 'approvalPolicy.approvers.users[0]': 'U0APPROVER' });
+    const objs = await render({
+      'approvalPolicy.version': '1',
+      'approvalPolicy.approvers.users[0]': 'U0APPROVER',
+    });
     const policy = parse(find(objs, 'ConfigMap', 'oom-bot-approval-policy')?.data['approval-policy.yaml']);
     assert.deepEqual(policy, { version: 1, approvers: { users: ['U0APPROVER'] } });
   });
