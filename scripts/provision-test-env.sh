@@ -30,3 +30,4 @@ fi
 redis-cli -h 127.0.0.1 -p 6379 ping >/dev/null 2>&1 || die "Redis does not answer on 127.0.0.1:6379"
 
 test/kube/build.sh >/dev/null || die "could not build kube-apiserver, etcd and kubectl (Go 1.26 and the Go module proxy are needed; the first build takes several minutes)"
+test/kube/build-helm.sh >/dev/null || die "could not build helm (Go 1.26 and the Go module proxy are needed; the first build takes several minutes)"
