@@ -7,6 +7,8 @@ import { DEFAULT_ALERT_MATCHERS, type MatcherRule, parseMatcherRules } from './a
 import { type ChannelRoute, parseChannelRoutes } from './alerts/routing.ts';
 import { parseQuantity } from './domain/quantity.ts';
 import { OomBotError } from './errors.ts';
+import { defaultDenyNamespaces, parsePatterns } from './remediation/namespace-guard.ts';
+import { MIN_SIGNING_KEY_LENGTH } from './remediation/signing.ts';
 
 export type Mode = 'serve' | 'worker' | 'start' | 'diagnose';
 
@@ -133,6 +135,13 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   APPROVAL_POLICY_FILE: optionalString,
+  APPROVAL_SIGNING_KEY: optionalString.refine(
+    (s) => s === undefined || s.length >= MIN_SIGNING_KEY_LENGTH,
+    `must be at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. openssl rand -base64 32)`,
+  ),
+  WRITE_NAMESPACES: optionalString,
+  DENY_NAMESPACES: optionalString,
+  POD_NAMESPACE: optionalString,
   BUTTON_TTL_MINUTES: z.coerce
     .number()
     .positive()
@@ -229,6 +238,11 @@ export interface Config {
   /** Approved remediation: policy file, button lifetime, global dry run, rollout watch, verification. */
   remediation: {
     policyFile?: string;
+    /** Signs plans, approvals and change records; never written to Redis. */
+    signingKey?: string;
+    /** Glob patterns of the namespaces the worker may write to, and of those it never writes to. */
+    writeNamespaces: readonly string[];
+    denyNamespaces: readonly string[];
     buttonTtlSeconds: number;
     dryRunOnly: boolean;
     rolloutTimeoutMs: number;
@@ -287,6 +301,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
       );
     }
   }
+  if (usesSlack) {
+    requireVar(
+      e.APPROVAL_SIGNING_KEY,
+      'APPROVAL_SIGNING_KEY',
+      'to sign and verify remediation plans and approvals (a random secret of 32+ characters, e.g. openssl rand -base64 32, in the Secret; never in Redis)',
+    );
+  }
   if (!options.scenario && options.mode !== 'serve' && Object.keys(e.PROMETHEUS_URLS ?? {}).length === 0) {
     requireVar(e.PROMETHEUS_URL, 'PROMETHEUS_URL', 'to read metrics (or use --scenario DIR)');
   }
@@ -314,6 +335,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     e.REDIS_SENTINEL_PASSWORD,
     e.ALERTMANAGER_TOKEN,
     e.ALERTMANAGER_BASIC_AUTH,
+    e.APPROVAL_SIGNING_KEY,
     e.ALERTMANAGER_BASIC_AUTH?.slice(e.ALERTMANAGER_BASIC_AUTH.indexOf(':') + 1),
   ].filter((s): s is string => Boolean(s));
   const redisPassword = safePassword(e.REDIS_URL);
@@ -349,6 +371,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     jobLockMs: e.JOB_LOCK_MS,
     remediation: Object.freeze({
       policyFile: e.APPROVAL_POLICY_FILE,
+      signingKey: e.APPROVAL_SIGNING_KEY,
+      writeNamespaces: Object.freeze(parsePatterns(e.WRITE_NAMESPACES ?? '*')),
+      denyNamespaces: Object.freeze(
+        e.DENY_NAMESPACES === undefined
+          ? defaultDenyNamespaces(e.POD_NAMESPACE)
+          : parsePatterns(e.DENY_NAMESPACES),
+      ),
       buttonTtlSeconds: Math.round(e.BUTTON_TTL_MINUTES * 60),
       dryRunOnly: e.DRY_RUN_ONLY,
       rolloutTimeoutMs: Math.round(e.ROLLOUT_TIMEOUT_SECONDS * 1000),

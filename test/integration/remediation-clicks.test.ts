@@ -42,7 +42,14 @@ import {
   type SlackCall,
   startFakeSlack,
 } from '../support/fake-slack.ts';
-import { createDeployment, freshNamespace, simulateRollout } from '../support/remediation-fixtures.ts';
+import {
+  createDeployment,
+  DEFAULT_GUARD,
+  freshNamespace,
+  simulateRollout,
+  TEST_SIGNING_KEY,
+  testSigner,
+} from '../support/remediation-fixtures.ts';
 import { blockActionsBody, postSigned } from '../support/slack-requests.ts';
 
 const SECRET = 'clicks-signing-secret-0123456789';
@@ -100,6 +107,7 @@ describe('remediation buttons through the real Bolt app', function () {
         SLACK_API_URL: slack.apiUrl,
         PORT: String(port),
         QUEUE_PREFIX: prefix,
+        APPROVAL_SIGNING_KEY: TEST_SIGNING_KEY,
       },
       { mode: 'serve' },
     );
@@ -125,7 +133,7 @@ describe('remediation buttons through the real Bolt app', function () {
     cluster = createRemediationCluster(admin, 'test');
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     workerRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    plans = createPlanStore(redis, prefix);
+    plans = createPlanStore(redis, prefix, testSigner());
     queue = createRemediateQueue(redis, prefix);
     const client = new bolt.webApi.WebClient('xoxb-clicks-token', {
       slackApiUrl: slack.apiUrl,
@@ -137,6 +145,8 @@ describe('remediation buttons through the real Bolt app', function () {
       (job) =>
         processRemediate(job, {
           plans,
+          policy: POLICY,
+          guard: DEFAULT_GUARD,
           clusterFor: () => cluster,
           slack: poster,
           logger,

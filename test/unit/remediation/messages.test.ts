@@ -139,6 +139,7 @@ describe('remediation messages', () => {
 describe('remediation configuration', () => {
   const base = {
     SLACK_BOT_TOKEN: 'xoxb-t',
+    APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
     SLACK_SIGNING_SECRET: 's',
     PROMETHEUS_URL: 'http://127.0.0.1:9090',
   };
