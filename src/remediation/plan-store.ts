@@ -97,8 +97,8 @@ export interface PlanStore {
   release(kind: RecordKind, id: string, action: RemediationAction): Promise<void>;
   /** Revoke every plan of an incident (Dismiss): later clicks and queued jobs are refused. */
   revokeIncident(incidentId: string, by: string, now: number): Promise<number>;
-  /** True the first time `user` is refused on `messageTs` (the thread gets one note per user and plan). */
-  firstRefusal(channel: string, messageTs: string, user: string): Promise<boolean>;
+  /** True the first time `user` is refused on `recordKey` (the thread gets one note per user and plan). */
+  firstRefusal(channel: string, recordKey: string, user: string): Promise<boolean>;
 }
 
 const CONSUME_SCRIPT = loadLua(new URL('./lua/consume.lua', import.meta.url));
@@ -262,9 +262,9 @@ export function createPlanStore(redis: RedisLike, prefix: string, signer: Record
       return ids.length;
     },
 
-    async firstRefusal(channel, messageTs, user) {
+    async firstRefusal(channel, recordKey, user) {
       const noted = await redis.set(
-        `${prefix}:refusal-noted:${channel}:${messageTs}:${user}`,
+        `${prefix}:refusal-noted:${channel}:${recordKey}:${user}`,
         '1',
         'EX',
         KEEP_AFTER_EXPIRY_SECONDS,

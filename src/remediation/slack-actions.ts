@@ -276,7 +276,11 @@ export function registerRemediationActions(app: BoltApp, deps: RemediationAction
         await tell(renderRefusalEphemeral(refusal));
         // the thread records a user's refusals on one message once; the clicker is told every time
         const first = await deps.plans
-          .firstRefusal(click.channel, click.messageTs, click.user)
+          .firstRefusal(
+            click.channel,
+            RECORD_ID.test(click.value) ? click.value : click.messageTs,
+            click.user,
+          )
           .catch(() => true);
         if (!first) return;
         const audit = renderRefusalAudit(refusal);

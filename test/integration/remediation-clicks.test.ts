@@ -443,6 +443,29 @@ describe('remediation buttons through the real Bolt app', function () {
       );
     });
 
+    it('30 clicks by a non-approver: 30 private refusals, one note in the thread', async () => {
+      const ns = await freshNamespace(admin);
+      await createDeployment(admin, ns);
+      const plan = await planFor(ns);
+      const seen = slack.calls().length;
+      for (let i = 0; i < 30; i++) await click(ACTION_IDS.apply, plan.id, STRANGER);
+      const mine = (c: SlackCall) => c.args.user === STRANGER || text(c).includes(`<@${STRANGER}> clicked`);
+      await slack.waitFor(
+        () =>
+          slack
+            .calls()
+            .slice(seen)
+            .filter((c) => c.method === 'chat.postEphemeral' && mine(c)).length === 30,
+        20_000,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const notes = slack
+        .calls()
+        .slice(seen)
+        .filter((c) => c.method === 'chat.postMessage' && mine(c));
+      assert.equal(notes.length, 1, 'one refusal note per user and plan');
+    });
+
     it('an expired button (and Re-diagnose is offered)', async () => {
       const ns = await freshNamespace(admin);
       await createDeployment(admin, ns);
