@@ -533,17 +533,23 @@ describe('remediation buttons through the real Bolt app', function () {
       );
     });
 
-    it('the requester approving their own change under the two-person rule', async () => {
+    it('one approver alone under the two-person rule, even clicking twice: "1 of 2", then a second approver runs it', async () => {
       const ns = await freshNamespace(admin, 'prod');
       await createDeployment(admin, ns);
       const plan = await planFor(ns);
+      await click(ACTION_IDS.apply, plan.id, REQUESTER);
+      await slack.waitFor(
+        (c) =>
+          c.method === 'chat.postMessage' && /1 of 2 approvals: <@U0REQUESTER> approved Apply/.test(text(c)),
+        5000,
+      );
       await expectRefused(
         ns,
         () => click(ACTION_IDS.apply, plan.id, REQUESTER),
         REQUESTER,
-        /two-person rule applies in namespace prod-[0-9a-f]+: <@U0REQUESTER> asked for this diagnosis/,
+        /you already gave the first approval/,
       );
-      // the refusal consumed nothing: another approver still can
+      assert.equal(await generation(ns), 1, 'one approver changed nothing');
       const rollout = simulateRollout(admin, ns, NAME, 1);
       await click(ACTION_IDS.apply, plan.id, APPROVER);
       await rollout;
