@@ -7,8 +7,6 @@ import { DEFAULT_ALERT_MATCHERS, type MatcherRule, parseMatcherRules } from './a
 import { type ChannelRoute, parseChannelRoutes } from './alerts/routing.ts';
 import { parseQuantity } from './domain/quantity.ts';
 import { OomBotError } from './errors.ts';
-import { defaultDenyNamespaces, parsePatterns } from './remediation/namespace-guard.ts';
-import { MIN_SIGNING_KEY_LENGTH } from './remediation/signing.ts';
 
 export type Mode = 'serve' | 'worker' | 'start' | 'diagnose';
 
@@ -16,6 +14,22 @@ export type Mode = 'serve' | 'worker' | 'start' | 'diagnose';
 export const DEFAULT_WEBHOOK_PATH = '/alertmanager';
 /** The largest webhook body read before answering 413. */
 export const DEFAULT_WEBHOOK_MAX_BYTES = 4 * 1024 * 1024;
+
+/** The shortest APPROVAL_SIGNING_KEY accepted (as remediation/signing.ts requires). */
+const MIN_SIGNING_KEY_LENGTH = 32;
+
+/** A comma-separated list of glob patterns; empty items dropped. */
+function parsePatterns(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+}
+
+/** DENY_NAMESPACES when unset: the system namespaces and the bot's own. */
+function defaultDenyNamespaces(ownNamespace: string | undefined): string[] {
+  return ['kube-*', ownNamespace?.trim() || 'oom-bot'];
+}
 
 const optionalString = z
   .string()
