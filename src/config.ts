@@ -15,6 +15,22 @@ export const DEFAULT_WEBHOOK_PATH = '/alertmanager';
 /** The largest webhook body read before answering 413. */
 export const DEFAULT_WEBHOOK_MAX_BYTES = 4 * 1024 * 1024;
 
+/** The shortest APPROVAL_SIGNING_KEY accepted (as remediation/signing.ts requires). */
+const MIN_SIGNING_KEY_LENGTH = 32;
+
+/** A comma-separated list of glob patterns; empty items dropped. */
+function parsePatterns(text: string): string[] {
+  return text
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+}
+
+/** DENY_NAMESPACES when unset: the system namespaces and the bot's own. */
+function defaultDenyNamespaces(ownNamespace: string | undefined): string[] {
+  return ['kube-*', ownNamespace?.trim() || 'oom-bot'];
+}
+
 const optionalString = z
   .string()
   .trim()
@@ -133,6 +149,13 @@ const schema = z.object({
   WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(64).default(4),
   JOB_LOCK_MS: z.coerce.number().int().min(1000).max(600_000).default(30_000),
   APPROVAL_POLICY_FILE: optionalString,
+  APPROVAL_SIGNING_KEY: optionalString.refine(
+    (s) => s === undefined || s.length >= MIN_SIGNING_KEY_LENGTH,
+    `must be at least ${MIN_SIGNING_KEY_LENGTH} characters (e.g. openssl rand -base64 32)`,
+  ),
+  WRITE_NAMESPACES: optionalString,
+  DENY_NAMESPACES: optionalString,
+  POD_NAMESPACE: optionalString,
   BUTTON_TTL_MINUTES: z.coerce
     .number()
     .positive()
@@ -238,6 +261,11 @@ export interface Config {
   /** Approved remediation: policy file, button lifetime, global dry run, rollout watch, verification. */
   remediation: {
     policyFile?: string;
+    /** Signs plans, approvals and change records; never written to Redis. */
+    signingKey?: string;
+    /** Glob patterns of the namespaces the worker may write to, and of those it never writes to. */
+    writeNamespaces: readonly string[];
+    denyNamespaces: readonly string[];
     buttonTtlSeconds: number;
     dryRunOnly: boolean;
     rolloutTimeoutMs: number;
@@ -302,6 +330,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
       );
     }
   }
+  if (usesSlack) {
+    requireVar(
+      e.APPROVAL_SIGNING_KEY,
+      'APPROVAL_SIGNING_KEY',
+      'to sign and verify remediation plans and approvals (a random secret of 32+ characters, e.g. openssl rand -base64 32, in the Secret; never in Redis)',
+    );
+  }
   if (!options.scenario && options.mode !== 'serve' && Object.keys(e.PROMETHEUS_URLS ?? {}).length === 0) {
     requireVar(e.PROMETHEUS_URL, 'PROMETHEUS_URL', 'to read metrics (or use --scenario DIR)');
   }
@@ -329,6 +364,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     e.REDIS_SENTINEL_PASSWORD,
     e.ALERTMANAGER_TOKEN,
     e.ALERTMANAGER_BASIC_AUTH,
+    e.APPROVAL_SIGNING_KEY,
     e.ALERTMANAGER_BASIC_AUTH?.slice(e.ALERTMANAGER_BASIC_AUTH.indexOf(':') + 1),
   ].filter((s): s is string => Boolean(s));
   const redisPassword = safePassword(e.REDIS_URL);
@@ -364,6 +400,13 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     jobLockMs: e.JOB_LOCK_MS,
     remediation: Object.freeze({
       policyFile: e.APPROVAL_POLICY_FILE,
+      signingKey: e.APPROVAL_SIGNING_KEY,
+      writeNamespaces: Object.freeze(parsePatterns(e.WRITE_NAMESPACES ?? '*')),
+      denyNamespaces: Object.freeze(
+        e.DENY_NAMESPACES === undefined
+          ? defaultDenyNamespaces(e.POD_NAMESPACE)
+          : parsePatterns(e.DENY_NAMESPACES),
+      ),
       buttonTtlSeconds: Math.round(e.BUTTON_TTL_MINUTES * 60),
       dryRunOnly: e.DRY_RUN_ONLY,
       rolloutTimeoutMs: Math.round(e.ROLLOUT_TIMEOUT_SECONDS * 1000),

@@ -76,7 +76,8 @@ async function storePlan(
       channel: reply.channel,
       messageTs: rootTs,
       threadTs: reply.threadTs ?? rootTs,
-      requester: reply.userId,
+      // only a slash command names who asked; Re-diagnose never makes the clicker the requester
+      requester: job.data.trigger === 'slash_command' ? reply.userId : undefined,
       // changes go to the context the evidence came from
       cluster: sources.defaulted ? undefined : job.data.request.cluster,
       lister: sources.cluster,

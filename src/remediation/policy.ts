@@ -39,6 +39,13 @@ const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 const SLACK_GROUP = /^S[A-Z0-9]{2,}$/;
 /** Namespace patterns: a Kubernetes name with `*` wildcards, e.g. `prod-*` or `*`. */
 const NAMESPACE_PATTERN = /^[a-z0-9*]([-a-z0-9*]*[a-z0-9*])?$/;
+/** Cluster patterns: a kubeconfig context name with `*` wildcards, e.g. `prod-*`. */
+const CLUSTER_PATTERN = /^[A-Za-z0-9_.:@/*-]{1,253}$/;
+
+/** The name a rule's `cluster` matches when a plan targets the default context. */
+export const DEFAULT_CLUSTER = 'default';
+/** Scale out's replica ceiling when the policy sets none. */
+export const DEFAULT_MAX_REPLICAS = 10;
 
 const quantity = z
   .string()
@@ -57,6 +64,7 @@ const approversSchema = z
 const ruleFields = {
   actions: z.array(z.enum(REMEDIATION_ACTIONS)).optional(),
   maxMemoryLimit: quantity.optional(),
+  maxReplicas: z.number().int().min(1).max(1000).optional(),
   twoPersonRule: z.boolean().optional(),
   approvers: approversSchema.optional(),
 };
@@ -66,6 +74,10 @@ const namespaceRuleSchema = z
     match: z
       .string()
       .regex(NAMESPACE_PATTERN, 'must be a namespace name, with * as a wildcard (e.g. prod-*)'),
+    cluster: z
+      .string()
+      .regex(CLUSTER_PATTERN, 'must be a kubeconfig context name, with * as a wildcard (e.g. prod-*)')
+      .optional(),
     ...ruleFields,
   })
   .strict();
@@ -78,10 +90,16 @@ export const policySchema = z
       .object({
         actions: z.array(z.enum(REMEDIATION_ACTIONS)).default(['preview']),
         maxMemoryLimit: quantity.default('8Gi'),
+        maxReplicas: z.number().int().min(1).max(1000).default(DEFAULT_MAX_REPLICAS),
         twoPersonRule: z.boolean().default(false),
       })
       .strict()
-      .default({ actions: ['preview'], maxMemoryLimit: '8Gi', twoPersonRule: false }),
+      .default({
+        actions: ['preview'],
+        maxMemoryLimit: '8Gi',
+        maxReplicas: DEFAULT_MAX_REPLICAS,
+        twoPersonRule: false,
+      }),
     namespaces: z.array(namespaceRuleSchema).default([]),
   })
   .strict();
@@ -98,11 +116,19 @@ export interface ApprovalPolicy {
   /** Where it came from, for messages ("the default policy" or a file name). */
   source: string;
   approvers: Approvers;
-  defaults: { actions: RemediationAction[]; maxMemoryLimitBytes: number; twoPersonRule: boolean };
+  defaults: {
+    actions: RemediationAction[];
+    maxMemoryLimitBytes: number;
+    maxReplicas: number;
+    twoPersonRule: boolean;
+  };
   namespaces: Array<{
     match: string;
+    /** Context pattern: the rule applies only to changes in a matching cluster. */
+    cluster?: string;
     actions?: RemediationAction[];
     maxMemoryLimitBytes?: number;
+    maxReplicas?: number;
     twoPersonRule?: boolean;
     approvers?: Approvers;
   }>;
@@ -112,7 +138,7 @@ export interface ApprovalPolicy {
 export const DEFAULT_POLICY: ApprovalPolicy = Object.freeze({
   source: 'the default policy (APPROVAL_POLICY_FILE is not set)',
   approvers: { users: [], groups: [] },
-  defaults: { actions: ['preview'], maxMemoryLimitBytes: 0, twoPersonRule: false },
+  defaults: { actions: ['preview'], maxMemoryLimitBytes: 0, maxReplicas: 0, twoPersonRule: false },
   namespaces: [],
 }) as ApprovalPolicy;
 
@@ -137,12 +163,15 @@ export function parsePolicy(document: unknown, source: string): ApprovalPolicy {
     defaults: {
       actions: p.defaults.actions,
       maxMemoryLimitBytes: parseQuantity(p.defaults.maxMemoryLimit) as number,
+      maxReplicas: p.defaults.maxReplicas,
       twoPersonRule: p.defaults.twoPersonRule,
     },
     namespaces: p.namespaces.map((r) => ({
       match: r.match,
+      cluster: r.cluster,
       actions: r.actions,
       maxMemoryLimitBytes: r.maxMemoryLimit === undefined ? undefined : parseQuantity(r.maxMemoryLimit),
+      maxReplicas: r.maxReplicas,
       twoPersonRule: r.twoPersonRule,
       approvers: r.approvers,
     })),
@@ -190,16 +219,24 @@ export interface EffectiveRule {
   from: string;
   actions: RemediationAction[];
   maxMemoryLimitBytes: number;
+  maxReplicas: number;
   twoPersonRule: boolean;
   approvers: Approvers;
 }
 
-export function ruleFor(policy: ApprovalPolicy, namespace: string): EffectiveRule {
-  const rule = policy.namespaces.find((r) => matchesNamespace(r.match, namespace));
+/** The first rule whose namespace (and cluster, when it names one) matches, over the defaults. */
+export function ruleFor(policy: ApprovalPolicy, namespace: string, cluster = DEFAULT_CLUSTER): EffectiveRule {
+  const rule = policy.namespaces.find(
+    (r) =>
+      matchesNamespace(r.match, namespace) &&
+      (r.cluster === undefined || matchesNamespace(r.cluster, cluster)),
+  );
+  const name = rule ? `namespace rule ${rule.match}${rule.cluster ? ` (cluster ${rule.cluster})` : ''}` : '';
   return {
-    from: rule ? `namespace rule ${rule.match}` : 'the defaults',
+    from: rule ? name : 'the defaults',
     actions: rule?.actions ?? policy.defaults.actions,
     maxMemoryLimitBytes: rule?.maxMemoryLimitBytes ?? policy.defaults.maxMemoryLimitBytes,
+    maxReplicas: rule?.maxReplicas ?? policy.defaults.maxReplicas,
     twoPersonRule: rule?.twoPersonRule ?? policy.defaults.twoPersonRule,
     approvers: rule?.approvers ?? policy.approvers,
   };
@@ -209,13 +246,17 @@ export function ruleFor(policy: ApprovalPolicy, namespace: string): EffectiveRul
 export interface ApprovalRequest {
   action: RemediationAction;
   namespace: string;
-  /** The Slack user who clicked. */
+  /** The kubeconfig context the change targets; DEFAULT_CLUSTER for the default one. */
+  cluster?: string;
+  /** "deployment/api", for messages. */
+  workload?: string;
+  /** The Slack user who clicked (or, at execution, the approver the worker checks). */
   user: string;
-  /** The Slack user who asked for the diagnosis (none for alerts). */
-  requester?: string;
   cause: Cause;
   /** The memory limit the change would set (apply and rollback). */
   newLimitBytes?: number;
+  /** The most replicas the change allows (scale out: the HPA's maxReplicas). */
+  maxReplicas?: number;
   /** Resolves whether `user` belongs to a Slack user group. */
   inGroup?: (user: string, group: string) => Promise<boolean>;
 }
@@ -252,19 +293,29 @@ async function isApprover(approvers: Approvers, request: ApprovalRequest): Promi
   return unknown ? 'unknown' : false;
 }
 
+/** "namespace prod of cluster eu-1", for messages. */
+export function whereText(namespace: string, cluster = DEFAULT_CLUSTER): string {
+  return cluster === DEFAULT_CLUSTER
+    ? `namespace ${namespace}`
+    : `namespace ${namespace} of cluster ${cluster}`;
+}
+
 /**
- * Decide one click. In order: the action is allowed in the namespace; never a limit increase
- * where that is the wrong fix; the limit is within the maximum; the clicker is an approver; and
- * under the two-person rule, the clicker is not the requester.
+ * Decide one approval. In order: the action is allowed in the namespace (and cluster); never a
+ * limit increase where that is the wrong fix; the limit is within the maximum; the replicas are
+ * within the ceiling; the user is an approver. The two-person rule (two distinct approvers for
+ * every write) is the rule's `twoPersonRule`, enforced where approvals are recorded and executed.
  */
 export async function decide(policy: ApprovalPolicy, request: ApprovalRequest): Promise<Decision> {
-  const rule = ruleFor(policy, request.namespace);
+  const cluster = request.cluster ?? DEFAULT_CLUSTER;
+  const rule = ruleFor(policy, request.namespace, cluster);
   const name = ACTION_NAMES[request.action];
+  const where = whereText(request.namespace, cluster);
   if (!rule.actions.includes(request.action)) {
     const none = policy === DEFAULT_POLICY ? ` No approval policy is configured, so only previews run.` : '';
     return {
       allowed: false,
-      reason: `${name} is not allowed in namespace ${request.namespace} by ${rule.from} of ${policy.source}.${none}`,
+      reason: `${name} is not allowed in ${where} by ${rule.from} of ${policy.source}.${none}`,
     };
   }
   if (request.action === 'apply' && !mayRaiseLimit(request.cause)) {
@@ -280,7 +331,13 @@ export async function decide(policy: ApprovalPolicy, request: ApprovalRequest): 
   ) {
     return {
       allowed: false,
-      reason: `the new memory limit ${bytes(request.newLimitBytes)} is above the ${bytes(rule.maxMemoryLimitBytes)} allowed in namespace ${request.namespace} by ${rule.from}.`,
+      reason: `the new memory limit ${bytes(request.newLimitBytes)} is above the ${bytes(rule.maxMemoryLimitBytes)} allowed in ${where} by ${rule.from}.`,
+    };
+  }
+  if (request.action === 'scale_out' && (request.maxReplicas ?? Infinity) > rule.maxReplicas) {
+    return {
+      allowed: false,
+      reason: `${request.maxReplicas ?? 'an unbounded number of'} replicas is above the ceiling of ${rule.maxReplicas} in ${where} set by ${rule.from} (maxReplicas).`,
     };
   }
   if (!WRITE_ACTIONS.has(request.action)) return { allowed: true, rule };
@@ -288,22 +345,16 @@ export async function decide(policy: ApprovalPolicy, request: ApprovalRequest): 
   if (approver !== true) {
     const nobody = rule.approvers.users.length === 0 && rule.approvers.groups.length === 0;
     const why = nobody
-      ? `nobody may approve changes in namespace ${request.namespace} under ${policy.source}`
+      ? `nobody may approve changes in ${where} under ${policy.source}`
       : approver === 'unknown'
         ? `<@${request.user}> is not listed as an approver and their user group membership could not be checked`
-        : `<@${request.user}> is not an approver for namespace ${request.namespace} (${rule.from} of ${policy.source})`;
+        : `<@${request.user}> is not an approver for ${where} (${rule.from} of ${policy.source})`;
     return { allowed: false, reason: `${why}.` };
   }
-  if (
-    rule.twoPersonRule &&
-    request.action !== 'rollback' &&
-    request.requester !== undefined &&
-    request.requester === request.user
-  ) {
-    return {
-      allowed: false,
-      reason: `the two-person rule applies in namespace ${request.namespace}: <@${request.user}> asked for this diagnosis and cannot also approve it; another approver must click.`,
-    };
-  }
   return { allowed: true, rule };
+}
+
+/** Approvals a write needs under a rule: two distinct approvers under the two-person rule. */
+export function approvalsRequired(rule: EffectiveRule, action: RemediationAction): 1 | 2 {
+  return rule.twoPersonRule && WRITE_ACTIONS.has(action) ? 2 : 1;
 }

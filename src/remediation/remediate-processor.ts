@@ -15,8 +15,9 @@ import {
 } from '../slack/blocks/remediation.ts';
 import type { SlackMessage } from '../slack/blocks/types.ts';
 import { applyMemoryChange, killsSinceChange } from './apply.ts';
+import { checkPlanJob, checkRollbackJob } from './execution-check.ts';
 import { changeAnnotations } from './patch.ts';
-import { newRecordId } from './plan-store.ts';
+import { type ClaimedThread, newRecordId } from './plan-store.ts';
 import { actionName } from './policy.ts';
 import {
   apply,
@@ -47,25 +48,19 @@ export async function processRemediate(job: RemediateJob, deps: RemediateDeps): 
   if (data.kind === 'verify') return verify(data, deps, log);
   if (data.action === 'rollback') return rollback(data, deps, log);
 
-  const plan = await deps.plans.getPlan(data.recordId);
-  if (!plan) {
+  const loaded = await deps.plans.loadPlan(data.recordId);
+  if (loaded.status === 'tampered') return refuseTampered(data, loaded.claimed, deps, log);
+  if (loaded.status === 'missing') {
     log.warn('plan is gone; nothing done');
     return 'gone';
   }
+  const plan = loaded.record;
   const thread: Thread = { channel: plan.channel, threadTs: plan.threadTs };
   const post = (m: SlackMessage) => deps.slack.post(thread.channel, m, thread.threadTs);
 
-  if (data.action !== 'preview') {
-    // the web handler consumed the approval for this user; a job without one is refused
-    const used = await deps.plans.consumption('plan', plan.id, data.action);
-    if (used?.by !== data.user) {
-      log.error({ used }, 'job without a matching consumed approval; refused');
-      await post(
-        renderFailure(data.action, 'no matching approval was recorded for this job; nothing was changed'),
-      );
-      return 'refused';
-    }
-  }
+  // nothing from Redis is trusted as such: signatures, revocation, the policy, the namespaces
+  const refusal = await checkPlanJob(plan, data.action, data.user, deps);
+  if (refusal) return refuseJob(data, refusal, post, log);
   await post(renderApproved(plan, data.action, data.user, data.clickedAt, deps.dryRunOnly));
   try {
     const cluster = deps.clusterFor(plan.cluster);
@@ -86,22 +81,46 @@ export async function processRemediate(job: RemediateJob, deps: RemediateDeps): 
   }
 }
 
+/** Audit a refused job: one error log line and a note in the thread; nothing is applied. */
+async function refuseJob(
+  data: RemediateJobData,
+  reason: string,
+  post: (m: SlackMessage) => Promise<string>,
+  log: Logger,
+): Promise<RemediateResult> {
+  log.error({ user: data.user, reason }, 'remediation job refused at execution; nothing applied');
+  await post(renderFailure(data.action, `refused at execution: ${reason} Nothing was changed.`));
+  return 'refused';
+}
+
+/** A record whose signature does not verify: audited where it claims its thread is, never run. */
+async function refuseTampered(
+  data: RemediateJobData,
+  claimed: ClaimedThread,
+  deps: RemediateDeps,
+  log: Logger,
+): Promise<RemediateResult> {
+  const reason = `its ${data.action === 'rollback' ? 'change record' : 'plan'} in Redis fails signature verification (missing or wrong signature, or a field was altered); it was not written by oom-bot.`;
+  log.error({ user: data.user, audit: 'record_tampered' }, `remediation job refused: ${reason}`);
+  if (claimed.channel) {
+    const note = renderFailure(data.action, `refused at execution: ${reason} Nothing was changed.`);
+    await deps.slack.post(claimed.channel, note, claimed.threadTs).catch(() => undefined);
+  }
+  return 'refused';
+}
+
 async function rollback(data: RemediateJobData, deps: RemediateDeps, log: Logger): Promise<RemediateResult> {
-  const original = await deps.plans.getChange(data.recordId);
-  if (!original) {
+  const loaded = await deps.plans.loadChange(data.recordId);
+  if (loaded.status === 'tampered') return refuseTampered(data, loaded.claimed, deps, log);
+  if (loaded.status === 'missing') {
     log.warn('change is gone; nothing done');
     return 'gone';
   }
+  const original = loaded.record;
   const thread: Thread = { channel: original.channel, threadTs: original.threadTs };
   const post = (m: SlackMessage) => deps.slack.post(thread.channel, m, thread.threadTs);
-  const used = await deps.plans.consumption('change', original.id, 'rollback');
-  if (used?.by !== data.user) {
-    log.error({ used }, 'rollback job without a matching consumed approval; refused');
-    await post(
-      renderFailure('rollback', 'no matching approval was recorded for this job; nothing was changed'),
-    );
-    return 'refused';
-  }
+  const refusal = await checkRollbackJob(original, data.user, deps);
+  if (refusal) return refuseJob(data, refusal, post, log);
   if (original.template) return undoRolloutUndo(original, data, deps, post, log);
   await post({
     text: `Rollback approved by <@${data.user}> at ${utc(data.clickedAt)}`,

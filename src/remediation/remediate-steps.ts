@@ -28,6 +28,7 @@ import {
   watchRollout,
 } from './apply.ts';
 import type { RemediationCluster } from './cluster.ts';
+import type { ExecutionCheckDeps } from './execution-check.ts';
 import { createHpa } from './hpa.ts';
 import { changeAnnotations } from './patch.ts';
 import { newRecordId, type PlanStore } from './plan-store.ts';
@@ -35,7 +36,7 @@ import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from './
 import type { RemediationAction } from './policy.ts';
 import { createVpa } from './vpa.ts';
 
-export interface RemediateDeps {
+export interface RemediateDeps extends ExecutionCheckDeps {
   plans: PlanStore;
   clusterFor(cluster?: string): RemediationCluster;
   slack: SlackPoster;

@@ -14,10 +14,20 @@ import { ACTION_IDS } from '../slack/action-ids.ts';
 import { renderRefusalAudit, renderRefusalEphemeral, utc } from '../slack/blocks/remediation.ts';
 import type { SlackMessage } from '../slack/blocks/types.ts';
 import { withTimeout } from '../timeout.ts';
+import { groupResolver } from './groups.ts';
 import { planOffers } from './plan.ts';
 import { KEEP_AFTER_EXPIRY_SECONDS, type PlanStore, RECORD_ID } from './plan-store.ts';
 import type { ChangeRecord, RemediationPlan } from './plan-types.ts';
-import { type ApprovalPolicy, actionName, decide, type RemediationAction, WRITE_ACTIONS } from './policy.ts';
+import {
+  type ApprovalPolicy,
+  actionName,
+  approvalsRequired,
+  DEFAULT_CLUSTER,
+  decide,
+  type RemediationAction,
+  WRITE_ACTIONS,
+  whereText,
+} from './policy.ts';
 
 type WebClient = webApi.WebClient;
 
@@ -30,6 +40,8 @@ export interface RemediationActionDeps {
   now?: () => number;
   /** Whether a user is in a Slack user group; default: usergroups.users.list, cached for a minute. */
   inGroup?: (client: WebClient, user: string, group: string) => Promise<boolean>;
+  /** The context name of the default cluster, which a policy rule's `cluster` matches. */
+  defaultCluster?: string;
   /** Enqueue timeout; default 2 s. */
   enqueueTimeoutMs?: number;
 }
@@ -60,21 +72,11 @@ export interface Click {
 
 export type GateResult =
   | { ok: true; job: RemediateJobData; consumed: boolean; summary: string }
+  /** The first of two approvals was recorded: a second, different approver must click. */
+  | { ok: 'pending'; summary: string }
   | { ok: false; reason: string; incidentId?: string };
 
 const days = Math.round(KEEP_AFTER_EXPIRY_SECONDS / 86_400);
-
-function groupResolver(ttlMs = 60_000) {
-  const cache = new Map<string, { at: number; users: Set<string> }>();
-  return async (client: WebClient, user: string, group: string): Promise<boolean> => {
-    const hit = cache.get(group);
-    if (hit && Date.now() - hit.at < ttlMs) return hit.users.has(user);
-    const answer = await client.usergroups.users.list({ usergroup: group });
-    const users = new Set((answer.users ?? []) as string[]);
-    cache.set(group, { at: Date.now(), users });
-    return users.has(user);
-  };
-}
 
 /**
  * Every check of a click, in order; consumes the approval of a write action. Pure of Slack:
@@ -82,7 +84,7 @@ function groupResolver(ttlMs = 60_000) {
  */
 export async function gateClick(
   click: Click,
-  deps: Pick<RemediationActionDeps, 'plans' | 'policy'>,
+  deps: Pick<RemediationActionDeps, 'plans' | 'policy' | 'defaultCluster'>,
   inGroup: (user: string, group: string) => Promise<boolean>,
 ): Promise<GateResult> {
   const name = actionName(click.action);
@@ -90,9 +92,17 @@ export async function gateClick(
     return { ok: false, reason: `this button's value is not one oom-bot issued (it was altered).` };
   }
   const isRollback = click.action === 'rollback';
-  const record: RemediationPlan | ChangeRecord | undefined = isRollback
-    ? await deps.plans.getChange(click.value)
-    : await deps.plans.getPlan(click.value);
+  const loaded = isRollback
+    ? await deps.plans.loadChange(click.value)
+    : await deps.plans.loadPlan(click.value);
+  if (loaded.status === 'tampered') {
+    return {
+      ok: false,
+      reason: `the record behind this button fails signature verification; it was not written by oom-bot.`,
+    };
+  }
+  const record: RemediationPlan | ChangeRecord | undefined =
+    loaded.status === 'ok' ? loaded.record : undefined;
   if (!record) {
     return {
       ok: false,
@@ -119,23 +129,44 @@ export async function gateClick(
   const plan = isRollback ? undefined : (record as RemediationPlan);
   const change = isRollback ? (record as ChangeRecord) : undefined;
   const newLimit = plan?.memory?.to.limit ?? change?.previous.limit;
+  const cluster = record.cluster ?? deps.defaultCluster ?? DEFAULT_CLUSTER;
   const decision = await decide(deps.policy, {
     action: click.action,
     namespace: record.target.namespace,
+    cluster,
+    workload: `${record.target.kind.toLowerCase()}/${record.target.name}`,
     user: click.user,
-    requester: plan?.requester,
     cause: plan?.cause ?? 'unknown',
     ...(newLimit !== undefined && (click.action === 'apply' || isRollback)
       ? { newLimitBytes: parseQuantity(newLimit) }
       : {}),
+    ...(click.action === 'scale_out' && plan?.hpa ? { maxReplicas: plan.hpa.maxReplicas } : {}),
     inGroup,
   });
   if (!decision.allowed) return { ok: false, reason: decision.reason };
+  const summary = `${name} on ${record.target.kind.toLowerCase()}/${record.target.name} in ${whereText(record.target.namespace, cluster)}`;
 
   let consumed = false;
   if (WRITE_ACTIONS.has(click.action)) {
     const kind = isRollback ? 'change' : 'plan';
-    const result = await deps.plans.consume(kind, record.id, click.action, click.user, click.at);
+    const required = approvalsRequired(decision.rule, click.action);
+    const result = await deps.plans.consume(kind, record.id, click.action, click.user, click.at, required);
+    if (result.status === 'first') return { ok: 'pending', summary };
+    if (result.status === 'same') {
+      return {
+        ok: false,
+        reason: `you already gave the first approval at ${utc(result.at)}; the two-person rule needs a second, different approver.`,
+      };
+    }
+    if (result.status === 'revoked') {
+      return {
+        ok: false,
+        reason: `the incident was dismissed by <@${result.by}> at ${utc(result.at)}, which revoked these buttons.`,
+      };
+    }
+    if (result.status === 'tampered') {
+      return { ok: false, reason: `the record behind this button fails signature verification.` };
+    }
     if (result.status === 'used') {
       const who = result.by === click.user ? 'you' : `<@${result.by}>`;
       return {
@@ -158,7 +189,7 @@ export async function gateClick(
   return {
     ok: true,
     consumed,
-    summary: `${name} on ${record.target.kind.toLowerCase()}/${record.target.name} in ${record.target.namespace}`,
+    summary,
     job: {
       kind: 'execute',
       action: click.action,
@@ -183,6 +214,12 @@ function clickOf(body: Body, action: RemediationAction, value: string, at: numbe
     threadTs: String(body.message?.thread_ts ?? messageTs),
     at,
   };
+}
+
+/** The thread note of a first approval under the two-person rule: "1 of 2 approvals". */
+export function renderFirstApproval(click: Click, summary: string): SlackMessage {
+  const text = `:hourglass_flowing_sand: 1 of 2 approvals: <@${click.user}> approved ${summary} at ${utc(click.at)}. The two-person rule applies: a second, different approver must click ${actionName(click.action)}.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] as SlackMessage['blocks'] };
 }
 
 /** Register the remediation buttons' handlers on the Bolt app. */
@@ -214,6 +251,20 @@ export function registerRemediationActions(app: BoltApp, deps: RemediationAction
         await tell({ text: `:x: ${QUEUE_DOWN_TEXT}`, blocks: [] });
         return;
       }
+      if (result.ok === 'pending') {
+        log.info({ action, user: click.user, recordId: click.value }, 'first of two approvals recorded');
+        const note = renderFirstApproval(click, result.summary);
+        await tell({ text: `${note.text} Another approver must click to run it.`, blocks: [] });
+        await client.chat
+          .postMessage({
+            channel: click.channel,
+            thread_ts: click.threadTs,
+            text: note.text,
+            blocks: note.blocks as never,
+          })
+          .catch((error: unknown) => log.warn({ err: describeError(error) }, 'approval note failed'));
+        return;
+      }
       if (!result.ok) {
         log.info({ action, user: click.user, reason: result.reason }, 'click refused');
         const refusal = {
@@ -224,6 +275,15 @@ export function registerRemediationActions(app: BoltApp, deps: RemediationAction
           ...(result.incidentId ? { incidentId: result.incidentId } : {}),
         };
         await tell(renderRefusalEphemeral(refusal));
+        // the thread records a user's refusals on one message once; the clicker is told every time
+        const first = await deps.plans
+          .firstRefusal(
+            click.channel,
+            RECORD_ID.test(click.value) ? click.value : click.messageTs,
+            click.user,
+          )
+          .catch(() => true);
+        if (!first) return;
         const audit = renderRefusalAudit(refusal);
         await client.chat
           .postMessage({

@@ -3,9 +3,10 @@
  * start), the plan store, the remediate queue, the button handlers for the web process, the plan
  * creation for the diagnose worker, and the remediate worker.
  */
+import bolt from '@slack/bolt';
 import { type Job, Worker } from 'bullmq';
 import type { Config } from '../config.ts';
-import { describeError } from '../errors.ts';
+import { describeError, OomBotError } from '../errors.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../jobs/payloads.ts';
 import { createRemediateQueue, enqueueRemediation, REMEDIATE_QUEUE } from '../jobs/queues.ts';
 import type { Logger } from '../logger.ts';
@@ -13,10 +14,12 @@ import { createRedisConnection, type RedisConnection } from '../redis.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import { loadKubeConfig } from '../sources/kubernetes.ts';
 import { createRemediationCluster, noCluster, type RemediationCluster } from './cluster.ts';
+import { groupResolver } from './groups.ts';
 import { createPlanStore, type PlanStore } from './plan-store.ts';
 import { type CreatePlan, createPlanner } from './planner.ts';
-import { type ApprovalPolicy, loadPolicy } from './policy.ts';
+import { type ApprovalPolicy, DEFAULT_CLUSTER, loadPolicy } from './policy.ts';
 import { processRemediate } from './remediate-processor.ts';
+import { createSigner } from './signing.ts';
 import type { RemediationActionDeps } from './slack-actions.ts';
 
 export interface Remediation {
@@ -74,7 +77,15 @@ export async function createRemediation(
     { policy: policy.source, dryRunOnly: r.dryRunOnly, buttonTtlSeconds: r.buttonTtlSeconds },
     'approval policy loaded',
   );
-  const plans = createPlanStore(producer, config.queuePrefix);
+  if (!r.signingKey) {
+    throw new OomBotError(
+      'config_invalid',
+      'APPROVAL_SIGNING_KEY is required to sign and verify remediation plans and approvals',
+    );
+  }
+  const plans = createPlanStore(producer, config.queuePrefix, createSigner(r.signingKey));
+  const defaultCluster = config.kubeContext ?? DEFAULT_CLUSTER;
+  const guard = { write: r.writeNamespaces, deny: r.denyNamespaces };
   const queue = createRemediateQueue(producer, config.queuePrefix);
   queue.on('error', (error) => logger.warn({ err: error.message }, 'remediate queue error'));
   const clusterFor = createClusterFactory(config, options.scenario);
@@ -86,17 +97,26 @@ export async function createRemediation(
       plans,
       policy,
       logger,
+      defaultCluster,
       enqueue: (data) => enqueueRemediation(queue, data),
     },
     createPlan: createPlanner({ plans, ttlSeconds: r.buttonTtlSeconds }),
     startWorker(deps) {
       const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });
       connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (remediate) error'));
+      const slackClient = new bolt.webApi.WebClient(config.slack.botToken, {
+        ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+      });
+      const groups = groupResolver();
       const worker = new Worker<RemediateJobData>(
         REMEDIATE_QUEUE,
         (job: Job<RemediateJobData>) =>
           processRemediate(job, {
             plans,
+            policy,
+            guard,
+            defaultCluster,
+            inGroup: (user, group) => groups(slackClient, user, group),
             clusterFor,
             slack: deps.slack,
             logger,

@@ -223,6 +223,8 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       dismissedBy: body.user.id,
       updatedAt: Date.now() / 1000,
     });
+    // Dismiss revokes the incident's remediation buttons: later clicks and queued jobs are refused
+    await deps.remediation?.plans.revokeIncident(id, body.user.id, Date.now() / 1000);
     logger.info(
       {
         requestId: requestIdOf((body as { trigger_id?: string }).trigger_id),

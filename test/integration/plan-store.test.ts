@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { createPlanStore, newRecordId } from '../../src/remediation/plan-store.ts';
 import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
+import { testSigner } from '../support/remediation-fixtures.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
@@ -41,7 +42,7 @@ describe('plan store (real Redis)', function () {
   });
 
   it('round-trips a plan and refuses ids that are not its own', async () => {
-    const store = createPlanStore(clients[0] as Redis, prefix);
+    const store = createPlanStore(clients[0] as Redis, prefix, testSigner());
     const p = plan(newRecordId(), now + 1800);
     await store.savePlan(p);
     assert.deepEqual(await store.getPlan(p.id), p);
@@ -52,7 +53,7 @@ describe('plan store (real Redis)', function () {
   });
 
   it('gives exactly one "ok" to 200 concurrent consumers on 8 connections', async () => {
-    const stores = clients.map((c) => createPlanStore(c, prefix));
+    const stores = clients.map((c) => createPlanStore(c, prefix, testSigner()));
     const p = plan(newRecordId(), now + 1800);
     await (stores[0] as ReturnType<typeof createPlanStore>).savePlan(p);
     const results = await Promise.all(
@@ -88,7 +89,7 @@ describe('plan store (real Redis)', function () {
   });
 
   it('refuses an expired or unknown record, and can release a consumption', async () => {
-    const store = createPlanStore(clients[0] as Redis, prefix);
+    const store = createPlanStore(clients[0] as Redis, prefix, testSigner());
     const old = plan(newRecordId(), now - 1);
     await store.savePlan(old);
     assert.deepEqual(await store.consume('plan', old.id, 'apply', 'U1', now), {

@@ -42,7 +42,14 @@ import {
   type SlackCall,
   startFakeSlack,
 } from '../support/fake-slack.ts';
-import { createDeployment, freshNamespace, simulateRollout } from '../support/remediation-fixtures.ts';
+import {
+  createDeployment,
+  DEFAULT_GUARD,
+  freshNamespace,
+  simulateRollout,
+  TEST_SIGNING_KEY,
+  testSigner,
+} from '../support/remediation-fixtures.ts';
 import { blockActionsBody, postSigned } from '../support/slack-requests.ts';
 
 const SECRET = 'clicks-signing-secret-0123456789';
@@ -100,6 +107,7 @@ describe('remediation buttons through the real Bolt app', function () {
         SLACK_API_URL: slack.apiUrl,
         PORT: String(port),
         QUEUE_PREFIX: prefix,
+        APPROVAL_SIGNING_KEY: TEST_SIGNING_KEY,
       },
       { mode: 'serve' },
     );
@@ -125,7 +133,7 @@ describe('remediation buttons through the real Bolt app', function () {
     cluster = createRemediationCluster(admin, 'test');
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     workerRedis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
-    plans = createPlanStore(redis, prefix);
+    plans = createPlanStore(redis, prefix, testSigner());
     queue = createRemediateQueue(redis, prefix);
     const client = new bolt.webApi.WebClient('xoxb-clicks-token', {
       slackApiUrl: slack.apiUrl,
@@ -137,6 +145,8 @@ describe('remediation buttons through the real Bolt app', function () {
       (job) =>
         processRemediate(job, {
           plans,
+          policy: POLICY,
+          guard: DEFAULT_GUARD,
           clusterFor: () => cluster,
           slack: poster,
           logger,
@@ -433,6 +443,29 @@ describe('remediation buttons through the real Bolt app', function () {
       );
     });
 
+    it('30 clicks by a non-approver: 30 private refusals, one note in the thread', async () => {
+      const ns = await freshNamespace(admin);
+      await createDeployment(admin, ns);
+      const plan = await planFor(ns);
+      const seen = slack.calls().length;
+      for (let i = 0; i < 30; i++) await click(ACTION_IDS.apply, plan.id, STRANGER);
+      const mine = (c: SlackCall) => c.args.user === STRANGER || text(c).includes(`<@${STRANGER}> clicked`);
+      await slack.waitFor(
+        () =>
+          slack
+            .calls()
+            .slice(seen)
+            .filter((c) => c.method === 'chat.postEphemeral' && mine(c)).length === 30,
+        20_000,
+      );
+      await new Promise((r) => setTimeout(r, 300));
+      const notes = slack
+        .calls()
+        .slice(seen)
+        .filter((c) => c.method === 'chat.postMessage' && mine(c));
+      assert.equal(notes.length, 1, 'one refusal note per user and plan');
+    });
+
     it('an expired button (and Re-diagnose is offered)', async () => {
       const ns = await freshNamespace(admin);
       await createDeployment(admin, ns);
@@ -500,17 +533,23 @@ describe('remediation buttons through the real Bolt app', function () {
       );
     });
 
-    it('the requester approving their own change under the two-person rule', async () => {
+    it('one approver alone under the two-person rule, even clicking twice: "1 of 2", then a second approver runs it', async () => {
       const ns = await freshNamespace(admin, 'prod');
       await createDeployment(admin, ns);
       const plan = await planFor(ns);
+      await click(ACTION_IDS.apply, plan.id, REQUESTER);
+      await slack.waitFor(
+        (c) =>
+          c.method === 'chat.postMessage' && /1 of 2 approvals: <@U0REQUESTER> approved Apply/.test(text(c)),
+        5000,
+      );
       await expectRefused(
         ns,
         () => click(ACTION_IDS.apply, plan.id, REQUESTER),
         REQUESTER,
-        /two-person rule applies in namespace prod-[0-9a-f]+: <@U0REQUESTER> asked for this diagnosis/,
+        /you already gave the first approval/,
       );
-      // the refusal consumed nothing: another approver still can
+      assert.equal(await generation(ns), 1, 'one approver changed nothing');
       const rollout = simulateRollout(admin, ns, NAME, 1);
       await click(ACTION_IDS.apply, plan.id, APPROVER);
       await rollout;

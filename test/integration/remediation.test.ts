@@ -39,12 +39,15 @@ import {
   applyFile,
   createDeployment,
   createOomKilledPod,
+  DEFAULT_GUARD,
   freshNamespace,
   installVpaCrd,
   RBAC_FILE,
   recordingPoster,
   STRATEGIC,
   simulateRollout,
+  testPolicy,
+  testSigner,
 } from '../support/remediation-fixtures.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
@@ -73,7 +76,7 @@ describe('approved remediation against a real kube-apiserver', function () {
     await installVpaCrd(admin);
     await applyFile(admin, RBAC_FILE);
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    plans = createPlanStore(redis, prefix);
+    plans = createPlanStore(redis, prefix, testSigner());
   });
 
   after(async function () {
@@ -103,6 +106,8 @@ describe('approved remediation against a real kube-apiserver', function () {
       diagnoses,
       deps: {
         plans,
+        policy: testPolicy([APPROVER, 'U0SECOND']),
+        guard: DEFAULT_GUARD,
         clusterFor: () => cluster,
         slack: poster,
         logger,

@@ -20,10 +20,13 @@ import { buildDiagnosis, buildTarget } from '../support/diagnosis-builder.ts';
 import {
   createDeployment,
   createOomKilledPod,
+  DEFAULT_GUARD,
   freshNamespace,
   recordingPoster,
   STRATEGIC,
   simulateRollout,
+  testPolicy,
+  testSigner,
 } from '../support/remediation-fixtures.ts';
 
 /** Plain JSON of a client-node model, to compare with deepEqual. */
@@ -51,7 +54,7 @@ describe('Roll back (rollout undo) against a real kube-apiserver', function () {
     admin = kube.kubeConfig;
     cluster = createRemediationCluster(admin, 'test');
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    plans = createPlanStore(redis, prefix);
+    plans = createPlanStore(redis, prefix, testSigner());
   });
 
   after(async function () {
@@ -69,6 +72,8 @@ describe('Roll back (rollout undo) against a real kube-apiserver', function () {
     const verifies: Array<{ data: RemediateJobData; delayMs: number }> = [];
     const deps: RemediateDeps = {
       plans,
+      policy: testPolicy([APPROVER]),
+      guard: DEFAULT_GUARD,
       clusterFor: () => on,
       slack: poster,
       logger,

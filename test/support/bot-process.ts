@@ -35,6 +35,8 @@ export async function startBot(options: BotOptions): Promise<BotProcess> {
     HOME: process.env.HOME,
     PORT: String(port),
     METRICS_PORT: String(port),
+    // a test-only key; a test that needs another (or none) sets it in options.env
+    APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
     ...options.env,
   };
   const child = spawn(BIN, options.args, { stdio: ['ignore', fd, fd], env: env as NodeJS.ProcessEnv });

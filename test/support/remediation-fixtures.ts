@@ -19,6 +19,9 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { parse, parseAllDocuments } from 'yaml';
+import { defaultDenyNamespaces, type NamespaceGuard } from '../../src/remediation/namespace-guard.ts';
+import { type ApprovalPolicy, parsePolicy } from '../../src/remediation/policy.ts';
+import { createSigner } from '../../src/remediation/signing.ts';
 import type { SlackMessage } from '../../src/slack/blocks/types.ts';
 import type { SlackPoster } from '../../src/slack/poster.ts';
 
@@ -242,3 +245,30 @@ export function recordingPoster(): SlackPoster & { posts: PostedMessage[]; texts
     async respond() {},
   };
 }
+
+/** The approval signing key of the tests (APPROVAL_SIGNING_KEY): a fixed, test-only value. */
+export const TEST_SIGNING_KEY = 'test-only-approval-signing-key-0123456789';
+
+export function testSigner() {
+  return createSigner(TEST_SIGNING_KEY);
+}
+
+/** A policy for the job tests: every action anywhere, for the listed approvers. */
+export function testPolicy(approvers: string[], extra: Record<string, unknown> = {}): ApprovalPolicy {
+  return parsePolicy(
+    {
+      version: 1,
+      approvers: { users: approvers },
+      defaults: {
+        actions: ['preview', 'apply', 'create_vpa', 'scale_out', 'rollback', 'rollout_undo'],
+        maxMemoryLimit: '8Gi',
+        maxReplicas: 20,
+      },
+      ...extra,
+    },
+    'test policy',
+  );
+}
+
+/** The worker's namespace guard with its defaults (kube-* and oom-bot denied). */
+export const DEFAULT_GUARD: NamespaceGuard = { write: ['*'], deny: defaultDenyNamespaces(undefined) };

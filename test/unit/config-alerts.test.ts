@@ -6,6 +6,7 @@ import { OomBotError } from '../../src/errors.ts';
 
 const base = {
   SLACK_BOT_TOKEN: 'xoxb-test-token',
+  APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
   SLACK_SIGNING_SECRET: 'signing-secret-1',
   PROMETHEUS_URL: 'http://127.0.0.1:9090',
 };

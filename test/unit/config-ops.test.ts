@@ -6,6 +6,7 @@ import { OomBotError } from '../../src/errors.ts';
 
 const base = {
   SLACK_BOT_TOKEN: 'xoxb-test-token',
+  APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
   SLACK_SIGNING_SECRET: 'signing-secret',
   PROMETHEUS_URL: 'http://127.0.0.1:9090',
 };
@@ -111,7 +112,12 @@ describe('config: .env.example as it ships', () => {
     const { readFileSync } = await import('node:fs');
     const env = parseEnv(readFileSync(new URL('../../.env.example', import.meta.url), 'utf8'));
     const c = loadConfig(
-      { ...env, SLACK_BOT_TOKEN: 'xoxb-test-token', SLACK_SIGNING_SECRET: 'signing-secret' },
+      {
+        ...env,
+        SLACK_BOT_TOKEN: 'xoxb-test-token',
+        SLACK_SIGNING_SECRET: 'signing-secret',
+        APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
+      },
       { mode: 'start' },
     );
     assert.equal(c.slack.apiUrl, undefined);

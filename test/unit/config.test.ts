@@ -4,6 +4,7 @@ import { OomBotError } from '../../src/errors.ts';
 
 const base = {
   SLACK_BOT_TOKEN: 'xoxb-test-token',
+  APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
   SLACK_SIGNING_SECRET: 'signing-secret-1',
   PROMETHEUS_URL: 'http://127.0.0.1:9090',
 };
@@ -68,7 +69,10 @@ describe('loadConfig: the only reader of the environment', () => {
 
   it('lists every secret for log redaction, including a Redis password', () => {
     const c = loadConfig({ ...base, REDIS_URL: 'redis://:s3cr%40t@127.0.0.1:6379' }, { mode: 'start' });
-    assert.deepEqual([...c.secrets].sort(), ['s3cr@t', 'signing-secret-1', 'xoxb-test-token'].sort());
+    assert.deepEqual(
+      [...c.secrets].sort(),
+      ['s3cr@t', 'signing-secret-1', 'test-only-approval-signing-key-0123456789', 'xoxb-test-token'].sort(),
+    );
   });
 
   it('needs neither Slack nor Prometheus to diagnose a scenario', () => {

@@ -38,6 +38,7 @@ describe('evidence sources per cluster (createSourceFactory)', () => {
       loadConfig(
         {
           SLACK_BOT_TOKEN: 'xoxb-test-token',
+          APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
           KUBECONFIG: kubeconfig(dir, contexts),
           PROMETHEUS_URL: 'http://prom-default:9090',
           ...env,

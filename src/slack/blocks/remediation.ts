@@ -63,7 +63,8 @@ function memoryChangeText(from: MemoryValues, to: MemoryValues): string {
 
 /** What a button of this plan does, in one line. */
 export function describePlanAction(plan: RemediationPlan, action: RemediationAction): string {
-  const where = `${workloadText(plan.target)}`;
+  // approval messages name the cluster a change targets
+  const where = `${workloadText(plan.target)}${plan.cluster ? ` on cluster ${escapeMrkdwn(plan.cluster)}` : ''}`;
   switch (action) {
     case 'apply':
     case 'preview':

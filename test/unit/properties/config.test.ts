@@ -17,12 +17,14 @@ const SECRET_VARS = [
   'REDIS_SENTINEL_PASSWORD',
   'ALERTMANAGER_TOKEN',
   'ALERTMANAGER_BASIC_AUTH',
+  'APPROVAL_SIGNING_KEY',
 ];
 
 /** Values that are valid for some variable, plus hostile ones. */
 const VALUES: Record<string, fc.Arbitrary<string>> = {
   SLACK_BOT_TOKEN: fc.oneof(fc.constant('xoxb-Zq8sEcReTbOt'), fc.constant('xoxp-Zq8sEcReTbOt')),
   SLACK_SIGNING_SECRET: fc.constant('Zq8sEcReTsIgNiNg'),
+  APPROVAL_SIGNING_KEY: fc.constant('Zq8sEcReTaPpRoVaLkEy0123456789abcdef'),
   SLACK_APP_TOKEN: fc.oneof(fc.constant('xapp-Zq8sEcReTaPp'), fc.constant('Zq8sEcReTaPp')),
   SLACK_API_URL: fc.oneof(fc.webUrl(), fc.constantFrom('', 'ftp://x', 'not a url')),
   PORT: fc.oneof(

@@ -89,6 +89,7 @@ describe('property: the slash-command parser and handler', function () {
       const config = loadConfig(
         {
           SLACK_BOT_TOKEN: 'xoxb-property-token',
+          APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
           SLACK_SIGNING_SECRET: SECRET,
           SLACK_API_URL: 'http://127.0.0.1:9/api/',
           PORT: String(port),

@@ -139,6 +139,7 @@ describe('remediation messages', () => {
 describe('remediation configuration', () => {
   const base = {
     SLACK_BOT_TOKEN: 'xoxb-t',
+    APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
     SLACK_SIGNING_SECRET: 's',
     PROMETHEUS_URL: 'http://127.0.0.1:9090',
   };
@@ -147,6 +148,9 @@ describe('remediation configuration', () => {
     const r = loadConfig(base, { mode: 'start' }).remediation;
     assert.deepEqual(r, {
       policyFile: undefined,
+      signingKey: base.APPROVAL_SIGNING_KEY,
+      writeNamespaces: ['*'],
+      denyNamespaces: ['kube-*', 'oom-bot'],
       buttonTtlSeconds: 1800,
       dryRunOnly: false,
       rolloutTimeoutMs: 300_000,
@@ -163,11 +167,16 @@ describe('remediation configuration', () => {
         DRY_RUN_ONLY: 'true',
         ROLLOUT_TIMEOUT_SECONDS: '30',
         VERIFY_MINUTES: '0.05',
+        WRITE_NAMESPACES: 'team-*, shop',
+        POD_NAMESPACE: 'ops',
       },
       { mode: 'start' },
     ).remediation;
     assert.deepEqual(r, {
       policyFile: '/etc/oom-bot/policy.yaml',
+      signingKey: base.APPROVAL_SIGNING_KEY,
+      writeNamespaces: ['team-*', 'shop'],
+      denyNamespaces: ['kube-*', 'ops'],
       buttonTtlSeconds: 300,
       dryRunOnly: true,
       rolloutTimeoutMs: 30_000,
@@ -181,6 +190,8 @@ describe('remediation configuration', () => {
     [{ BUTTON_TTL_MINUTES: '0' }, /^BUTTON_TTL_MINUTES/],
     [{ VERIFY_MINUTES: 'soon' }, /^VERIFY_MINUTES/],
     [{ ROLLOUT_TIMEOUT_SECONDS: '-1' }, /^ROLLOUT_TIMEOUT_SECONDS/],
+    [{ APPROVAL_SIGNING_KEY: 'short' }, /^APPROVAL_SIGNING_KEY: must be at least 32 characters/],
+    [{ APPROVAL_SIGNING_KEY: '' }, /^APPROVAL_SIGNING_KEY is required to sign and verify/],
   ];
   for (const [env, name] of bad) {
     it(`refuses ${JSON.stringify(env)}, naming the variable`, () => {

@@ -6,6 +6,7 @@ import { parse } from 'yaml';
 import { OomBotError } from '../../../src/errors.ts';
 import {
   type ApprovalRequest,
+  approvalsRequired,
   DEFAULT_POLICY,
   decide,
   loadPolicy,
@@ -40,7 +41,6 @@ function request(overrides: Partial<ApprovalRequest> = {}): ApprovalRequest {
     action: 'apply',
     namespace: 'staging',
     user: 'U0APPROVER',
-    requester: 'U0REQUESTER',
     cause: 'traffic_surge',
     newLimitBytes: 2 * GI,
     ...overrides,
@@ -168,9 +168,9 @@ describe('approval policy: decisions', () => {
     ['Apply for a memory leak', { cause: 'memory_leak' }, /wrong fix for memory leak/],
     ['Apply for node pressure', { cause: 'node_pressure' }, /wrong fix for node pressure/],
     [
-      'the requester approving their own change under the two-person rule',
-      { namespace: 'prod', user: 'U0APPROVER', requester: 'U0APPROVER' },
-      /two-person rule applies in namespace prod: <@U0APPROVER> asked for this diagnosis/,
+      'a scale out above the default replica ceiling',
+      { action: 'scale_out', maxReplicas: 11 },
+      /11 replicas is above the ceiling of 10 in namespace staging/,
     ],
     [
       'the global approvers where a rule names its own',
@@ -184,15 +184,33 @@ describe('approval policy: decisions', () => {
     });
   }
 
-  it('applies the two-person rule only where it is on, and not to rollbacks or alert-triggered plans', async () => {
-    const self = { user: 'U0APPROVER', requester: 'U0APPROVER' };
-    assert.equal((await decide(POLICY, request({ ...self, namespace: 'staging' }))).allowed, true);
-    assert.equal(
-      (await decide(POLICY, request({ ...self, namespace: 'prod', action: 'rollback' }))).allowed,
-      true,
+  it('asks for two distinct approvals of every write where the two-person rule is on, whoever asked', async () => {
+    const prod = await decide(POLICY, request({ namespace: 'prod' }));
+    assert.ok(prod.allowed);
+    for (const action of ['apply', 'rollback'] as const)
+      assert.equal(approvalsRequired(prod.rule, action), 2);
+    assert.equal(approvalsRequired(prod.rule, 'preview'), 1);
+    const staging = await decide(POLICY, request({ namespace: 'staging' }));
+    assert.ok(staging.allowed);
+    assert.equal(approvalsRequired(staging.rule, 'apply'), 1);
+  });
+
+  it('matches a rule on the cluster a change targets and names that cluster in refusals', async () => {
+    const policy = parsePolicy(
+      {
+        version: 1,
+        approvers: { users: ['U0APPROVER'] },
+        defaults: { actions: ['preview', 'apply'] },
+        namespaces: [{ match: '*', cluster: 'prod-*', actions: ['preview'] }],
+      },
+      'clusters.yaml',
     );
-    assert.equal((await decide(POLICY, request({ namespace: 'prod', requester: undefined }))).allowed, true);
-    assert.equal((await decide(POLICY, request({ namespace: 'prod', requester: 'U0OTHER' }))).allowed, true);
+    assert.equal((await decide(policy, request({ cluster: 'staging-eu' }))).allowed, true);
+    assert.match(
+      await refusalOf(policy, { cluster: 'prod-eu' }),
+      /Apply is not allowed in namespace staging of cluster prod-eu by namespace rule \* \(cluster prod-\*\)/,
+    );
+    assert.equal(ruleFor(policy, 'staging').from, 'the defaults', 'the default context is not prod-*');
   });
 
   it('accepts members of an approver user group, and says so when membership cannot be checked', async () => {

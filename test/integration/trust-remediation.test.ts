@@ -1,0 +1,287 @@
+// The remediation worker does not trust Redis, against the real Redis and kube-apiserver: a plan
+// and approval written by hand are refused and audited, a signed plan the policy no longer allows
+// is refused at execution, the two-person rule needs two distinct signed approvals, Dismiss
+// revokes a plan, the namespace guard and the replica ceiling hold — and the Deployment is
+// unchanged each time a job is refused.
+import assert from 'node:assert/strict';
+import { PassThrough } from 'node:stream';
+import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { Redis } from 'ioredis';
+import type { DiagnoseJobData, RemediateJobData } from '../../src/jobs/payloads.ts';
+import { createLogger } from '../../src/logger.ts';
+import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';
+import { buildPlan, snapshotOf } from '../../src/remediation/plan.ts';
+import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
+import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
+import type { ApprovalPolicy, RemediationAction } from '../../src/remediation/policy.ts';
+import { processRemediate } from '../../src/remediation/remediate-processor.ts';
+import type { RemediateDeps } from '../../src/remediation/remediate-steps.ts';
+import { type KubeStack, startKube } from '../stack/kube.ts';
+import { buildDiagnosis, buildTarget, GI } from '../support/diagnosis-builder.ts';
+import {
+  createDeployment,
+  DEFAULT_GUARD,
+  freshNamespace,
+  recordingPoster,
+  testPolicy,
+  testSigner,
+} from '../support/remediation-fixtures.ts';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+const ALICE = 'U0ALICE001';
+const BOB = 'U0BOB00001';
+const NAME = 'auth-service';
+
+describe('trust boundary: the remediation worker against forged and stale records', function () {
+  this.timeout(120_000);
+  let kube: KubeStack | undefined;
+  let admin: KubeConfig;
+  let cluster: RemediationCluster;
+  let redis: Redis;
+  let plans: PlanStore;
+  const prefix = `oom-trust-${process.pid}-${Date.now()}`;
+
+  before(async function () {
+    this.timeout(30 * 60 * 1000); // the first run builds kube-apiserver and etcd
+    kube = await startKube();
+    admin = kube.kubeConfig;
+    cluster = createRemediationCluster(admin, 'test');
+    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
+    plans = createPlanStore(redis, prefix, testSigner());
+  });
+
+  after(async function () {
+    const failed = this.test?.parent?.tests.some((t) => t.state === 'failed') ?? false;
+    await kube?.stop({ keepLogs: failed || undefined });
+    if (redis) {
+      const keys = await redis.keys(`${prefix}:*`);
+      if (keys.length > 0) await redis.del(...keys);
+      redis.disconnect();
+    }
+  });
+
+  function harness(policy: ApprovalPolicy, overrides: Partial<RemediateDeps> = {}) {
+    const poster = recordingPoster();
+    const logs: string[] = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+    const deps: RemediateDeps = {
+      plans,
+      policy,
+      guard: DEFAULT_GUARD,
+      clusterFor: () => cluster,
+      slack: poster,
+      logger: createLogger({ level: 'info', secrets: [], destination }),
+      now: () => Date.now() / 1000,
+      dryRunOnly: false,
+      rolloutTimeoutMs: 1000,
+      rolloutPollMs: 50,
+      verifySeconds: 900,
+      buttonTtlSeconds: 1800,
+      scheduleVerify: async () => undefined,
+      enqueueDiagnosis: async (_data: DiagnoseJobData) => 'diag',
+      ...overrides,
+    };
+    return { deps, poster, logs };
+  }
+
+  function job(
+    action: RemediationAction,
+    recordId: string,
+    user: string,
+  ): { id: string; data: RemediateJobData } {
+    return {
+      id: `job-${action}`,
+      data: { kind: 'execute', action, recordId, user, clickedAt: Date.now() / 1000 },
+    };
+  }
+
+  async function memoryOf(namespace: string, name: string): Promise<string | undefined> {
+    const d = await admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name, namespace });
+    return d.spec?.template?.spec?.containers?.[0]?.resources?.limits?.memory;
+  }
+
+  /** A signed plan for `namespace/name`, as the diagnose worker stores it: 512Mi → 2Gi, HPA 2–`maxReplicas`. */
+  async function signedPlan(namespace: string, name = NAME, maxReplicas = 6): Promise<RemediationPlan> {
+    const live = await cluster.readWorkload({ namespace, kind: 'Deployment', name });
+    const diagnosis = buildDiagnosis({
+      target: buildTarget({ namespace, workload: { kind: 'Deployment', name } }),
+      actions: [
+        {
+          kind: 'patch_memory_limit',
+          title: 'Raise auth',
+          memoryPatch: { container: 'auth', limitBytes: 2 * GI, requestBytes: GI },
+        },
+        { kind: 'scale_out', title: 'Scale out', hpa: { minReplicas: 2, maxReplicas, cpuPercent: 70 } },
+      ],
+    });
+    const now = Math.floor(Date.now() / 1000);
+    const plan = buildPlan(diagnosis, snapshotOf(live, 'auth'), {
+      id: newRecordId(),
+      incidentId: `inc-${namespace}-${newRecordId()}`,
+      channel: 'C0TRUST001',
+      messageTs: '1800000000.000001',
+      threadTs: '1800000000.000001',
+      now,
+      ttlSeconds: 1800,
+    });
+    assert.ok(plan);
+    await plans.savePlan(plan);
+    return plan;
+  }
+
+  it('refuses and audits a plan and "used" entry written by hand for kube-system/coredns; coredns keeps 170Mi', async () => {
+    await createDeployment(admin, 'kube-system', {
+      name: 'coredns',
+      memory: { limit: '170Mi', request: '70Mi' },
+    });
+    const live = await cluster.readWorkload({
+      namespace: 'kube-system',
+      kind: 'Deployment',
+      name: 'coredns',
+    });
+    const id = newRecordId();
+    const now = Math.floor(Date.now() / 1000);
+    const forged = {
+      id,
+      incidentId: 'inc-forged',
+      channel: 'C0TRUST001',
+      messageTs: '1800000000.000009',
+      threadTs: '1800000000.000009',
+      target: { namespace: 'kube-system', kind: 'Deployment', name: 'coredns' },
+      container: 'auth',
+      cause: 'traffic_surge',
+      createdAt: now,
+      expiresAt: now + 1800,
+      snapshot: { generation: live.metadata?.generation, memory: { limit: '170Mi', request: '70Mi' } },
+      memory: { from: { limit: '170Mi', request: '70Mi' }, to: { limit: '4Mi', request: '4Mi' } },
+    };
+    await redis.set(`${prefix}:plan:{${id}}`, JSON.stringify(forged), 'EX', 3600);
+    await redis.hset(`${prefix}:plan:{${id}}:used`, 'apply', JSON.stringify({ by: 'U0UNKNOWN1', at: now }));
+    // even a policy that lets U0UNKNOWN1 apply anywhere does not make the forged record run
+    const h = harness(testPolicy(['U0UNKNOWN1']));
+
+    assert.equal(await processRemediate(job('apply', id, 'U0UNKNOWN1'), h.deps), 'refused');
+
+    assert.equal(await memoryOf('kube-system', 'coredns'), '170Mi');
+    assert.match(h.poster.texts().join('\n'), /fails signature verification/);
+    assert.equal(
+      h.poster.posts[0]?.threadTs,
+      '1800000000.000009',
+      'the note goes to the thread the record names',
+    );
+    assert.ok(
+      h.logs.some((l) => /"audit":"record_tampered"/.test(l) && /"level":50/.test(l)),
+      'an error log line',
+    );
+  });
+
+  it('refuses a signed plan whose approval entry was rewritten in Redis to name another user', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    const plan = await signedPlan(ns);
+    assert.equal((await plans.consume('plan', plan.id, 'apply', ALICE, Date.now() / 1000)).status, 'ok');
+    const entry = JSON.parse((await redis.hget(`${prefix}:plan:{${plan.id}}:used`, 'apply')) as string);
+    await redis.hset(`${prefix}:plan:{${plan.id}}:used`, 'apply', JSON.stringify({ ...entry, by: BOB }));
+    const h = harness(testPolicy([ALICE, BOB]));
+
+    assert.equal(await processRemediate(job('apply', plan.id, BOB), h.deps), 'refused');
+
+    assert.equal(await memoryOf(ns, NAME), '512Mi');
+    assert.match(h.poster.texts().join('\n'), /invalid signature/);
+  });
+
+  it('refuses a correctly signed and approved plan that the policy no longer allows at execution time', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    const plan = await signedPlan(ns);
+    assert.equal((await plans.consume('plan', plan.id, 'apply', ALICE, Date.now() / 1000)).status, 'ok');
+    // the worker's policy: Alice was removed from the approvers after she clicked
+    const h = harness(testPolicy([BOB]));
+
+    assert.equal(await processRemediate(job('apply', plan.id, ALICE), h.deps), 'refused');
+
+    assert.equal(await memoryOf(ns, NAME), '512Mi');
+    assert.match(
+      h.poster.texts().join('\n'),
+      /no longer allows it at execution time: <@U0ALICE001> is not an approver/,
+    );
+  });
+
+  it('refuses writes in a namespace DENY_NAMESPACES closes, even when the policy allows them', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    const plan = await signedPlan(ns);
+    assert.equal((await plans.consume('plan', plan.id, 'apply', ALICE, Date.now() / 1000)).status, 'ok');
+    const h = harness(testPolicy([ALICE]), {
+      guard: { write: ['*'], deny: ['kube-*', `${ns.slice(0, 6)}*`] },
+    });
+
+    assert.equal(await processRemediate(job('apply', plan.id, ALICE), h.deps), 'refused');
+
+    assert.equal(await memoryOf(ns, NAME), '512Mi');
+    assert.match(
+      h.poster.texts().join('\n'),
+      /closed to writes by the bot \(DENY_NAMESPACES pattern trust-\*\)/,
+    );
+  });
+
+  it('under the two-person rule: one approver twice does not count twice; a second, different approver applies', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    const plan = await signedPlan(ns);
+    const policy = testPolicy([ALICE, BOB], { namespaces: [{ match: 'trust-*', twoPersonRule: true }] });
+    const h = harness(policy);
+
+    assert.equal(
+      (await plans.consume('plan', plan.id, 'apply', ALICE, Date.now() / 1000, 2)).status,
+      'first',
+    );
+    assert.equal((await plans.consume('plan', plan.id, 'apply', ALICE, Date.now() / 1000, 2)).status, 'same');
+    // a job enqueued by hand after the first approval alone is refused
+    assert.equal(await processRemediate(job('apply', plan.id, ALICE), h.deps), 'refused');
+    assert.equal(await memoryOf(ns, NAME), '512Mi');
+
+    assert.equal((await plans.consume('plan', plan.id, 'apply', BOB, Date.now() / 1000, 2)).status, 'ok');
+    assert.equal(await processRemediate(job('apply', plan.id, BOB), h.deps), 'applied');
+    assert.equal(await memoryOf(ns, NAME), '2Gi');
+  });
+
+  it('under the two-person rule, a forged first approval does not make a single approver enough', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    const plan = await signedPlan(ns);
+    const policy = testPolicy([ALICE, BOB], { namespaces: [{ match: 'trust-*', twoPersonRule: true }] });
+    await redis.hset(`${prefix}:plan:{${plan.id}}:used`, 'first:apply', JSON.stringify({ by: ALICE, at: 1 }));
+    assert.equal((await plans.consume('plan', plan.id, 'apply', BOB, Date.now() / 1000, 2)).status, 'ok');
+
+    assert.equal(await processRemediate(job('apply', plan.id, BOB), harness(policy).deps), 'refused');
+    assert.equal(await memoryOf(ns, NAME), '512Mi');
+  });
+
+  it('Dismiss revokes the plan: a later click is refused and a job already queued does nothing', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    const plan = await signedPlan(ns);
+    assert.equal((await plans.consume('plan', plan.id, 'apply', ALICE, Date.now() / 1000)).status, 'ok');
+    assert.equal(await plans.revokeIncident(plan.incidentId, BOB, Date.now() / 1000), 1);
+
+    const click = await plans.consume('plan', plan.id, 'scale_out', ALICE, Date.now() / 1000);
+    assert.equal(click.status, 'revoked');
+    const h = harness(testPolicy([ALICE]));
+    assert.equal(await processRemediate(job('apply', plan.id, ALICE), h.deps), 'refused');
+    assert.equal(await memoryOf(ns, NAME), '512Mi');
+    assert.match(h.poster.texts().join('\n'), /dismissed by <@U0BOB00001>/);
+  });
+
+  it('refuses a Scale out above the policy replica ceiling at execution; no HPA is created', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    const plan = await signedPlan(ns, NAME, 50);
+    assert.equal((await plans.consume('plan', plan.id, 'scale_out', ALICE, Date.now() / 1000)).status, 'ok');
+    const h = harness(testPolicy([ALICE]));
+
+    assert.equal(await processRemediate(job('scale_out', plan.id, ALICE), h.deps), 'refused');
+    assert.match(h.poster.texts().join('\n'), /50 replicas is above the ceiling of 20/);
+  });
+});
