@@ -10,8 +10,8 @@
  */
 import {
   type AlertIncidentStore,
+  alertJobId,
   type DiagnosisRef,
-  diagnosisJobId,
   type HeldRef,
   type IncidentCap,
   type IntakeIncident,
@@ -192,7 +192,7 @@ export function diagnoseJobFor(
   nowMs: number,
 ): { jobId: string; data: DiagnoseJobData } {
   return {
-    jobId: diagnosisJobId(ref),
+    jobId: alertJobId(ref),
     data: {
       // the `cluster` label picks the kubeconfig context (see createSourceFactory)
       request: {

@@ -166,7 +166,8 @@ export function keyDigest(key: string): string {
   return createHash('sha256').update(key).digest('hex').slice(0, 24);
 }
 
-export function diagnosisJobId(ref: DiagnosisRef): string {
+/** The job id of one alert incident's diagnosis: stable for its key, opening time and generation. */
+export function alertJobId(ref: DiagnosisRef): string {
   return `alert-${keyDigest(ref.key)}-${ref.openedAt}-${ref.generation}`;
 }
 

@@ -6,7 +6,7 @@ import type { DiagnoseJobData, RemediateJobData } from './payloads.ts';
 export const DIAGNOSE_QUEUE = 'diagnose';
 
 /** Identical in-flight requests (same target, same channel or thread) get the same job id. */
-export function diagnoseJobId(data: Pick<DiagnoseJobData, 'request' | 'reply'>): string {
+export function requestJobId(data: Pick<DiagnoseJobData, 'request' | 'reply'>): string {
   const key = [
     data.request.cluster ?? '',
     data.request.namespace ?? '*',
@@ -35,7 +35,7 @@ export async function enqueueDiagnosis(
   queue: Queue<DiagnoseJobData>,
   data: DiagnoseJobData,
 ): Promise<string> {
-  const jobId = diagnoseJobId(data);
+  const jobId = requestJobId(data);
   const job = await queue.add('diagnose', data, { jobId });
   return job.id ?? jobId;
 }
