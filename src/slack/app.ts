@@ -100,17 +100,19 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
   const { config, logger } = deps;
   const boltLogger = toBoltLogger(logger);
   const customRoutes = [...healthRoutes(deps), ...(deps.routes ?? [])];
+  const clientOptions = config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined;
   const app = new App({
     token: config.slack.botToken,
     logger: boltLogger,
-    clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : undefined,
+    clientOptions,
     ...(config.slack.socketMode
       ? {
           signingSecret: 'unused-in-socket-mode',
           socketMode: true,
           appToken: config.slack.appToken,
-          // Socket Mode serves the custom routes (health, metrics) on installerOptions.port
-          installerOptions: { port: config.port },
+          // Socket Mode serves the custom routes (health, metrics) on installerOptions.port; its
+          // client calls apps.connections.open with installerOptions.clientOptions (SLACK_API_URL)
+          installerOptions: { port: config.port, clientOptions },
           customRoutes,
         }
       : {

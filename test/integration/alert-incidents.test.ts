@@ -40,7 +40,7 @@ function incident(alerts: IntakeAlert[], target: AlertTarget = api, key = KEY): 
 }
 
 describe('alert incident store (real Redis)', function () {
-  this.timeout(20_000);
+  this.timeout(60_000); // a hang guard, not a speed limit
   let redis: Redis;
   let store: AlertIncidentStore;
   let prefix: string;

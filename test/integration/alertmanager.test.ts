@@ -26,6 +26,7 @@ import { freePort } from '../stack/ports.ts';
 import { type StoppableServer, startAlertmanager } from '../stack/prometheus.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, type SlackCall, startFakeSlack } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import { multiWorkloadScenario } from '../support/multi-workload-scenario.ts';
 import { postSigned, slashCommandBody } from '../support/slack-requests.ts';
 
@@ -194,22 +195,22 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
 
     it('turns one OOM alert into exactly one diagnosis thread', async () => {
       await postAlerts(am, [{ labels: podA, startsAt: iso(t0 - 60_000), endsAt: iso(t0 + 600_000) }]);
-      const root = await slack.waitFor((c) => isRoot(c), 30_000);
+      const root = await slack.waitFor((c) => isRoot(c), HANG_MS);
       assert.equal(root.args.channel, OOM_CHANNEL);
       // the root is updated in place: its ts is the one the updates name
       rootTs = await waitUntil(
         'the root ts',
-        30_000,
+        HANG_MS,
         () =>
           slack.calls('chat.update').find((c) => c.args.channel === OOM_CHANNEL)?.args.ts as
             | string
             | undefined,
       );
-      await waitUntil('the verdict with its counter', 30_000, () => {
+      await waitUntil('the verdict with its counter', HANG_MS, () => {
         const m = slack.message(OOM_CHANNEL, rootTs);
         return /traffic surge/i.test(text(m)) && folded(m) === 1 ? m : undefined;
       });
-      await slack.waitFor('files.completeUploadExternal', 30_000);
+      await slack.waitFor('files.completeUploadExternal', HANG_MS);
       const thread = slack.calls('chat.postMessage').filter((c) => c.ok && c.args.thread_ts === rootTs);
       assert.ok(thread.length >= 2, `thread replies: ${thread.length}`);
       assert.match(text(thread.map((c) => c.args)), /kubectl -n prod patch deployment\/auth-service/);
@@ -220,7 +221,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
 
     it('counts another pod of the same workload on the root message', async () => {
       await postAlerts(am, [{ labels: podB, startsAt: iso(t0 - 30_000), endsAt: iso(t0 + 600_000) }]);
-      const m = await waitUntil('the counter at 2', 30_000, () => {
+      const m = await waitUntil('the counter at 2', HANG_MS, () => {
         const msg = slack.message(OOM_CHANNEL, rootTs);
         return folded(msg) === 2 ? msg : undefined;
       });
@@ -240,14 +241,14 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
         }),
       );
       assert.equal(res.status, 200);
-      const note = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'in-thread', 20_000);
+      const note = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'in-thread', HANG_MS);
       assert.match(text(note.args), /Answering in the open alert incident's thread/);
       const progress = await slack.waitFor(
         (c) =>
           c.method === 'chat.postMessage' &&
           c.args.thread_ts === rootTs &&
           slack.calls('chat.postMessage').indexOf(c) >= postsBefore,
-        20_000,
+        HANG_MS,
       );
       assert.equal(progress.args.channel, OOM_CHANNEL);
       assert.equal(
@@ -264,7 +265,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
         { labels: podA, startsAt: iso(t0 - 60_000), endsAt: iso(now) },
         { labels: podB, startsAt: iso(t0 - 30_000), endsAt: iso(now) },
       ]);
-      const m = await waitUntil('the resolved root', 30_000, () => {
+      const m = await waitUntil('the resolved root', HANG_MS, () => {
         const msg = slack.message(OOM_CHANNEL, rootTs);
         return /Resolved at \d\d:\d\d UTC: all 2 alerts of this incident resolved/.test(text(msg))
           ? msg
@@ -277,11 +278,11 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
       const threadBefore = slack.calls('chat.postMessage').filter((c) => c.args.thread_ts === rootTs).length;
       const now = Date.now();
       await postAlerts(am, [{ labels: podA, startsAt: iso(now), endsAt: iso(now + 600_000) }]);
-      await waitUntil('the re-fired root', 30_000, () => {
+      await waitUntil('the re-fired root', HANG_MS, () => {
         const msg = slack.message(OOM_CHANNEL, rootTs);
         return /re-fired \d\d:\d\d UTC \(1 reopen\)/.test(text(msg)) && folded(msg) === 3 ? msg : undefined;
       });
-      await waitUntil('a new diagnosis in the same thread', 30_000, () =>
+      await waitUntil('a new diagnosis in the same thread', HANG_MS, () =>
         slack.calls('chat.postMessage').filter((c) => c.args.thread_ts === rootTs).length > threadBefore + 1
           ? true
           : undefined,
@@ -293,7 +294,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
       const labels = { alertname: 'KubeNodeMemoryPressure', node: 'worker-1', severity: 'warning' };
       const now = Date.now();
       await postAlerts(am, [{ labels, startsAt: iso(now - 5000), endsAt: iso(now + 600_000) }]);
-      const root = await slack.waitFor((c) => isRoot(c) && /node worker-1/.test(text(c.args)), 30_000);
+      const root = await slack.waitFor((c) => isRoot(c) && /node worker-1/.test(text(c.args)), HANG_MS);
       assert.equal(root.args.channel, OOM_CHANNEL);
       assert.match(text(root.args.blocks), /1 alert folded into this incident/);
       await postAlerts(am, [{ labels, startsAt: iso(now - 5000), endsAt: iso(Date.now()) }]);
@@ -302,7 +303,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
           c.method === 'chat.update' &&
           /Resolved at/.test(text(c.args.blocks)) &&
           /worker-1/.test(text(c.args)),
-        30_000,
+        HANG_MS,
       );
       assert.equal(
         slack.calls('chat.postMessage').filter((c) => isRoot(c) && /worker-1/.test(text(c.args))).length,
@@ -560,7 +561,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
         await sleep(300);
         if (i === 4) {
           // mid-storm: some threads posted, diagnoses and deliveries in flight
-          await waitUntil('the first threads', 30_000, () =>
+          await waitUntil('the first threads', HANG_MS, () =>
             slack.calls('chat.postMessage').filter(isRoot).length >= 5 ? true : undefined,
           );
           const rootsAtKill = slack.calls('chat.postMessage').filter(isRoot).length;
@@ -610,7 +611,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
         retryStrategy: () => null,
       });
       client.on('error', () => undefined); // refused until the server listens
-      await waitUntil('redis-server', 10_000, async () => {
+      await waitUntil('redis-server', HANG_MS, async () => {
         try {
           await client.connect();
           return (await client.ping()) === 'PONG' ? true : undefined;
@@ -674,15 +675,15 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
           endsAt: iso(now + 600_000),
         },
       ]);
-      await waitUntil('a 503 to Alertmanager', 20_000, () =>
+      await waitUntil('a 503 to Alertmanager', HANG_MS, () =>
         /alertmanager webhook: intake failed/.test(bot.logs()) ? true : undefined,
       );
       assert.equal(slack.calls('chat.postMessage').length, 0, 'nothing posted while Redis is down');
       await sleep(1500); // Alertmanager retries against the 503 meanwhile
       await startRedis();
-      const root = await slack.waitFor(isRoot, 60_000);
+      const root = await slack.waitFor(isRoot, HANG_MS);
       assert.equal(root.args.channel, OOM_CHANNEL);
-      await waitUntil('the verdict', 30_000, () => {
+      await waitUntil('the verdict', HANG_MS, () => {
         const ts = slack.calls('chat.update').find((c) => c.args.channel === OOM_CHANNEL)?.args.ts as
           | string
           | undefined;

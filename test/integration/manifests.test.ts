@@ -223,7 +223,7 @@ describe('manifests/ (kustomize base) against a real kube-apiserver', function (
     kube = await startKube();
     const k = kube;
     for (const crd of docsOf(CRDS)) await apply(k, crd);
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + 120_000; // a hang guard: the apiserver establishes a CRD when it can
     for (const crd of docsOf(CRDS)) {
       const spec = crd.spec as Any;
       const apiVersion = `${spec.group}/${spec.versions[0].name}`;

@@ -17,6 +17,7 @@ import { type KubeStack, startKube } from '../stack/kube.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import { seedIncidentEndingNow } from '../support/live-seed.ts';
 import { postSigned, slashCommandBody } from '../support/slack-requests.ts';
 
@@ -115,12 +116,12 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
         c.method === 'chat.update' &&
         c.args.channel === 'C0CLUSTEREAST' &&
         /traffic surge/i.test(JSON.stringify(c.args)),
-      60_000,
+      HANG_MS,
     );
     assert.match(JSON.stringify(verdict.args), /on prod-east/, 'the verdict names the cluster');
     await slack.waitFor(
       (c) => c.method === 'files.completeUploadExternal' && c.args.channel_id === 'C0CLUSTEREAST',
-      30_000,
+      HANG_MS,
     );
     const thread = slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0CLUSTEREAST');
     assert.match(JSON.stringify(thread.map((c) => c.args)), /kubectl -n prod patch deployment\/auth-service/);
@@ -134,7 +135,7 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
 
   it('asks the current context without --cluster: prod-west has no auth-service', async () => {
     await oom('auth-service -n prod', 'west');
-    const reply = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'west', 30_000);
+    const reply = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'west', HANG_MS);
     assert.match(
       JSON.stringify(reply.args),
       /no service, workload or app label named auth-service in namespace prod/,
@@ -144,7 +145,7 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
 
   it('answers an unknown cluster privately, naming the contexts it knows', async () => {
     await oom('auth-service --cluster prod-north', 'north');
-    const reply = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'north', 30_000);
+    const reply = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'north', HANG_MS);
     assert.match(JSON.stringify(reply.args), /unknown cluster prod-north.*known: prod-east, prod-west/);
   });
 });

@@ -26,7 +26,7 @@ function plan(id: string, expiresAt: number): RemediationPlan {
 }
 
 describe('plan store (real Redis)', function () {
-  this.timeout(20_000);
+  this.timeout(60_000); // a hang guard, not a speed limit
   const prefix = `oom-plan-test-${process.pid}-${Date.now()}`;
   const clients: Redis[] = [];
   const now = Math.floor(Date.now() / 1000);

@@ -238,7 +238,7 @@ function rawStatus(server: string, token: string, method: string, path: string):
 
 async function waitForCrd(kc: KubeConfig): Promise<void> {
   const custom = kc.makeApiClient(CustomObjectsApi);
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + 120_000; // a hang guard: the apiserver establishes a CRD when it can
   for (;;) {
     try {
       await custom.listClusterCustomObject({

@@ -22,6 +22,7 @@ import { report, sleep, waitUntil } from '../reliability/intensity.ts';
 import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import { postSigned, slackSignature, slashCommandBody } from '../support/slack-requests.ts';
 
 const SECRET = 'hostile-signing-secret-0123456789';
@@ -327,7 +328,7 @@ describe('reliability: hostile requests', function () {
     assert.equal(res.status, 202, await res.text());
     count('mrkdwn injection (alert labels)', 'escaped', labels.length);
     // each incident gets its root; wait until all three are there and their diagnoses are done
-    await waitUntil('three roots in the alert channel', 60_000, () =>
+    await waitUntil('three roots in the alert channel', HANG_MS, () =>
       slack
         .calls('chat.postMessage')
         .filter((c) => c.ok && c.args.channel === OOM_CHANNEL && !c.args.thread_ts).length >= 3

@@ -22,6 +22,7 @@ import { duplicates, transcript } from '../reliability/transcript.ts';
 import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, type SlackCall, startFakeSlack } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import { blockActionsBody, postSigned, slashCommandBody } from '../support/slack-requests.ts';
 
 const SECRET = 'redis-outage-signing-secret-0123';
@@ -110,7 +111,7 @@ describe('reliability: Redis stops and comes back', function () {
 
   it('before: /oom is diagnosed', async () => {
     assert.equal((await oom('C0REDISBEF1', 'before')).status, 200);
-    await slack.waitFor(isRoot('C0REDISBEF1'), 30_000);
+    await slack.waitFor(isRoot('C0REDISBEF1'), HANG_MS);
   });
 
   const attempts = intensity(5, 25);
@@ -118,7 +119,11 @@ describe('reliability: Redis stops and comes back', function () {
 
   it(`while Redis is down: ${attempts} /oom answered "temporarily unavailable", the webhook 503, a click told to retry, the process up`, async () => {
     await redis.stop();
-    await waitUntil('/readyz to fail', 10_000, async () => (await fetch(`${bot.url}/readyz`)).status === 503);
+    await waitUntil(
+      '/readyz to fail',
+      HANG_MS,
+      async () => (await fetch(`${bot.url}/readyz`)).status === 503,
+    );
     assert.equal((await fetch(`${bot.url}/healthz`)).status, 200, 'alive, only not ready');
     const seen = slack.calls().length;
     for (let i = 0; i < attempts; i++) {
@@ -149,7 +154,7 @@ describe('reliability: Redis stops and comes back', function () {
     assert.equal(click.status, 200);
     await slack.waitFor(
       (c) => c.method === 'chat.postEphemeral' && JSON.stringify(c.args).includes(QUEUE_DOWN_TEXT),
-      10_000,
+      HANG_MS,
     );
     outcomes.clickQueueDown += 1;
     assert.equal(bot.child.exitCode, null, 'the process is still running');
@@ -168,19 +173,19 @@ describe('reliability: Redis stops and comes back', function () {
     await redis.start();
     await waitUntil(
       '/readyz to recover',
-      30_000,
+      HANG_MS,
       async () => (await fetch(`${bot.url}/readyz`)).status === 200,
     );
     const res = await oom('C0REDISAFT1', 'after');
     assert.match(res.body, /Diagnosing `auth-service`/);
-    await slack.waitFor(isRoot('C0REDISAFT1'), 30_000);
+    await slack.waitFor(isRoot('C0REDISAFT1'), HANG_MS);
     await slack.waitFor(
       (c) => c.method === 'files.completeUploadExternal' && c.args.channel_id === 'C0REDISAFT1',
-      30_000,
+      HANG_MS,
     );
     const hook = await webhook('auth-service-7d9f8b6c5d-after');
     assert.equal(hook.status, 202);
-    await slack.waitFor(isRoot(OOM_CHANNEL), 30_000);
+    await slack.waitFor(isRoot(OOM_CHANNEL), HANG_MS);
     assert.equal(bot.child.pid, pid);
     assert.equal(bot.child.exitCode, null);
     report('redis-outage', { ...outcomes, recoveredWithoutRestart: true });
@@ -251,7 +256,7 @@ describe('reliability: Redis stops in the middle of a diagnosis and comes back w
   it('stopped after the root, back 3 s later: the same thread, each message once, in order', async () => {
     const channel = 'C0REDISMID1';
     await oom(channel);
-    await slack.waitFor(isRoot(channel), 30_000);
+    await slack.waitFor(isRoot(channel), HANG_MS);
     await redis.stop();
     await sleep(3000);
     await redis.start();

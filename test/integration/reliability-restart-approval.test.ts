@@ -29,6 +29,7 @@ import {
   type SlackCall,
   startFakeSlack,
 } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import { seedIncidentEndingNow } from '../support/live-seed.ts';
 import { simulateRollout } from '../support/remediation-fixtures.ts';
 import { blockActionsBody, postSigned, slashCommandBody } from '../support/slack-requests.ts';
@@ -74,7 +75,7 @@ describe('reliability: the bot restarts while an approval is pending', function 
   const ephemeral = (user: string, pattern: RegExp) =>
     slack.waitFor(
       (c) => c.method === 'chat.postEphemeral' && c.args.user === user && pattern.test(text(c)),
-      15_000,
+      HANG_MS,
     );
 
   before(async function () {
@@ -135,7 +136,7 @@ describe('reliability: the bot restarts while an approval is pending', function 
     assert.match(res.body, /Diagnosing `auth-service`/);
     const root = await slack.waitFor(
       (c) => c.method === 'chat.update' && c.args.channel === CHANNEL && text(c).includes(ACTION_IDS.apply),
-      60_000,
+      HANG_MS,
     );
     rootTs = String(root.args.ts);
     planId =
@@ -163,7 +164,7 @@ describe('reliability: the bot restarts while an approval is pending', function 
         c.method === 'chat.postMessage' &&
         c.args.thread_ts === rootTs &&
         /\*Applied\* by <@U0APPROVER1>/.test(text(c)),
-      60_000,
+      HANG_MS,
     );
     await rollout;
     assert.equal(await generation(), 2, 'patched once');
@@ -191,7 +192,7 @@ describe('reliability: the bot restarts while an approval is pending', function 
         c.method === 'chat.postEphemeral' &&
         c.args.user === APPROVER2 &&
         slack.calls('chat.postEphemeral').filter((x) => x.args.user === APPROVER2).length > seen,
-      15_000,
+      HANG_MS,
     );
     await sleep(1000);
     assert.equal(await generation(), 2, 'no second patch');

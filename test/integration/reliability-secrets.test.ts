@@ -22,6 +22,7 @@ import { type PrivateRedis, startPrivateRedis } from '../reliability/redis-serve
 import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { BIN, type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, type SlackCall, startFakeSlack } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import { blockActionsBody, postSigned, slashCommandBody } from '../support/slack-requests.ts';
 
 const SECRETS = {
@@ -117,9 +118,9 @@ describe('reliability: no secret in logs or in Slack', function () {
     );
     const root = await slack.waitFor(
       (c) => c.method === 'chat.update' && JSON.stringify(c.args).includes(ACTION_IDS.rediagnose),
-      30_000,
+      HANG_MS,
     );
-    await slack.waitFor('files.completeUploadExternal', 30_000);
+    await slack.waitFor('files.completeUploadExternal', HANG_MS);
     const incidentId =
       /"action_id":"oom_rediagnose","value":"([^"]+)"/.exec(JSON.stringify(root.args))?.[1] ?? '';
     // alerts: bearer, basic auth, and refused credentials (a near miss of each secret)
@@ -139,7 +140,7 @@ describe('reliability: no secret in logs or in Slack', function () {
       (await hook(`Bearer ${SECRETS.ALERTMANAGER_TOKEN}x`, 'auth-service-7d9f8b6c5d-zzzzz')).status,
       401,
     );
-    await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === OOM_CHANNEL, 30_000);
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && c.args.channel === OOM_CHANNEL, HANG_MS);
     // a forged signature (signed with a near miss of the secret)
     assert.equal((await postSigned(events, `${secret}x`, slashCommandBody({ text: 'help' }))).status, 401);
     // buttons: Re-diagnose, an Apply without a policy (refused), Dismiss
@@ -154,22 +155,26 @@ describe('reliability: no secret in logs or in Slack', function () {
     const planId =
       /"action_id":"oom_apply","value":"([^"]+)"/.exec(JSON.stringify(root.args))?.[1] ?? 'A'.repeat(22);
     assert.equal((await click(ACTION_IDS.apply, planId)).status, 200);
-    await slack.waitFor('chat.postEphemeral', 15_000);
+    await slack.waitFor('chat.postEphemeral', HANG_MS);
     assert.equal((await click(ACTION_IDS.dismiss, incidentId)).status, 200);
     await slack.waitFor(
       (c) => c.method === 'chat.postMessage' && /Dismissed by/.test(String(c.args.text)),
-      15_000,
+      HANG_MS,
     );
     metricsText = await (await fetch(`${bot.url}/metrics`)).text();
     // Redis goes away and comes back: connection errors are logged
     await redis.stop();
     await postSigned(events, secret, slashCommandBody({ text: 'auth-service' }));
-    await waitUntil('/readyz to fail', 10_000, async () => (await fetch(`${bot.url}/readyz`)).status === 503);
+    await waitUntil(
+      '/readyz to fail',
+      HANG_MS,
+      async () => (await fetch(`${bot.url}/readyz`)).status === 503,
+    );
     await sleep(1500);
     await redis.start();
     await waitUntil(
       '/readyz to recover',
-      30_000,
+      HANG_MS,
       async () => (await fetch(`${bot.url}/readyz`)).status === 200,
     );
     assert.ok(bot.logs().length > 10_000, 'a full run logs plenty at debug level');

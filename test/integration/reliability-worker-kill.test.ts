@@ -20,6 +20,7 @@ import { transcript } from '../reliability/transcript.ts';
 import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import { postSigned, slashCommandBody } from '../support/slack-requests.ts';
 
 const SECRET = 'kill-signing-secret-0123456789';
@@ -60,7 +61,7 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
       }),
     );
   const jobIdFor = (channel: string) =>
-    waitUntil('the job id in the web log', 10_000, () => {
+    waitUntil('the job id in the web log', HANG_MS, () => {
       const line = web
         .logs()
         .split('\n')
@@ -145,7 +146,7 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
       const channel = `C0KILL${String(i).padStart(5, '0')}`;
       await oom(channel);
       const jobId = await jobIdFor(channel);
-      await waitUntil(point.name, 60_000, async () => point.reached(await posted(jobId)), 20);
+      await waitUntil(point.name, HANG_MS, async () => point.reached(await posted(jobId)), 20);
       assert.equal(await (worker as BotProcess).stop('SIGKILL'), 'SIGKILL');
       const heir = await startWorker();
       await diagnosed(heir, jobId);
@@ -167,18 +168,18 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
     const channel = 'C0KILLTWICE';
     await oom(channel);
     const jobId = await jobIdFor(channel);
-    await waitUntil('root posted', 60_000, async () => Boolean((await posted(jobId)).rootTs), 20);
+    await waitUntil('root posted', HANG_MS, async () => Boolean((await posted(jobId)).rootTs), 20);
     await (worker as BotProcess).stop('SIGKILL');
     const second = await startWorker();
     await waitUntil(
       'thread message 1',
-      60_000,
+      HANG_MS,
       async () => ((await posted(jobId)).threadCount ?? 0) >= 1,
       20,
     );
     await second.stop('SIGKILL');
     const third = await startWorker();
-    const failed = await waitUntil('the job to finish or fail', 60_000, async () => {
+    const failed = await waitUntil('the job to finish or fail', HANG_MS, async () => {
       const job = await queue.getJob(jobId);
       if (!job) return 'completed';
       const state = await job.getState();

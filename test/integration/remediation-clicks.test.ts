@@ -42,6 +42,7 @@ import {
   type SlackCall,
   startFakeSlack,
 } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import {
   createDeployment,
   DEFAULT_GUARD,
@@ -308,7 +309,7 @@ describe('remediation buttons through the real Bolt app', function () {
     const rollout = simulateRollout(admin, 'prod', NAME, before);
     const res = await click(ACTION_IDS.apply, planId, APPROVER, String(root.args.ts));
     assert.equal(res.status, 200);
-    await slack.waitFor((c) => c.method === 'chat.postMessage' && /Rolled out/.test(text(c)), 30_000);
+    await slack.waitFor((c) => c.method === 'chat.postMessage' && /Rolled out/.test(text(c)), HANG_MS);
     await rollout;
     const memory = (await memoryOf('prod')) as { limits: { memory: string }; requests: { memory: string } };
     assert.equal(memory.limits.memory, plan.memory?.to.limit);
@@ -332,12 +333,12 @@ describe('remediation buttons through the real Bolt app', function () {
       inThread(
         new RegExp(`<@${APPROVER}> approved \\*Apply\\* at \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC`),
       ),
-      20_000,
+      HANG_MS,
     );
-    const applied = await slack.waitFor(inThread(/\*Applied\* by/), 20_000);
+    const applied = await slack.waitFor(inThread(/\*Applied\* by/), HANG_MS);
     await rollout;
-    await slack.waitFor(inThread(/\*Rolled out\*/), 20_000);
-    await slack.waitFor(inThread(/\*Verified\*/), 20_000);
+    await slack.waitFor(inThread(/\*Rolled out\*/), HANG_MS);
+    await slack.waitFor(inThread(/\*Verified\*/), HANG_MS);
     assert.deepEqual(await memoryOf(ns), {
       limits: { cpu: '1', memory: '2Gi' },
       requests: { cpu: '250m', memory: '1Gi' },
@@ -350,7 +351,7 @@ describe('remediation buttons through the real Bolt app', function () {
     assert.ok(change?.messageTs);
     const back = simulateRollout(admin, ns, NAME, 2);
     await click(ACTION_IDS.rollback, rollbackId, APPROVER2, change.messageTs);
-    await slack.waitFor(inThread(/\*Rolled back\* by <@U0APPROVER2>/), 20_000);
+    await slack.waitFor(inThread(/\*Rolled back\* by <@U0APPROVER2>/), HANG_MS);
     await back;
     assert.deepEqual(await memoryOf(ns), {
       limits: { cpu: '1', memory: '512Mi' },
@@ -378,7 +379,7 @@ describe('remediation buttons through the real Bolt app', function () {
     const forNs = (c: SlackCall) => text(c).includes(ns) || text(c).includes(plan.id);
     await slack.waitFor(
       (c) => c.method === 'chat.postMessage' && /Rolled out/.test(text(c)) && forNs(c),
-      20_000,
+      HANG_MS,
     );
     const refusals = slack
       .calls()
@@ -406,7 +407,7 @@ describe('remediation buttons through the real Bolt app', function () {
       await send();
       const ephemeral = await slack.waitFor(
         (c) => c.method === 'chat.postEphemeral' && c.args.user === user && reason.test(text(c)),
-        5000,
+        HANG_MS,
       );
       assert.match(text(ephemeral), /was refused: .*Nothing was changed/);
       assert.equal(text(ephemeral).includes('oom_rediagnose'), Boolean(options.rediagnose));
@@ -416,7 +417,7 @@ describe('remediation buttons through the real Bolt app', function () {
           c.args.thread_ts === (options.threadTs ?? MESSAGE_TS) &&
           new RegExp(`<@${user}> clicked \\*[A-Za-z ]+\\* at .* UTC: refused`).test(text(c)) &&
           reason.test(text(c)),
-        5000,
+        HANG_MS,
       );
       assert.ok(audit);
       await new Promise((r) => setTimeout(r, 300));
@@ -595,7 +596,7 @@ describe('remediation buttons through the real Bolt app', function () {
         c.method === 'chat.postMessage' &&
         /Preview\* for <@U0STRANGER1>/.test(text(c)) &&
         text(c).includes(ns),
-      20_000,
+      HANG_MS,
     );
     assert.match(
       text(preview),

@@ -11,6 +11,7 @@ import { Queue } from 'bullmq';
 import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import { postSigned, slashCommandBody } from '../support/slack-requests.ts';
 
 const SECRET = 'e2e-signing-secret-0123456789';
@@ -23,7 +24,7 @@ function textOf(value: unknown): string {
 }
 
 describe('/oom end to end (real binary, real Redis, fake Slack)', function () {
-  this.timeout(90_000);
+  this.timeout(180_000);
   let slack: FakeSlack;
   let bot: BotProcess;
   const prefix = `oom-e2e-${process.pid}-${Date.now()}`;
@@ -64,13 +65,13 @@ describe('/oom end to end (real binary, real Redis, fake Slack)', function () {
     assert.match(res.body, /Diagnosing `auth-service`/);
     assert.equal((res.json as Json | undefined)?.response_type, 'ephemeral');
 
-    const root = await slack.waitFor((c) => c.method === 'chat.postMessage' && !c.args.thread_ts, 20_000);
+    const root = await slack.waitFor((c) => c.method === 'chat.postMessage' && !c.args.thread_ts, HANG_MS);
     const final = await slack.waitFor(
       (c) => c.method === 'chat.update' && textOf(c.args).toLowerCase().includes('traffic surge'),
-      30_000,
+      HANG_MS,
     );
     assert.equal(final.args.channel, root.args.channel);
-    await slack.waitFor((c) => c.method === 'files.completeUploadExternal', 30_000);
+    await slack.waitFor((c) => c.method === 'files.completeUploadExternal', HANG_MS);
     const thread = slack.calls('chat.postMessage').filter((c) => c.args.thread_ts);
     assert.ok(thread.length >= 2, `thread replies: ${thread.length}`);
     assert.ok(thread.every((c) => c.args.thread_ts === thread[0]?.args.thread_ts));
@@ -97,7 +98,7 @@ describe('/oom end to end (real binary, real Redis, fake Slack)', function () {
     assert.equal(b.status, 200);
     await slack.waitFor(
       (c) => c.method === 'files.completeUploadExternal' && c.args.channel_id === channel,
-      30_000,
+      HANG_MS,
     );
     const roots = slack
       .calls('chat.postMessage')
@@ -143,7 +144,7 @@ describe('/oom end to end (real binary, real Redis, fake Slack)', function () {
       slashCommandBody({ text: 'auth-servic', response_url: slack.responseUrl('typo') }),
     );
     assert.equal(res.status, 200);
-    const reply = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'typo', 20_000);
+    const reply = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'typo', HANG_MS);
     assert.match(
       textOf(reply.args),
       /no service, workload or app label named auth-servic.*did you mean auth-service/,

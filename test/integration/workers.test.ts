@@ -14,6 +14,7 @@ import { Queue } from 'bullmq';
 import { seedIncident, writeScenario } from '../scenarios/generator.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, type SlackCall, startFakeSlack } from '../support/fake-slack.ts';
+import { HANG_MS } from '../support/hang.ts';
 import { postSigned, slashCommandBody } from '../support/slack-requests.ts';
 
 const SECRET = 'workers-signing-secret-0123456789';
@@ -82,7 +83,7 @@ describe('several workers on one queue, and their shutdown (real binaries, real 
   const finished = (channel: string) =>
     slack.waitFor(
       (c) => c.method === 'files.completeUploadExternal' && c.args.channel_id === channel,
-      60_000,
+      HANG_MS,
     );
 
   before(async () => {
@@ -190,7 +191,7 @@ describe('several workers on one queue, and their shutdown (real binaries, real 
     const worker = workers[0] as BotProcess;
     const channel = 'C0SIGTERM01';
     await oom(channel, 'sigterm');
-    await slack.waitFor((c) => isRoot(c) && c.args.channel === channel, 20_000);
+    await slack.waitFor((c) => isRoot(c) && c.args.channel === channel, HANG_MS);
     const exit = worker.stop('SIGTERM');
     await sleep(200);
     const ready = await fetch(`${worker.url}/readyz`).catch(() => undefined);
@@ -210,13 +211,13 @@ describe('several workers on one queue, and their shutdown (real binaries, real 
     const doomed = await startWorker();
     const channel = 'C0SIGKILL01';
     await oom(channel, 'sigkill');
-    await slack.waitFor((c) => isRoot(c) && c.args.channel === channel, 20_000);
+    await slack.waitFor((c) => isRoot(c) && c.args.channel === channel, HANG_MS);
     // the job records each post right after Slack answers; kill it once the root is recorded (a
     // kill inside those milliseconds is the one window where a hand-back can post again)
     const jobId = String(linesWith(web, '/oom enqueued').at(-1)?.jobId);
     const queue = new Queue('diagnose', { connection: { url: REDIS_URL }, prefix });
     try {
-      const deadline = Date.now() + 10_000;
+      const deadline = Date.now() + HANG_MS;
       while (!(await queue.getJob(jobId))?.data.posted?.rootTs) {
         assert.ok(Date.now() < deadline, 'the root post was recorded in the job');
         await sleep(20);

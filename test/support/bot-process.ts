@@ -4,6 +4,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../stack/ports.ts';
+import { HANG_MS } from './hang.ts';
 
 export const BIN = resolve(import.meta.dirname, '../../bin/oom-bot');
 
@@ -47,7 +48,7 @@ export async function startBot(options: BotOptions): Promise<BotProcess> {
   const url = `http://127.0.0.1:${port}`;
   const logs = () => readFileSync(logFile, 'utf8');
   if (options.waitForHttp !== false) {
-    const deadline = Date.now() + 30_000;
+    const deadline = Date.now() + HANG_MS;
     for (;;) {
       if (child.exitCode !== null) throw new Error(`oom-bot exited early:\n${logs()}`);
       try {
@@ -56,7 +57,8 @@ export async function startBot(options: BotOptions): Promise<BotProcess> {
       } catch {
         // not listening yet
       }
-      if (Date.now() > deadline) throw new Error(`oom-bot did not answer /healthz in 30 s:\n${logs()}`);
+      if (Date.now() > deadline)
+        throw new Error(`oom-bot did not answer /healthz in ${HANG_MS} ms:\n${logs()}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -68,7 +70,8 @@ export async function startBot(options: BotOptions): Promise<BotProcess> {
     logs,
     async stop(signal = 'SIGTERM') {
       if (child.exitCode === null) child.kill(signal);
-      const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      // a hang guard only: a loaded machine may take long to drain, a SIGKILL would fail the test
+      const timer = setTimeout(() => child.kill('SIGKILL'), HANG_MS);
       const code = await exited;
       clearTimeout(timer);
       return code;

@@ -15,6 +15,7 @@ import { Buffer } from 'node:buffer';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { HANG_MS } from './hang.ts';
 
 // ---------------------------------------------------------------------------------------------
 // Public types
@@ -72,6 +73,12 @@ export interface FakeSlackOptions {
    * 100 µs later. Default: like Slack, a ts is the time of posting (and always increasing).
    */
   startTs?: number;
+  /**
+   * What `apps.connections.open` answers (Socket Mode): the `ws://` URL of a stand-in served by
+   * the test, read at each call. Unset: the method answers `not_allowed_token_type`, as Slack
+   * does for a bot token.
+   */
+  socketModeUrl?: () => string;
 }
 
 /** One recorded request, in arrival order. */
@@ -143,7 +150,10 @@ export interface FakeSlack {
   responseUrl(id: string): string;
   /** Recorded calls, oldest first, optionally only those of one method. */
   calls(method?: string): SlackCall[];
-  /** Resolves with the first recorded call (past or future) matching; a string matches a method. */
+  /**
+   * Resolves with the first recorded call (past or future) matching; a string matches a method.
+   * `timeoutMs` (default HANG_MS) only catches a hang.
+   */
   waitFor(predicate: string | CallPredicate, timeoutMs?: number): Promise<SlackCall>;
   /** Queues `failure` for the next `times` requests to `method` (or `file_upload` / `response_url`). */
   failNext(method: string, failure: InjectedFailure, times?: number): void;
@@ -286,6 +296,7 @@ class FakeSlackState {
   readonly botName: string;
   readonly tokens: ReadonlySet<string> | undefined;
   readonly channels: Record<string, Partial<FakeChannel>>;
+  readonly socketModeUrl: (() => string) | undefined;
   readonly users: Record<string, Partial<FakeUser>>;
   baseUrl = '';
   calls: SlackCall[] = [];
@@ -305,6 +316,7 @@ class FakeSlackState {
     this.botName = opts.botName ?? FAKE_SLACK_DEFAULTS.botName;
     this.tokens = opts.tokens ? new Set(opts.tokens) : undefined;
     this.channels = opts.channels ?? {};
+    this.socketModeUrl = opts.socketModeUrl;
     this.users = opts.users ?? {};
     this.#lastTsMicros = (opts.startTs ?? Math.floor(Date.now() / 1000)) * 1_000_000;
     this.#clockTs = opts.startTs === undefined;
@@ -362,6 +374,9 @@ const apiMethods: Record<string, ApiHandler> = {
     bot_id: s.botId,
     is_enterprise_install: false,
   }),
+
+  'apps.connections.open': (_args, s) =>
+    s.socketModeUrl ? { ok: true, url: s.socketModeUrl() } : fail('not_allowed_token_type'),
 
   'chat.postMessage': (args, s) => {
     const channel = str(args.channel);
@@ -837,7 +852,7 @@ export async function startFakeSlack(opts: FakeSlackOptions = {}): Promise<FakeS
 
     calls: (method) => state.calls.filter((c) => method === undefined || c.method === method),
 
-    waitFor(predicate, timeoutMs = 2000) {
+    waitFor(predicate, timeoutMs = HANG_MS) {
       const matches: CallPredicate =
         typeof predicate === 'string' ? (c) => c.method === predicate : predicate;
       const seen = state.calls.find(matches);
