@@ -331,8 +331,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     e.ALERTMANAGER_BASIC_AUTH,
     e.ALERTMANAGER_BASIC_AUTH?.slice(e.ALERTMANAGER_BASIC_AUTH.indexOf(':') + 1),
   ].filter((s): s is string => Boolean(s));
-  const redisPassword = safePassword(e.REDIS_URL);
-  if (redisPassword) secrets.push(redisPassword);
+  secrets.push(...redisPasswordForms(e.REDIS_URL));
   return Object.freeze({
     slack: Object.freeze({
       botToken: e.SLACK_BOT_TOKEN,
@@ -388,11 +387,14 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
   });
 }
 
-function safePassword(redisUrl: string): string | undefined {
+/** The Redis password decoded and as written in the URL (the logger masks both, and their encodings). */
+function redisPasswordForms(redisUrl: string): string[] {
   try {
-    const password = new URL(redisUrl).password;
-    return password ? decodeURIComponent(password) : undefined;
+    const written = new URL(redisUrl).password;
+    if (!written) return [];
+    const decoded = decodeURIComponent(written);
+    return decoded === written ? [decoded] : [decoded, written];
   } catch {
-    return undefined;
+    return [];
   }
 }

@@ -68,7 +68,10 @@ describe('loadConfig: the only reader of the environment', () => {
 
   it('lists every secret for log redaction, including a Redis password', () => {
     const c = loadConfig({ ...base, REDIS_URL: 'redis://:s3cr%40t@127.0.0.1:6379' }, { mode: 'start' });
-    assert.deepEqual([...c.secrets].sort(), ['s3cr@t', 'signing-secret-1', 'xoxb-test-token'].sort());
+    assert.deepEqual(
+      [...c.secrets].sort(),
+      ['s3cr@t', 's3cr%40t', 'signing-secret-1', 'xoxb-test-token'].sort(),
+    );
   });
 
   it('needs neither Slack nor Prometheus to diagnose a scenario', () => {
