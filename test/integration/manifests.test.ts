@@ -495,6 +495,24 @@ describe('manifests/ (kustomize base) against a real kube-apiserver', function (
     assert.ok(web.envFrom.some((f: Any) => f.secretRef?.name === 'oom-bot-secrets'));
   });
 
+  it('lets only the ingress controller and the monitoring namespace reach the web pods', () => {
+    const web = podSpec(named('Deployment', 'oom-bot-web') as Obj);
+    const labels = (named('Deployment', 'oom-bot-web') as Any).spec.template.metadata.labels;
+    const rules = (of('NetworkPolicy') as Any[])
+      .filter((np) => matches(np.spec.podSelector.matchLabels ?? {}, labels))
+      .flatMap((np) => np.spec.ingress ?? []);
+    assert.ok(rules.length > 0 && web);
+    const sources = new Set<string>();
+    for (const rule of rules) {
+      assert.ok((rule.from ?? []).length > 0, 'no ingress rule is open to every source');
+      for (const peer of rule.from) {
+        assert.ok(!peer.ipBlock, 'no address block');
+        sources.add(peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']);
+      }
+    }
+    assert.deepEqual([...sources].sort(), ['ingress-nginx', 'monitoring']);
+  });
+
   it('renders the write-per-namespace component with kustomize: writes bound only in the listed namespaces', async () => {
     assert.ok(kube);
     const k = kube;
