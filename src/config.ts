@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { DEFAULT_ALERT_MATCHERS, type MatcherRule, parseMatcherRules } from './alerts/matchers.ts';
 import { type ChannelRoute, parseChannelRoutes } from './alerts/routing.ts';
+import { commaList, hostPorts, optionalString, prometheusByContext, url } from './config-values.ts';
 import { parseQuantity } from './domain/quantity.ts';
 import { OomBotError } from './errors.ts';
 
@@ -30,76 +31,6 @@ function parsePatterns(text: string): string[] {
 function defaultDenyNamespaces(ownNamespace: string | undefined): string[] {
   return ['kube-*', ownNamespace?.trim() || 'oom-bot'];
 }
-
-const optionalString = z
-  .string()
-  .trim()
-  .transform((s) => (s === '' ? undefined : s))
-  .optional();
-
-const url = (protocols: string[]) =>
-  z
-    .string()
-    .trim()
-    .refine(
-      (s) => {
-        try {
-          return protocols.includes(new URL(s).protocol);
-        } catch {
-          return false;
-        }
-      },
-      `must be a ${protocols.join(' or ')} URL`,
-    );
-
-/** `host:port,host:port` (Sentinel or Cluster seed nodes). */
-const hostPorts = z
-  .string()
-  .trim()
-  .transform((s, ctx) => {
-    const nodes: Array<{ host: string; port: number }> = [];
-    for (const item of s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean)) {
-      const m = /^(\[[0-9a-fA-F:]+\]|[A-Za-z0-9.-]+):(\d{1,5})$/.exec(item);
-      const port = Number(m?.[2]);
-      if (!m || port < 1 || port > 65535) {
-        ctx.addIssue({ code: 'custom', message: `"${item}" is not host:port` });
-        return z.NEVER;
-      }
-      nodes.push({ host: (m[1] as string).replace(/^\[|\]$/g, ''), port });
-    }
-    return nodes.length > 0 ? nodes : undefined;
-  });
-
-/** `context=url,context=url`: a Prometheus per kubeconfig context (one bot, several clusters). */
-const prometheusByContext = z
-  .string()
-  .trim()
-  .transform((s, ctx) => {
-    const map: Record<string, string> = {};
-    for (const item of s
-      .split(',')
-      .map((x) => x.trim())
-      .filter(Boolean)) {
-      const at = item.indexOf('=');
-      const context = item.slice(0, at).trim();
-      const target = item.slice(at + 1).trim();
-      let ok = at > 0;
-      try {
-        ok &&= ['http:', 'https:'].includes(new URL(target).protocol);
-      } catch {
-        ok = false;
-      }
-      if (!ok) {
-        ctx.addIssue({ code: 'custom', message: `"${item}" is not context=http(s)://url` });
-        return z.NEVER;
-      }
-      map[context] = target;
-    }
-    return map;
-  });
 
 const schema = z.object({
   SLACK_BOT_TOKEN: optionalString.refine(
@@ -202,6 +133,9 @@ const schema = z.object({
     .min(10)
     .max(7 * 24 * 3600)
     .default(600),
+  OOM_ALLOWED_CHANNELS: commaList(/^[CGD][A-Z0-9]{2,}$/, 'Slack channel ids like C0123ABCD'),
+  OOM_ALLOWED_USERGROUPS: commaList(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123ABCD'),
+  OOM_ALLOWED_NAMESPACES: commaList(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, 'Kubernetes namespace names'),
   WEBHOOK_MAX_BYTES: z.coerce
     .number()
     .int()
@@ -294,6 +228,8 @@ export interface Config {
     /** New incidents per channel and window; past it they are held and summarised. */
     cap: { max: number; windowMs: number };
   };
+  /** Who may run `/oom`, where, on what: each list empty means no restriction. */
+  allow: { channels: readonly string[]; userGroups: readonly string[]; namespaces: readonly string[] };
   /** Every secret value, for redaction. */
   secrets: string[];
 }
@@ -304,13 +240,29 @@ export interface LoadOptions {
   scenario?: boolean;
 }
 
+/** Secrets only the web process uses (Slack's request signatures, Socket Mode, the webhook's credentials). */
+export const WEB_ONLY_SECRETS = [
+  'SLACK_SIGNING_SECRET',
+  'SLACK_APP_TOKEN',
+  'ALERTMANAGER_TOKEN',
+  'ALERTMANAGER_BASIC_AUTH',
+] as const;
+
+/** A worker or a CLI run never reads the web's secrets: they are neither validated, kept nor masked. */
+function withoutUnusedSecrets(env: NodeJS.ProcessEnv, mode: Mode): NodeJS.ProcessEnv {
+  if (mode === 'serve' || mode === 'start') return env;
+  const kept = { ...env };
+  for (const name of WEB_ONLY_SECRETS) delete kept[name];
+  return kept;
+}
+
 function requireVar(value: string | undefined, name: string, why: string): void {
   if (!value) throw new OomBotError('config_invalid', `${name} is required ${why}`);
 }
 
 /** Read and validate the configuration from an environment. */
 export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readonly<Config> {
-  const parsed = schema.safeParse(env);
+  const parsed = schema.safeParse(withoutUnusedSecrets(env, options.mode));
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue?.path[0] ?? 'environment');
@@ -367,8 +319,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     e.APPROVAL_SIGNING_KEY,
     e.ALERTMANAGER_BASIC_AUTH?.slice(e.ALERTMANAGER_BASIC_AUTH.indexOf(':') + 1),
   ].filter((s): s is string => Boolean(s));
-  const redisPassword = safePassword(e.REDIS_URL);
-  if (redisPassword) secrets.push(redisPassword);
+  secrets.push(...redisPasswordForms(e.REDIS_URL));
   return Object.freeze({
     slack: Object.freeze({
       botToken: e.SLACK_BOT_TOKEN,
@@ -427,15 +378,23 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
       maxBytes: e.WEBHOOK_MAX_BYTES,
       cap: Object.freeze({ max: e.ALERT_MAX_NEW_INCIDENTS, windowMs: e.ALERT_WINDOW_SECONDS * 1000 }),
     }),
+    allow: Object.freeze({
+      channels: Object.freeze(e.OOM_ALLOWED_CHANNELS),
+      userGroups: Object.freeze(e.OOM_ALLOWED_USERGROUPS),
+      namespaces: Object.freeze(e.OOM_ALLOWED_NAMESPACES),
+    }),
     secrets: Object.freeze(secrets) as string[],
   });
 }
 
-function safePassword(redisUrl: string): string | undefined {
+/** The Redis password decoded and as written in the URL (the logger masks both, and their encodings). */
+function redisPasswordForms(redisUrl: string): string[] {
   try {
-    const password = new URL(redisUrl).password;
-    return password ? decodeURIComponent(password) : undefined;
+    const written = new URL(redisUrl).password;
+    if (!written) return [];
+    const decoded = decodeURIComponent(written);
+    return decoded === written ? [decoded] : [decoded, written];
   } catch {
-    return undefined;
+    return [];
   }
 }

@@ -67,6 +67,7 @@ export interface SourceOptions {
 export function createSourceFactory(
   config: Readonly<Config>,
   scenario?: Scenario,
+  logger?: Logger,
 ): (cluster?: string, options?: SourceOptions) => EvidenceSources & { defaulted?: boolean } {
   if (scenario) return () => ({ cluster: scenario.cluster, metrics: scenario.metrics });
   const clusters = new Map<string, EvidenceSources>();
@@ -101,9 +102,11 @@ export function createSourceFactory(
         const known = loadKubeConfig({ kubeconfig: config.kubeconfig }).getContexts();
         // a one-cluster bot whose alerts carry Prometheus' own cluster label: that cluster is this one
         if (options?.lenient && known.length <= 1) return { ...sourcesFor(undefined), defaulted: true };
+        // the context names are for the operator's log: a requester learns only that this one is unknown
+        logger?.warn({ cluster, known: known.map((c) => c.name) }, 'unknown cluster requested');
         throw new OomBotError(
           'config_invalid',
-          `unknown cluster ${cluster}: no kubeconfig context of that name (known: ${known.map((c) => c.name).join(', ')})`,
+          `unknown cluster ${cluster}: oom-bot has no cluster of that name (its operators can list the names)`,
         );
       }
       sources = {
@@ -189,7 +192,7 @@ export async function runBot(
       retryConfig: slackRetries(config.slackRetryMaxMs),
     });
     const deps: DiagnoseDeps = {
-      sourcesFor: createSourceFactory(config, options.scenario),
+      sourcesFor: createSourceFactory(config, options.scenario, logger),
       now: () => options.scenario?.at ?? Date.now() / 1000,
       slack: createSlackPoster(client, {
         minIntervalMs: options.slackIntervalMs ?? config.slackMinIntervalMs,

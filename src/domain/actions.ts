@@ -56,19 +56,32 @@ function heapDumpCommand(runtime: Runtime | undefined, t: Target, pod: string, c
   }
 }
 
+const REDACTED = '…';
+
+/**
+ * An env value with its heap flag replaced (or appended) and every other token shown as `…`: env
+ * values carry passwords (`-Dspring.datasource.password=…`), and only the heap flag is ours to show.
+ */
+export function redactExceptHeapFlag(current: string, oldFlag: string, newFlag: string): string {
+  const shown: string[] = [];
+  for (const token of current.split(/\s+/).filter(Boolean)) {
+    const next = token === oldFlag ? newFlag : REDACTED;
+    if (next !== REDACTED || shown.at(-1) !== REDACTED) shown.push(next);
+  }
+  if (!shown.includes(newFlag)) shown.push(newFlag);
+  return shown.join(' ');
+}
+
 function heapEnvCommand(t: Target, f: Features, runtime: Runtime, limit: number): string {
   const flag = adviseHeapFlag(runtime, limit);
   const setting = f.heap.at(-1);
   if (runtime === 'go')
     return `kubectl -n ${t.namespace} set env ${workloadArg(t)} -c ${f.container} ${flag}`;
   if (setting && setting.source !== 'args') {
-    const current = f.spec?.env[setting.source] ?? '';
-    const replaced = current
-      .split(/\s+/)
-      .filter(Boolean)
-      .map((tok) => (tok === setting.flag ? flag : tok));
-    const value = replaced.includes(flag) ? replaced.join(' ') : [...replaced, flag].join(' ');
-    return `kubectl -n ${t.namespace} set env ${workloadArg(t)} -c ${f.container} ${setting.source}=${shellQuote(value)}`;
+    const value = redactExceptHeapFlag(f.spec?.env[setting.source] ?? '', setting.flag, flag);
+    const command = `kubectl -n ${t.namespace} set env ${workloadArg(t)} -c ${f.container} ${setting.source}=${shellQuote(value)}`;
+    if (!value.includes(REDACTED)) return command;
+    return `# ${REDACTED} stands for the other settings in ${setting.source}, left out here: put them back before running\n${command}`;
   }
   if (setting?.source === 'args')
     return `# edit the container args of ${workloadArg(t)}: replace ${setting.flag} with ${flag}`;

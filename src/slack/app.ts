@@ -15,6 +15,7 @@ import { type Metrics, metricsHandler } from '../metrics.ts';
 import { type RemediationActionDeps, registerRemediationActions } from '../remediation/slack-actions.ts';
 import { withTimeout } from '../timeout.ts';
 import { ACTION_IDS } from './action-ids.ts';
+import { cacheGroupMembers, checkOomRequest, type GroupMembers } from './allow-list.ts';
 import { parseOomCommand, USAGE } from './command.ts';
 import { escapeMrkdwn } from './mrkdwn.ts';
 import { createSlackReceiver } from './receiver.ts';
@@ -39,7 +40,12 @@ export interface SlackAppDeps {
   remediation?: RemediationActionDeps;
   /** Refuses replayed signed requests (HTTP mode). */
   replay?: ReplayGuard;
+  /** User group members for OOM_ALLOWED_USERGROUPS (default: usergroups.users.list, cached). */
+  groupMembers?: GroupMembers;
 }
+
+/** How long the user group check may take: the slash command must be acknowledged within 3 s. */
+export const USER_GROUP_TIMEOUT_MS = 1500;
 
 /** A request id for the logs: Slack's trigger_id when there is one, else a fresh one. */
 function requestIdOf(triggerId: string | undefined): string {
@@ -129,6 +135,9 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
   });
 
   const counted = (kind: string, outcome: string) => deps.metrics?.slackRequests.inc({ kind, outcome });
+  const members = deps.groupMembers ?? cacheGroupMembers(app.client);
+  const membersOf: GroupMembers = (group) =>
+    withTimeout(members(group), USER_GROUP_TIMEOUT_MS, () => new Error('user group lookup timed out'));
 
   app.command('/oom', async ({ command, ack }) => {
     const requestId = requestIdOf(command.trigger_id);
@@ -146,8 +155,20 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       await ack({ response_type: 'ephemeral', text: `:x: ${escapeMrkdwn(parsed.reason)}\n${USAGE}` });
       return;
     }
+    const allowed = await checkOomRequest(
+      { channel: command.channel_id, user: command.user_id, namespace: parsed.namespace },
+      config.allow,
+      membersOf,
+    );
+    if (!allowed.allowed) {
+      log.info({ rule: allowed.rule, namespace: parsed.namespace }, '/oom refused by an allow-list');
+      counted('slash_command', 'not_allowed');
+      await ack({ response_type: 'ephemeral', text: allowed.text });
+      return;
+    }
+    const namespace = allowed.namespace;
     const data: DiagnoseJobData = {
-      request: { name: parsed.name, namespace: parsed.namespace, cluster: parsed.cluster },
+      request: { name: parsed.name, namespace, cluster: parsed.cluster },
       reply: { channel: command.channel_id, responseUrl: command.response_url, userId: command.user_id },
       trigger: 'slash_command',
       requestedAt: Date.now() / 1000,
@@ -159,10 +180,7 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
         ENQUEUE_TIMEOUT_MS,
         queueTimeout(ENQUEUE_TIMEOUT_MS),
       );
-      log.info(
-        { jobId, target: parsed.name, namespace: parsed.namespace, cluster: parsed.cluster },
-        '/oom enqueued',
-      );
+      log.info({ jobId, target: parsed.name, namespace, cluster: parsed.cluster }, '/oom enqueued');
       counted('slash_command', 'enqueued');
     } catch (error) {
       log.error({ err: describeError(error) }, 'enqueue failed');
@@ -170,7 +188,7 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       await ack({ response_type: 'ephemeral', text: UNAVAILABLE_TEXT });
       return;
     }
-    const where = parsed.namespace ? ` in \`${parsed.namespace}\`` : '';
+    const where = namespace ? ` in \`${namespace}\`` : '';
     await ack({
       response_type: 'ephemeral',
       text: `:hourglass_flowing_sand: Diagnosing \`${parsed.name}\`${where}… the answer will appear in this channel.`,

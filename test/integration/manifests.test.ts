@@ -466,6 +466,53 @@ describe('manifests/ (kustomize base) against a real kube-apiserver', function (
       assert.equal(url.pathname, DEFAULT_WEBHOOK_PATH);
     }
   });
+  it('gives the worker pods only the Secret keys a worker uses, never the signing secret or the Alertmanager token', () => {
+    const example = docsOf(join(MANIFESTS, 'secret.example.yaml'))[0] as Any;
+    const worker = podSpec(named('Deployment', 'oom-bot-worker') as Obj);
+    const text = JSON.stringify(worker);
+    for (const key of [
+      'SLACK_SIGNING_SECRET',
+      'ALERTMANAGER_TOKEN',
+      'ALERTMANAGER_BASIC_AUTH',
+      'SLACK_APP_TOKEN',
+    ])
+      assert.ok(!text.includes(key), `the worker pod references ${key}`);
+    for (const c of [...worker.containers, ...(worker.initContainers ?? [])]) {
+      assert.ok(!(c.envFrom ?? []).some((f: Any) => f.secretRef), `${c.name}: no whole-Secret envFrom`);
+      const refs = (c.env ?? []).map((e: Any) => e.valueFrom?.secretKeyRef).filter(Boolean);
+      assert.ok(
+        refs.some((r: Any) => r.key === 'SLACK_BOT_TOKEN' && !r.optional),
+        'the bot token is required',
+      );
+      for (const r of refs) {
+        assert.equal(r.name, 'oom-bot-secrets');
+        assert.ok(r.optional || r.key in example.stringData, `${r.key}: in the Secret or optional`);
+      }
+    }
+    for (const v of worker.volumes ?? []) assert.ok(!v.secret, `volume ${v.name} mounts a Secret`);
+    // the web process still reads the whole Secret: it checks Slack's signatures and Alertmanager's token
+    const web = podSpec(named('Deployment', 'oom-bot-web') as Obj).containers[0];
+    assert.ok(web.envFrom.some((f: Any) => f.secretRef?.name === 'oom-bot-secrets'));
+  });
+
+  it('lets only the ingress controller and the monitoring namespace reach the web pods', () => {
+    const web = podSpec(named('Deployment', 'oom-bot-web') as Obj);
+    const labels = (named('Deployment', 'oom-bot-web') as Any).spec.template.metadata.labels;
+    const rules = (of('NetworkPolicy') as Any[])
+      .filter((np) => matches(np.spec.podSelector.matchLabels ?? {}, labels))
+      .flatMap((np) => np.spec.ingress ?? []);
+    assert.ok(rules.length > 0 && web);
+    const sources = new Set<string>();
+    for (const rule of rules) {
+      assert.ok((rule.from ?? []).length > 0, 'no ingress rule is open to every source');
+      for (const peer of rule.from) {
+        assert.ok(!peer.ipBlock, 'no address block');
+        sources.add(peer.namespaceSelector?.matchLabels?.['kubernetes.io/metadata.name']);
+      }
+    }
+    assert.deepEqual([...sources].sort(), ['ingress-nginx', 'monitoring']);
+  });
+
   it('renders the write-per-namespace component with kustomize: writes bound only in the listed namespaces', async () => {
     assert.ok(kube);
     const k = kube;

@@ -143,9 +143,19 @@ describe('one bot, two clusters through kubeconfig contexts (real apiservers, Pr
     assert.equal(slack.calls('chat.postMessage').filter((c) => c.args.channel === 'C0CLUSTERWEST').length, 0);
   });
 
-  it('answers an unknown cluster privately, naming the contexts it knows', async () => {
+  it('answers an unknown cluster privately without listing the contexts, which go to the log', async () => {
     await oom('auth-service --cluster prod-north', 'north');
     const reply = await slack.waitFor((c) => c.method === 'response_url' && c.id === 'north', HANG_MS);
-    assert.match(JSON.stringify(reply.args), /unknown cluster prod-north.*known: prod-east, prod-west/);
+    assert.match(
+      JSON.stringify(reply.args),
+      /unknown cluster prod-north: oom-bot has no cluster of that name/,
+    );
+    assert.doesNotMatch(JSON.stringify(reply.args), /prod-east|prod-west/);
+    const warned = bot
+      .logs()
+      .split('\n')
+      .filter((l) => l.includes('"unknown cluster requested"'))
+      .map((l) => JSON.parse(l) as { known?: string[] });
+    assert.deepEqual(warned[0]?.known?.sort(), ['prod-east', 'prod-west']);
   });
 });

@@ -68,6 +68,8 @@ export interface FakeSlackOptions {
   channels?: Record<string, Partial<FakeChannel>>;
   /** Extra or overriding user info for users.info; unknown ids get a generated user. */
   users?: Record<string, Partial<FakeUser>>;
+  /** Members per user group id for usergroups.users.list; other ids are `no_such_subteam`. */
+  userGroups?: Record<string, string[]>;
   /**
    * Epoch seconds of the first message ts; the first ts is `<startTs>.000100` and each next one
    * 100 µs later. Default: like Slack, a ts is the time of posting (and always increasing).
@@ -298,6 +300,7 @@ class FakeSlackState {
   readonly channels: Record<string, Partial<FakeChannel>>;
   readonly socketModeUrl: (() => string) | undefined;
   readonly users: Record<string, Partial<FakeUser>>;
+  readonly userGroups: Record<string, string[]>;
   baseUrl = '';
   calls: SlackCall[] = [];
   failures = new Map<string, InjectedFailure[]>();
@@ -318,6 +321,7 @@ class FakeSlackState {
     this.channels = opts.channels ?? {};
     this.socketModeUrl = opts.socketModeUrl;
     this.users = opts.users ?? {};
+    this.userGroups = opts.userGroups ?? {};
     this.#lastTsMicros = (opts.startTs ?? Math.floor(Date.now() / 1000)) * 1_000_000;
     this.#clockTs = opts.startTs === undefined;
   }
@@ -489,6 +493,11 @@ const apiMethods: Record<string, ApiHandler> = {
       ...s.users[id],
     };
     return { ok: true, user };
+  },
+
+  'usergroups.users.list': (args, s) => {
+    const members = s.userGroups[str(args.usergroup) ?? ''];
+    return members ? { ok: true, users: [...members] } : fail('no_such_subteam');
   },
 
   'files.getUploadURLExternal': (args, s) => {

@@ -71,8 +71,61 @@ describe('loadConfig: the only reader of the environment', () => {
     const c = loadConfig({ ...base, REDIS_URL: 'redis://:s3cr%40t@127.0.0.1:6379' }, { mode: 'start' });
     assert.deepEqual(
       [...c.secrets].sort(),
-      ['s3cr@t', 'signing-secret-1', 'test-only-approval-signing-key-0123456789', 'xoxb-test-token'].sort(),
+      [
+        's3cr@t',
+        's3cr%40t',
+        'signing-secret-1',
+        'test-only-approval-signing-key-0123456789',
+        'xoxb-test-token',
+      ].sort(),
     );
+  });
+
+  it('gives a worker none of the web secrets: not read, not validated, not kept', () => {
+    const env = {
+      ...base,
+      ALERTMANAGER_TOKEN: 'am-token-123456',
+      ALERTMANAGER_BASIC_AUTH: 'no-colon-so-invalid',
+      SLACK_APP_TOKEN: 'not-an-xapp-token',
+    };
+    const c = loadConfig(env, { mode: 'worker' });
+    assert.equal(c.slack.signingSecret, undefined);
+    assert.equal(c.slack.appToken, undefined);
+    assert.equal(c.alerts.token, undefined);
+    assert.equal(c.alerts.enabled, false);
+    // the worker keeps the approval signing key: it verifies every plan it executes
+    assert.deepEqual([...c.secrets].sort(), ['test-only-approval-signing-key-0123456789', 'xoxb-test-token']);
+    // the web process still needs and validates them
+    assert.match(failure(env, 'serve'), /ALERTMANAGER_BASIC_AUTH|SLACK_APP_TOKEN/);
+    const { SLACK_SIGNING_SECRET: _unused, ...unsigned } = base;
+    assert.match(failure(unsigned, 'serve'), /SLACK_SIGNING_SECRET is required/);
+    assert.match(failure(unsigned, 'start'), /SLACK_SIGNING_SECRET is required/);
+    assert.equal(loadConfig(unsigned, { mode: 'worker' }).slack.botToken, 'xoxb-test-token');
+  });
+
+  it('reads the /oom allow-lists, empty meaning no restriction', () => {
+    assert.deepEqual(loadConfig(base, { mode: 'serve' }).allow, {
+      channels: [],
+      userGroups: [],
+      namespaces: [],
+    });
+    const c = loadConfig(
+      {
+        ...base,
+        OOM_ALLOWED_CHANNELS: 'C0123ABCD, G99',
+        OOM_ALLOWED_USERGROUPS: 'S0SRE',
+        OOM_ALLOWED_NAMESPACES: 'prod,shop',
+      },
+      { mode: 'serve' },
+    );
+    assert.deepEqual(c.allow, {
+      channels: ['C0123ABCD', 'G99'],
+      userGroups: ['S0SRE'],
+      namespaces: ['prod', 'shop'],
+    });
+    assert.match(failure({ ...base, OOM_ALLOWED_CHANNELS: '#general' }), /OOM_ALLOWED_CHANNELS: "#general"/);
+    assert.match(failure({ ...base, OOM_ALLOWED_USERGROUPS: 'sre-team' }), /OOM_ALLOWED_USERGROUPS/);
+    assert.match(failure({ ...base, OOM_ALLOWED_NAMESPACES: 'Prod' }), /OOM_ALLOWED_NAMESPACES/);
   });
 
   it('needs neither Slack nor Prometheus to diagnose a scenario', () => {

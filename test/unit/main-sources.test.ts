@@ -5,9 +5,11 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { stringify } from 'yaml';
 import { loadConfig } from '../../src/config.ts';
 import { OomBotError } from '../../src/errors.ts';
+import { createLogger } from '../../src/logger.ts';
 import { createSourceFactory } from '../../src/main.ts';
 
 function kubeconfig(dir: string, contexts: string[]): string {
@@ -33,6 +35,18 @@ describe('evidence sources per cluster (createSourceFactory)', () => {
   });
   after(() => rmSync(dir, { recursive: true, force: true }));
 
+  const logged: string[] = [];
+  const logger = createLogger({
+    level: 'info',
+    secrets: [],
+    destination: new Writable({
+      write(chunk, _encoding, done) {
+        logged.push(String(chunk));
+        done();
+      },
+    }),
+  });
+
   const factory = (contexts: string[], env: Record<string, string> = {}) =>
     createSourceFactory(
       loadConfig(
@@ -45,6 +59,8 @@ describe('evidence sources per cluster (createSourceFactory)', () => {
         },
         { mode: 'worker' },
       ),
+      undefined,
+      logger,
     );
 
   it('reads the named context with its own Prometheus, the current one by default', () => {
@@ -56,14 +72,19 @@ describe('evidence sources per cluster (createSourceFactory)', () => {
     assert.equal(sourcesFor('west'), sourcesFor('west'), 'one client per context');
   });
 
-  it('refuses an unknown cluster, naming the known ones', () => {
+  it('refuses an unknown cluster without naming the known ones, which go to the log', () => {
     const sourcesFor = factory(['east', 'west']);
+    logged.length = 0;
     assert.throws(
       () => sourcesFor('north'),
       (e: unknown) =>
         e instanceof OomBotError &&
-        e.userMessage === 'unknown cluster north: no kubeconfig context of that name (known: east, west)',
+        /^unknown cluster north: oom-bot has no cluster of that name/.test(e.userMessage) &&
+        !/east|west/.test(e.userMessage),
     );
+    const line = JSON.parse(logged.join('').split('\n')[0] as string);
+    assert.equal(line.cluster, 'north');
+    assert.deepEqual(line.known, ['east', 'west']);
     // an alert label naming no context of a several-cluster bot: refused too, never guessed
     assert.throws(() => sourcesFor('north', { lenient: true }), /unknown cluster north/);
   });
@@ -75,7 +96,7 @@ describe('evidence sources per cluster (createSourceFactory)', () => {
     assert.equal(sources.defaulted, true);
     assert.throws(
       () => sourcesFor('prod-eu-1'),
-      /unknown cluster prod-eu-1.*known: only/,
+      /unknown cluster prod-eu-1: oom-bot has no cluster of that name/,
       '/oom --cluster stays strict',
     );
   });
