@@ -50,18 +50,24 @@ step() {
 check_installed() {
   kubectl -n oom-bot get deployment/oom-bot-web deployment/oom-bot-worker service/oom-bot service/oom-bot-worker \
     configmap/oom-bot-config configmap/oom-bot-approval-policy serviceaccount/oom-bot >/dev/null
-  kubectl get clusterrole/oom-bot clusterrolebinding/oom-bot >/dev/null
+  kubectl get clusterrole/oom-bot clusterrolebinding/oom-bot clusterrole/oom-bot-write clusterrolebinding/oom-bot-write \
+    validatingadmissionpolicy/oom-bot-memory-only validatingadmissionpolicy/oom-bot-autoscalers \
+    validatingadmissionpolicybinding/oom-bot-memory-only validatingadmissionpolicybinding/oom-bot-autoscalers >/dev/null
+  [[ -n "$(kubectl -n oom-bot get secret/oom-bot-secrets -o jsonpath='{.data.APPROVAL_SIGNING_KEY}')" ]] ||
+    die "the Secret oom-bot-secrets has no APPROVAL_SIGNING_KEY"
   local image
   image="$(kubectl -n oom-bot get deployment/oom-bot-worker -o jsonpath='{.spec.template.spec.containers[0].image}')"
   [[ "$image" == */oom-bot:* || "$image" == oom-bot:* ]] || die "unexpected worker image $image"
 }
 
-# Nothing of oom-bot anywhere: labelled objects, cluster-wide RBAC, the Secrets.
+# Nothing of oom-bot anywhere: labelled objects, cluster-wide RBAC and admission policies, the Secrets.
 check_nothing_left() {
   local left
   left="$(kubectl get all,configmap,secret,serviceaccount,poddisruptionbudget,networkpolicy,servicemonitor,prometheusrule,alertmanagerconfig \
     -A -l app.kubernetes.io/name=oom-bot -o name 2>/dev/null || true)"
-  left+="$(kubectl get clusterrole/oom-bot clusterrolebinding/oom-bot -o name --ignore-not-found)"
+  left+="$(kubectl get clusterrole/oom-bot clusterrolebinding/oom-bot clusterrole/oom-bot-write clusterrolebinding/oom-bot-write \
+    -o name --ignore-not-found)"
+  left+="$(kubectl get validatingadmissionpolicy,validatingadmissionpolicybinding -l app.kubernetes.io/name=oom-bot -o name)"
   left+="$(kubectl -n monitoring get secret/oom-bot-alertmanager -o name --ignore-not-found)"
   left+="$(kubectl -n oom-bot get secret/oom-bot-secrets -o name --ignore-not-found 2>/dev/null || true)"
   [[ -z "$left" ]] || die "left behind after uninstall: $left"

@@ -88,12 +88,23 @@ const key = (o: Obj) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.na
 const find = (objs: Obj[], kind: string, name: string) =>
   objs.find((o) => o.kind === kind && o.metadata.name === name);
 
+/** A copy of `value` with every `expression` string's runs of whitespace collapsed to one space. */
+function collapseExpressionWhitespace(value: unknown, field = ''): unknown {
+  if (typeof value === 'string') return field === 'expression' ? value.replace(/\s+/g, ' ') : value;
+  if (Array.isArray(value)) return value.map((v) => collapseExpressionWhitespace(v, field));
+  if (value && typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, collapseExpressionWhitespace(v, k)]));
+  return value;
+}
+
 /** What an object does, without the labels and annotations Helm and kustomize add for themselves. */
 function meaning(o: Obj): unknown {
   const { apiVersion, kind, metadata: _metadata, ...rest } = structuredClone(o);
   if (rest.spec?.template?.metadata) delete rest.spec.template.metadata.annotations;
   if (kind === 'ConfigMap' && rest.data?.['approval-policy.yaml'])
     rest.data['approval-policy.yaml'] = parse(rest.data['approval-policy.yaml']);
+  // kustomize re-folds multi-line CEL expressions with extra blank lines; whitespace means nothing to CEL
+  if (kind === 'ValidatingAdmissionPolicy') rest.spec = collapseExpressionWhitespace(rest.spec);
   return { apiVersion, kind, namespace: o.metadata.namespace, ...rest };
 }
 
@@ -158,6 +169,8 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
         'redis.bundled.enabled': 'true',
         'config.channelRoutes': 'namespace=payments:C123',
         'config.writeNamespaces': 'payments\\,search',
+        'config.denyNamespaces': 'kube-*',
+        'rbac.writePerNamespace': '{monitoring}',
         'image.digest': `sha256:${'a'.repeat(64)}`,
       },
     ];
@@ -213,7 +226,116 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
       'secret.values.SLACK_SIGNING_SECRET': 'signing',
     });
     const secret = find(inline, 'Secret', 'oom-bot-secrets');
-    assert.deepEqual(secret?.stringData, { SLACK_BOT_TOKEN: 'xoxb-inline', SLACK_SIGNING_SECRET: 'signing' });
+    const { APPROVAL_SIGNING_KEY: generated, ...given } = secret?.stringData ?? {};
+    assert.deepEqual(given, { SLACK_BOT_TOKEN: 'xoxb-inline', SLACK_SIGNING_SECRET: 'signing' });
+    // a signing key the bot accepts, generated when none is given (and different each fresh install)
+    assert.match(generated, /^[A-Za-z0-9]{48}$/);
+    const again = find(
+      await render({
+        'secret.existing': '',
+        'secret.values.SLACK_BOT_TOKEN': 'xoxb-inline',
+        'secret.values.SLACK_SIGNING_SECRET': 'signing',
+      }),
+      'Secret',
+      'oom-bot-secrets',
+    );
+    assert.notEqual(again?.stringData.APPROVAL_SIGNING_KEY, generated);
+    const givenKey = 'k'.repeat(40);
+    const withKey = await render({
+      'secret.existing': '',
+      'secret.values.SLACK_BOT_TOKEN': 'xoxb-inline',
+      'secret.values.SLACK_SIGNING_SECRET': 'signing',
+      'secret.values.APPROVAL_SIGNING_KEY': givenKey,
+    });
+    assert.equal(find(withKey, 'Secret', 'oom-bot-secrets')?.stringData.APPROVAL_SIGNING_KEY, givenKey);
+  });
+
+  it('gives both Deployments their own namespace (POD_NAMESPACE) and takes the deny list from values', async () => {
+    const objs = await render({ 'config.denyNamespaces': 'kube-*\\,oom-bot\\,payments' });
+    for (const name of ['oom-bot-web', 'oom-bot-worker']) {
+      const env = find(objs, 'Deployment', name)?.spec.template.spec.containers[0].env;
+      const podNamespace = env.find((e: { name: string }) => e.name === 'POD_NAMESPACE');
+      assert.deepEqual(podNamespace?.valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } }, name);
+    }
+    assert.equal(find(objs, 'ConfigMap', 'oom-bot-config')?.data.DENY_NAMESPACES, 'kube-*,oom-bot,payments');
+    assert.equal(find(await render(), 'ConfigMap', 'oom-bot-config')?.data.DENY_NAMESPACES, undefined);
+  });
+
+  it('binds writes per namespace when asked, and limits WRITE_NAMESPACES to those namespaces', async () => {
+    const objs = await render({ 'rbac.writePerNamespace': '{shop,payments}' });
+    assert.ok(!find(objs, 'ClusterRoleBinding', 'oom-bot-write'), 'no cluster-wide write binding');
+    assert.ok(find(objs, 'ClusterRoleBinding', 'oom-bot'), 'reads stay cluster-wide');
+    const bindings = objs.filter((o) => o.kind === 'RoleBinding');
+    assert.deepEqual(bindings.map((b) => b.metadata.namespace).sort(), ['payments', 'shop']);
+    for (const b of bindings) {
+      assert.deepEqual(b.roleRef, {
+        apiGroup: 'rbac.authorization.k8s.io',
+        kind: 'ClusterRole',
+        name: 'oom-bot-write',
+      });
+      assert.deepEqual(b.subjects, [{ kind: 'ServiceAccount', name: 'oom-bot', namespace: 'oom-bot' }]);
+    }
+    assert.equal(find(objs, 'ConfigMap', 'oom-bot-config')?.data.WRITE_NAMESPACES, 'shop,payments');
+    // an explicit WRITE_NAMESPACES wins
+    const narrower = await render({
+      'rbac.writePerNamespace': '{shop,payments}',
+      'config.writeNamespaces': 'shop',
+    });
+    assert.equal(find(narrower, 'ConfigMap', 'oom-bot-config')?.data.WRITE_NAMESPACES, 'shop');
+  });
+
+  it("holds the release's own ServiceAccount to the admission policy, or leaves the policy out", async () => {
+    const objs = docs(
+      await helm(['template', 'ops', CHART, '--namespace', 'platform', '--set', 'fullnameOverride=oomer']),
+    );
+    const policies = objs.filter((o) => o.kind === 'ValidatingAdmissionPolicy');
+    assert.deepEqual(policies.map((p) => p.metadata.name).sort(), ['oomer-autoscalers', 'oomer-memory-only']);
+    for (const p of policies)
+      assert.equal(
+        p.spec.matchConditions[0].expression,
+        "request.userInfo.username == 'system:serviceaccount:platform:oomer'",
+      );
+    const bindings = objs.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
+    assert.deepEqual(bindings.map((b) => b.spec.policyName).sort(), [
+      'oomer-autoscalers',
+      'oomer-memory-only',
+    ]);
+    const off = await render({ 'admissionPolicy.enabled': 'false' });
+    assert.ok(!off.some((o) => o.kind.startsWith('ValidatingAdmissionPolicy')));
+  });
+
+  it('keeps a generated APPROVAL_SIGNING_KEY across helm upgrade (plans signed before still verify)', async () => {
+    const k = kube as KubeStack;
+    const cluster = ['--kubeconfig', k.kubeconfigPath, '--namespace', 'signing', '--create-namespace'];
+    const values = [
+      '--set',
+      'secret.existing=',
+      '--set',
+      'secret.values.SLACK_BOT_TOKEN=xoxb-1',
+      '--set',
+      'secret.values.SLACK_SIGNING_SECRET=s',
+    ];
+    const storedKey = async () =>
+      kubectl(k, [
+        '-n',
+        'signing',
+        'get',
+        'secret',
+        'oom-bot-secrets',
+        '-o',
+        'jsonpath={.data.APPROVAL_SIGNING_KEY}',
+      ]);
+    try {
+      await helm(['install', 'oom-bot', CHART, ...cluster, ...values]);
+      const installed = await storedKey();
+      assert.equal(Buffer.from(installed, 'base64').length, 48);
+      await helm(['upgrade', 'oom-bot', CHART, ...cluster, ...values, '--set', 'worker.replicas=3']);
+      assert.equal(await storedKey(), installed, 'the upgrade kept the key');
+    } finally {
+      await helm(['uninstall', 'oom-bot', '--kubeconfig', k.kubeconfigPath, '--namespace', 'signing']).catch(
+        () => '',
+      );
+    }
   });
 
   it('refuses values that cannot work, naming the fix', async () => {
@@ -228,8 +350,13 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
     );
     assert.match(await renderError({ 'secret.existing': '' }), /SLACK_BOT_TOKEN is required/);
     assert.match(
-      await renderError({ 'admissionPolicy.enabled': 'true' }),
-      /files\/admission\/ has no policy yet/,
+      await renderError({
+        'secret.existing': '',
+        'secret.values.SLACK_BOT_TOKEN': 'x',
+        'secret.values.SLACK_SIGNING_SECRET': 's',
+        'secret.values.APPROVAL_SIGNING_KEY': 'short',
+      }),
+      /APPROVAL_SIGNING_KEY must be 32 characters or more/,
     );
   });
 

@@ -422,6 +422,9 @@ describe('manifests/ (kustomize base) against a real kube-apiserver', function (
         for (const key of ['cpu', 'memory'])
           assert.ok(c.resources.requests[key], `${c.name}: ${key} request`);
         assert.ok(c.resources.limits.memory, `${c.name}: memory limit`);
+        // the bot's own namespace, which DENY_NAMESPACES closes to its writes by default
+        const podNamespace = (c.env ?? []).find((e: Any) => e.name === 'POD_NAMESPACE');
+        assert.deepEqual(podNamespace?.valueFrom, { fieldRef: { fieldPath: 'metadata.namespace' } }, c.name);
         for (const from of c.envFrom) {
           if (from.configMapRef) assert.ok(named('ConfigMap', from.configMapRef.name));
           if (from.secretRef) assert.equal(from.secretRef.name, 'oom-bot-secrets');

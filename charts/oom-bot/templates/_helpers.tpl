@@ -76,6 +76,11 @@ capabilities: { drop: [ALL] }
 {{- if and (eq .Values.slack.mode "socket") (not .Values.secret.values.SLACK_APP_TOKEN) -}}
 {{- fail "slack.mode=socket needs secret.values.SLACK_APP_TOKEN (an xapp- token, or secret.existing)" -}}
 {{- end -}}
+{{- with .Values.secret.values.APPROVAL_SIGNING_KEY -}}
+{{- if lt (len .) 32 -}}
+{{- fail "secret.values.APPROVAL_SIGNING_KEY must be 32 characters or more (or leave it empty: the chart generates one and keeps it across upgrades)" -}}
+{{- end -}}
+{{- end -}}
 {{- if and (eq .Values.slack.mode "http") .Values.secret.values.SLACK_APP_TOKEN -}}
 {{- fail "slack.mode=http with secret.values.SLACK_APP_TOKEN set: the bot would use Socket Mode; set slack.mode=socket or drop the token" -}}
 {{- end -}}
