@@ -4,26 +4,29 @@
  * others are candidates that the full per-workload analysis confirms or drops.
  */
 import { bytes, duration, pct, ratio } from '../format.ts';
-import { findHeapSettings } from '../heap.ts';
+import { findHeapSettings, NON_HEAP_SHARE } from '../heap.ts';
 import { secondsToLimit } from './fold.ts';
 import type { ContainerStats, Flag, ForecastOptions } from './types.ts';
 
 type Rule = (s: ContainerStats, o: ForecastOptions) => Flag | undefined;
 
-/** A JVM, Node.js or Go heap ceiling at or above the memory limit: the runtime cannot stay inside it. */
+/**
+ * A JVM, Node.js or Go heap ceiling at or above the memory limit, or so close to it that the
+ * runtime's non-heap memory cannot fit beside it (the diagnosis's own measure of room).
+ */
 export const heapAboveLimit: Rule = (s) => {
   if (!s.spec || s.limitBytes === undefined) return undefined;
   const setting = findHeapSettings({ ...s.spec, limitBytes: s.limitBytes }).at(-1);
-  if (setting?.ceilingBytes === undefined || setting.ceilingBytes < s.limitBytes) return undefined;
-  return {
-    stats: s,
-    risk: 'heap_above_limit',
-    etaSeconds: null,
-    final: true,
-    evidence: [
-      `${setting.flag} (${setting.source}) allows a ${bytes(setting.ceilingBytes)} heap in a ${bytes(s.limitBytes)} limit`,
-    ],
-  };
+  if (setting?.ceilingBytes === undefined) return undefined;
+  const room = 1 - NON_HEAP_SHARE[setting.runtime];
+  const share = setting.ceilingBytes / s.limitBytes;
+  if (share < room) return undefined;
+  const line = `${setting.flag} (${setting.source}) allows a ${bytes(setting.ceilingBytes)} heap in a ${bytes(s.limitBytes)} limit (${pct(share)})`;
+  const why =
+    share >= 1
+      ? 'the runtime may use more heap than the container may: the kernel kills it before the runtime collects'
+      : `non-heap memory (about ${pct(NON_HEAP_SHARE[setting.runtime])} of the limit) does not fit beside it`;
+  return { stats: s, risk: 'heap_above_limit', etaSeconds: null, final: true, evidence: [line, why] };
 };
 
 /** Killed for memory inside the window: it will be again unless something changes. */
