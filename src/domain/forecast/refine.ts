@@ -2,13 +2,18 @@
  * The full analysis of one candidate: the diagnosis's features (lifetimes, trends, kills)
  * confirm the screening's flag or drop it, and give the time to the next kill. Pure.
  */
-import type { Features, Lifetime } from '../features.ts';
+import type { Features, Lifetime, LifetimeTrend } from '../features.ts';
 import { bytes, clock, duration, pct } from '../format.ts';
 import { median, quantile } from '../series.ts';
 import { measureTrend } from '../trends.ts';
 import type { Action } from '../types.ts';
 import { actionFor, raiseLimit } from './actions.ts';
 import type { Flag, ForecastOptions, Risk } from './types.ts';
+
+/** Lifetimes younger than this can still be warming up. */
+const YOUNG_SECONDS = 4 * 3600;
+/** A lifetime must run this long before its growth forecasts a kill. */
+const MIN_LEAK_AGE_SECONDS = 2 * 3600;
 
 /** Usage of the last half hour at its 90th percentile: where the current lifetime stands, spikes included. */
 function recentUsage(life: Lifetime): number {
@@ -17,24 +22,43 @@ function recentUsage(life: Lifetime): number {
   return quantile(recent.length > 0 ? recent : life.v, 0.9);
 }
 
-function currentLifetime(f: Features): Lifetime | undefined {
-  return [...f.lifetimes].sort((a, b) => b.end - a.end)[0];
+/**
+ * Too young to tell a leak from a warm-up ramp (caches, pools, JIT fill for an hour or more
+ * after a start), or young and slowing down: no leak forecast from it.
+ */
+export function isWarmingUp(life: Lifetime, trend: LifetimeTrend): boolean {
+  const age = life.end - life.start;
+  if (age < MIN_LEAK_AGE_SECONDS) return true;
+  return age < YOUNG_SECONDS && trend.lateSlopeBytesPerSecond < 0.6 * trend.slopeBytesPerSecond;
 }
 
-/** When the current lifetime reaches the limit, if it leaks: measured as the diagnosis measures leaks. */
+/** The lifetimes still running: every pod's latest, those that reach the end of the data. */
+function currentLifetimes(f: Features): Lifetime[] {
+  const last = Math.max(...f.lifetimes.map((l) => l.end));
+  return f.lifetimes.filter((l) => l.end >= last - 900);
+}
+
+/**
+ * When the first running lifetime reaches the limit, if it leaks: each measured as the diagnosis
+ * measures leaks, the soonest kept.
+ */
 export function leakEta(
   f: Features,
   at: number,
 ): { etaSeconds: number; pod: string; slope: number; usage: number } | undefined {
-  const life = currentLifetime(f);
-  if (!life || f.limitBytes === undefined) return undefined;
-  const trend = measureTrend(life, f.limitBytes, f.traffic?.total);
-  if (!trend?.leaky) return undefined;
-  const slope = Math.max(trend.slopeBytesPerSecond, trend.lateSlopeBytesPerSecond);
-  const usage = recentUsage(life);
-  const sinceLastSample = Math.max(0, at - (life.t.at(-1) ?? at));
-  const etaSeconds = Math.max(0, (f.limitBytes - usage) / slope - sinceLastSample);
-  return { etaSeconds, pod: life.pod, slope, usage };
+  if (f.limitBytes === undefined) return undefined;
+  const limit = f.limitBytes;
+  let best: { etaSeconds: number; pod: string; slope: number; usage: number } | undefined;
+  for (const life of currentLifetimes(f)) {
+    const trend = measureTrend(life, limit, f.traffic?.total);
+    if (!trend?.leaky || isWarmingUp(life, trend)) continue;
+    const slope = Math.max(trend.slopeBytesPerSecond, trend.lateSlopeBytesPerSecond);
+    const usage = recentUsage(life);
+    const sinceLastSample = Math.max(0, at - (life.t.at(-1) ?? at));
+    const etaSeconds = Math.max(0, (limit - usage) / slope - sinceLastSample);
+    if (!best || etaSeconds < best.etaSeconds) best = { etaSeconds, pod: life.pod, slope, usage };
+  }
+  return best;
 }
 
 /**
