@@ -73,8 +73,9 @@ describe('forecast scan', function () {
     const result = await scanRisks(sources, { at: cut, windowSeconds: Math.min(24 * HOUR, cut - c.start) });
     const leak = result.risks.find((r) => r.risk === 'leak');
     assert.ok(leak, `no leak risk in ${JSON.stringify(result.risks.map((r) => r.risk))}`);
+    // within half the real time to the kill (the bench reports the error distribution)
     assert.ok(
-      leak.etaSeconds !== null && Math.abs(leak.etaSeconds - 5 * HOUR) < 2 * HOUR,
+      leak.etaSeconds !== null && Math.abs(leak.etaSeconds - 5 * HOUR) <= 0.5 * 5 * HOUR,
       `eta ${leak.etaSeconds}`,
     );
     assert.equal(leak.actions[0]?.kind, 'investigate_leak');
