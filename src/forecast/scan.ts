@@ -16,7 +16,7 @@ import {
   type Risk,
 } from '../domain/forecast/types.ts';
 import { readBulkMetrics, readPlacements } from '../sources/bulk.ts';
-import type { MetricsSource, ObjectLister } from '../sources/ports.ts';
+import type { KubeObject, MetricsSource, ObjectKind, ObjectLister } from '../sources/ports.ts';
 import { type Analysis, analyseCandidate } from './analyse.ts';
 
 export interface ScanSources {
@@ -51,8 +51,6 @@ export interface ScanResult extends Forecast {
   cost: ScanCost;
 }
 
-export const DEFAULT_TREND_SECONDS = 3 * 3600;
-
 /** Run `work` over `items`, at most `limit` at a time, results in input order. */
 async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
   const out = new Array<R>(items.length);
@@ -67,6 +65,31 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
   return out;
 }
 
+/**
+ * A lister that reads each kind once per namespace (or once for all) during one scan, and
+ * answers a namespace from an all-namespaces list it already has: the candidates' analyses
+ * share the reads instead of listing pods and events again for each workload.
+ */
+export function memoizeLister(lister: ObjectLister): ObjectLister {
+  const cache = new Map<string, Promise<KubeObject[]>>();
+  return {
+    name: lister.name,
+    list(kind: ObjectKind, namespace?: string) {
+      const all = cache.get(`${kind}/*`);
+      if (namespace !== undefined && all)
+        return all.then((items) => items.filter((o) => o.metadata?.namespace === namespace));
+      const key = `${kind}/${namespace ?? '*'}`;
+      let hit = cache.get(key);
+      if (!hit) {
+        hit = lister.list(kind, namespace);
+        cache.set(key, hit);
+        hit.catch(() => cache.delete(key));
+      }
+      return hit;
+    },
+  };
+}
+
 /** The screening of every container: one flag per container at most. */
 export async function screenCluster(
   sources: ScanSources,
@@ -76,7 +99,8 @@ export async function screenCluster(
   const scope = {
     namespace: request.namespace,
     windowSeconds: request.windowSeconds ?? 24 * 3600,
-    trendSeconds: request.trendSeconds ?? DEFAULT_TREND_SECONDS,
+    // the whole window: a daily load cycle averages out, a leak does not
+    trendSeconds: request.trendSeconds ?? request.windowSeconds ?? 24 * 3600,
   };
   const [bulk, placed] = await Promise.all([
     readBulkMetrics(sources.metrics, scope, request.at),
@@ -100,13 +124,15 @@ export async function screenCluster(
 export async function scanRisks(
   sources: ScanSources,
   request: ScanRequest,
-  analyse: Analyser = (stats, at) => analyseCandidate(sources, stats, at, request.windowSeconds),
+  analyse?: Analyser,
 ): Promise<ScanResult> {
   const options = { ...DEFAULT_FORECAST_OPTIONS, ...request.options };
-  const { flags, cost } = await screenCluster(sources, request);
+  const shared = { ...sources, cluster: memoizeLister(sources.cluster) };
+  const { flags, cost } = await screenCluster(shared, request);
+  analyse ??= (stats, at) => analyseCandidate(shared, stats, at, request.windowSeconds);
   const risks = await mapLimited(flags, request.concurrency ?? 4, async (flag): Promise<Risk | undefined> => {
     if (flag.final) return riskOfFlag(flag);
-    const analysis = await analyse(flag.stats, request.at).catch(() => undefined);
+    const analysis = await (analyse as Analyser)(flag.stats, request.at).catch(() => undefined);
     if (!analysis) {
       cost.failed++;
       return undefined;

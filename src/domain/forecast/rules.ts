@@ -41,12 +41,12 @@ export const recentKills: Rule = (s) => {
   };
 };
 
-/** Growing towards the limit fast enough to reach it within twice the horizon (the analysis narrows it). */
+/** Growing over the window fast enough to reach the limit within 1.5 horizons (the analysis narrows it). */
 export const growingToLimit: Rule = (s, o) => {
   const w = s.worstTrend;
   if (!w || s.limitBytes === undefined) return undefined;
   const eta = secondsToLimit(s.limitBytes, w.currentBytes, w.slopeBytesPerSecond);
-  if (eta > 2 * o.horizonSeconds) return undefined;
+  if (eta > 1.5 * o.horizonSeconds) return undefined;
   return {
     stats: s,
     risk: 'leak',

@@ -19,6 +19,12 @@ function risk(namespace: string, name: string, kind: Risk['risk'], eta: number |
   };
 }
 
+/** The digest neither uploads nor responds: these fail the test if it did. */
+const unused = {
+  uploadPng: async () => assert.fail('the digest uploaded a file'),
+  respond: async () => assert.fail('the digest responded to a URL'),
+};
+
 function recorder(): SlackPoster & { posts: Array<{ channel: string; text: string; thread?: string }> } {
   const posts: Array<{ channel: string; text: string; thread?: string }> = [];
   let n = 0;
@@ -29,6 +35,7 @@ function recorder(): SlackPoster & { posts: Array<{ channel: string; text: strin
       return `ts-${++n}`;
     },
     async update() {},
+    ...unused,
   };
 }
 
@@ -90,6 +97,7 @@ describe('runRiskDigest', () => {
         throw new Error('slack down');
       },
       update: async () => {},
+      ...unused,
     };
     const deps = {
       scan: async (): Promise<ScanResult> => ({

@@ -85,7 +85,7 @@ describe('forecast screening rules', () => {
     assert.equal(flag?.final, false);
   });
 
-  it('ignores growth that would take more than twice the horizon to reach the limit', () => {
+  it('ignores growth that would take more than 1.5 horizons to reach the limit', () => {
     const slow = screen(
       stats({ worstTrend: { pod: 'cart-1', slopeBytesPerSecond: 1000, currentBytes: 550 * MI } }),
       o,
