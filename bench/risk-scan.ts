@@ -15,7 +15,8 @@ import { rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { stringify } from 'yaml';
+import type { KubeConfig } from '@kubernetes/client-node';
+import { type KubernetesObject, KubernetesObjectApi } from '@kubernetes/client-node';
 import { diagnose } from '../src/domain/diagnose.ts';
 import type { Target } from '../src/domain/types.ts';
 import { collectEvidence } from '../src/evidence.ts';
@@ -23,7 +24,8 @@ import { scanRisks } from '../src/forecast/scan.ts';
 import { createKubernetesLister, loadKubeConfig } from '../src/sources/kubernetes.ts';
 import type { MetricsSource } from '../src/sources/ports.ts';
 import { createPrometheusSource } from '../src/sources/prometheus.ts';
-import { startStack } from '../test/stack/stack.ts';
+import { startKube } from '../test/stack/kube.ts';
+import { startPrometheus } from '../test/stack/prometheus.ts';
 import { fmt } from './lib/stats.ts';
 import type { Aggregate, Headline, RunContext, RunResult, Suite } from './lib/suite.ts';
 import { table } from './lib/suite.ts';
@@ -86,7 +88,7 @@ function usageAt(s: Shape, w: number, pod: number, k: number, n: number): number
 }
 
 /** Write cluster.yaml and metrics.om for `workloads` Deployments of two pods each. */
-export async function synthesize(dir: string, workloads: number, at: number): Promise<void> {
+export async function synthesize(dir: string, workloads: number, at: number): Promise<object[]> {
   const docs: object[] = [];
   const nodes = 40;
   for (let i = 0; i < nodes; i++)
@@ -203,7 +205,36 @@ export async function synthesize(dir: string, workloads: number, at: number): Pr
   }
   write(['# EOF\n']);
   closeSync(fd);
-  await writeFile(join(dir, 'cluster.yaml'), docs.map((d) => stringify(d)).join('---\n'));
+  return docs;
+}
+
+/**
+ * Create the objects with many requests in flight (no controllers run: nothing reacts to them).
+ * Statuses are not written: the scan reads specs, owners and node names only.
+ */
+async function loadObjects(kc: KubeConfig, docs: object[]): Promise<void> {
+  const api = KubernetesObjectApi.makeApiClient(kc);
+  const byKind = (kind: string) => docs.filter((d) => (d as { kind?: string }).kind === kind);
+  const namespaces = [
+    ...new Set(
+      docs.map((d) => (d as { metadata?: { namespace?: string } }).metadata?.namespace).filter(Boolean),
+    ),
+  ];
+  const waves: object[][] = [
+    namespaces.map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } })),
+    [...byKind('Node'), ...byKind('Deployment'), ...byKind('ReplicaSet'), ...byKind('Pod')],
+  ];
+  for (const wave of waves) {
+    let next = 0;
+    const lane = async () => {
+      while (next < wave.length) {
+        const doc = wave[next++] as KubernetesObject & { status?: unknown };
+        const { status: _status, ...body } = doc;
+        await api.create(body);
+      }
+    };
+    await Promise.all(Array.from({ length: 24 }, lane));
+  }
 }
 
 function counting(source: MetricsSource): { source: MetricsSource; count: () => number } {
@@ -304,12 +335,28 @@ export async function measureRiskScan(
   const dir = mkdtempSync(join(tmpdir(), 'oom-risk-scan-'));
   try {
     let t = performance.now();
-    await synthesize(dir, workloads, at);
+    const docs = await synthesize(dir, workloads, at);
     log(
       `risk-scan: ${workloads * 2} containers synthesized in ${((performance.now() - t) / 1000).toFixed(0)} s; loading the stack`,
     );
     t = performance.now();
-    const stack = await startStack({ scenarioDir: dir });
+    const [kube, prometheus] = await Promise.all([
+      startKube(),
+      startPrometheus({ openMetricsFile: join(dir, 'metrics.om'), readyTimeoutMs: 600_000 }),
+    ]);
+    const stack = {
+      kube,
+      prometheus,
+      stop: async () => {
+        await Promise.all([kube.stop(), prometheus.stop()]);
+      },
+    };
+    try {
+      await loadObjects(kube.kubeConfig, docs);
+    } catch (error) {
+      await stack.stop();
+      throw error;
+    }
     log(`risk-scan: stack loaded in ${((performance.now() - t) / 1000).toFixed(0)} s`);
     try {
       const kubeconfig = join(dir, 'kubeconfig');
