@@ -201,3 +201,23 @@ describe('rankRisks', () => {
     );
   });
 });
+
+describe('/oom risks', () => {
+  it('parses the forecast keyword with an optional namespace and cluster', async () => {
+    const { parseOomCommand } = await import('../../../src/slack/command.ts');
+    assert.deepEqual(parseOomCommand('risks'), { kind: 'risks', namespace: undefined, cluster: undefined });
+    assert.deepEqual(parseOomCommand('risks payments --cluster prod-eu'), {
+      kind: 'risks',
+      namespace: 'payments',
+      cluster: 'prod-eu',
+    });
+    assert.deepEqual(parseOomCommand('risks -n payments'), {
+      kind: 'risks',
+      namespace: 'payments',
+      cluster: undefined,
+    });
+    assert.equal(parseOomCommand('risks a b').kind, 'invalid');
+    assert.equal(parseOomCommand('risks Bad_Name').kind, 'invalid');
+    assert.equal(parseOomCommand('auth-service').kind, 'diagnose');
+  });
+});
