@@ -134,7 +134,9 @@ export async function readPlacements(
       replicaSetOwners.set(`${rs.metadata?.namespace ?? ''}/${rs.metadata?.name ?? ''}`, owner.name);
   }
   const placements = pods
+    // finished pods and pods on their way out are not what runs next
     .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+    .filter((p) => !(p.metadata as { deletionTimestamp?: unknown } | undefined)?.deletionTimestamp)
     .map((p) => ({
       namespace: p.metadata?.namespace ?? '',
       pod: p.metadata?.name ?? '',
