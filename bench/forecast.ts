@@ -16,10 +16,10 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { Risk } from '../src/domain/forecast/types.ts';
 import { scanRisks } from '../src/forecast/scan.ts';
-import { generateScenario, type ScenarioSpec } from '../src/scenarios/generator.ts';
 import type { SeriesByMetric } from '../src/sources/openmetrics.ts';
 import type { KubeObject } from '../src/sources/ports.ts';
 import { createStaticLister, createStaticMetrics } from '../src/sources/scenario.ts';
+import { generateScenario, type ScenarioSpec } from '../test/scenarios/generator.ts';
 import type { Aggregate, Headline, RunContext, RunResult, Suite } from './lib/suite.ts';
 
 const HOUR = 3600;

@@ -265,6 +265,7 @@ async function child(
   let lists = 0;
   const countingCluster = {
     name: cluster.name,
+    get: cluster.get.bind(cluster),
     list: (...a: Parameters<typeof cluster.list>) => {
       lists++;
       return cluster.list(...a);

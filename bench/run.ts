@@ -22,8 +22,8 @@ import { describeMachine } from './lib/machine.ts';
 import { type BenchStack, startBenchStack } from './lib/stack.ts';
 import { type Aggregate, aggregate, type Headline, type RunResult, type Suite, table } from './lib/suite.ts';
 import { memorySuite } from './memory.ts';
-import { scaleSuite } from './scale.ts';
 import { riskScanSuite } from './risk-scan.ts';
+import { scaleSuite } from './scale.ts';
 import { stormSuite } from './storm.ts';
 import { timeToDiagnosisSuite } from './time-to-diagnosis.ts';
 

@@ -3,7 +3,8 @@
  * reads, narrowed to the flagged container so the measurements are about it.
  */
 import { diagnose } from '../domain/diagnose.ts';
-import { extractFeatures, type Features } from '../domain/features.ts';
+import type { Features } from '../domain/feature-types.ts';
+import { extractFeatures } from '../domain/features.ts';
 import type { ContainerStats } from '../domain/forecast/types.ts';
 import type { Action, Evidence, Series, Target } from '../domain/types.ts';
 import { collectEvidence, type EvidenceSources } from '../evidence.ts';

@@ -16,7 +16,7 @@ import {
   type Risk,
 } from '../domain/forecast/types.ts';
 import { readBulkMetrics, readPlacements } from '../sources/bulk.ts';
-import type { KubeObject, MetricsSource, ObjectKind, ObjectLister } from '../sources/ports.ts';
+import type { KubeObject, ListOptions, MetricsSource, ObjectKind, ObjectLister } from '../sources/ports.ts';
 import { type Analysis, analyseCandidate } from './analyse.ts';
 
 export interface ScanSources {
@@ -74,7 +74,9 @@ export function memoizeLister(lister: ObjectLister): ObjectLister {
   const cache = new Map<string, Promise<KubeObject[]>>();
   return {
     name: lister.name,
-    list(kind: ObjectKind, namespace?: string) {
+    get: (kind, namespace, name) => lister.get(kind, namespace, name),
+    list(kind: ObjectKind, namespace?: string, options?: ListOptions) {
+      if (options) return lister.list(kind, namespace, options);
       const all = cache.get(`${kind}/*`);
       if (namespace !== undefined && all)
         return all.then((items) => items.filter((o) => o.metadata?.namespace === namespace));

@@ -1,5 +1,5 @@
 /** The one action that fits each risk, with the command that carries the real names. Pure. */
-import { patchCommand } from '../actions.ts';
+import { renderMemoryPatch } from '../commands.ts';
 import { bytes, duration } from '../format.ts';
 import { adviseHeapFlag, findHeapSettings } from '../heap.ts';
 import { roundUpToTidy, toQuantity } from '../quantity.ts';
@@ -23,12 +23,8 @@ function memoryAction(
   request: number,
   detail?: string,
 ): Action {
-  return {
-    kind,
-    title,
-    detail,
-    command: patchCommand(targetOf(s), s.target.container, toQuantity(limit), toQuantity(request)),
-  };
+  const memoryPatch = { container: s.target.container, limitBytes: limit, requestBytes: request };
+  return { kind, title, detail, command: renderMemoryPatch(targetOf(s), memoryPatch), memoryPatch };
 }
 
 /** A limit with a quarter of headroom over the peak, and a request that covers usage. */

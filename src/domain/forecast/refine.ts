@@ -2,7 +2,7 @@
  * The full analysis of one candidate: the diagnosis's features (lifetimes, trends, kills)
  * confirm the screening's flag or drop it, and give the time to the next kill. Pure.
  */
-import type { Features, Lifetime, LifetimeTrend } from '../features.ts';
+import type { Features, Lifetime, LifetimeTrend } from '../feature-types.ts';
 import { bytes, clock, duration, pct } from '../format.ts';
 import { median, quantile } from '../series.ts';
 import { measureTrend } from '../trends.ts';

@@ -4,20 +4,20 @@
  * plan is stored), and the answer to `/oom risks`. Everything from the cluster is escaped;
  * every message is fitted to the Block Kit limits.
  */
+import type {
+  ActionsBlock,
+  Button,
+  ContextBlock,
+  KnownBlock,
+  PlainTextElement,
+  SectionBlock,
+} from '@slack/types';
 import type { Risk, RiskKind, RiskTarget } from '../../domain/forecast/types.ts';
 import { clock, duration } from '../../domain/format.ts';
 import { ACTION_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';
 import { codeBlock, escapeMrkdwn, joinLines, truncate } from '../mrkdwn.ts';
-import type {
-  ActionsBlock,
-  Block,
-  ButtonElement,
-  ContextBlock,
-  PlainText,
-  SectionBlock,
-  SlackMessage,
-} from './types.ts';
+import type { SlackMessage } from './types.ts';
 
 export const RISK_LABEL: Record<RiskKind, string> = {
   recent_kills: 'OOM-killed recently, will be again',
@@ -38,7 +38,7 @@ export const RISK_EMOJI: Record<RiskKind, string> = {
 /** Risks listed in one message; the rest are counted. */
 const MAX_LINES = 20;
 
-function plain(text: string): PlainText {
+function plain(text: string): PlainTextElement {
   return { type: 'plain_text', text, emoji: true };
 }
 
@@ -65,7 +65,7 @@ export function riskLine(r: Risk): string {
   return `${RISK_EMOJI[r.risk]} *${escapeMrkdwn(describeTarget(r.target))}*: ${RISK_LABEL[r.risk]}${etaText(r)}`;
 }
 
-function listBlocks(risks: Risk[], withDetail: boolean): Block[] {
+function listBlocks(risks: Risk[], withDetail: boolean): KnownBlock[] {
   const shown = risks.slice(0, MAX_LINES);
   const lines = shown.map((r) => {
     if (!withDetail) return riskLine(r);
@@ -73,7 +73,7 @@ function listBlocks(risks: Risk[], withDetail: boolean): Block[] {
     const act = r.actions[0] ? `\n      → ${escapeMrkdwn(r.actions[0].title)}` : '';
     return `${riskLine(r)}${why}${act}`;
   });
-  const blocks: Block[] = [];
+  const blocks: KnownBlock[] = [];
   // Several sections, each within the text limit.
   let chunk: string[] = [];
   const flush = () => {
@@ -93,7 +93,7 @@ function listBlocks(risks: Risk[], withDetail: boolean): Block[] {
 export function renderRiskDigest(risks: Risk[], opts: { at: number; scope?: string }): SlackMessage {
   const where = opts.scope ? ` in ${opts.scope}` : '';
   const title = `OOM forecast${where}: ${risks.length} new or worse risk${risks.length === 1 ? '' : 's'}`;
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     { type: 'header', text: plain(truncate(title, LIMITS.headerText)) },
     ...listBlocks(risks, false),
     context(`Scan at ${clock(opts.at)} · one thread per workload below, with the evidence and the fix`),
@@ -107,7 +107,7 @@ const APPLICABLE = new Set(['patch_memory_limit', 'adjust_requests']);
 function applyButtons(r: Risk, planId: string): ActionsBlock | undefined {
   const action = r.actions[0];
   if (!action || !APPLICABLE.has(action.kind)) return undefined;
-  const apply: ButtonElement = {
+  const apply: Button = {
     type: 'button',
     text: plain('Apply'),
     action_id: ACTION_IDS.apply,
@@ -126,7 +126,7 @@ function applyButtons(r: Risk, planId: string): ActionsBlock | undefined {
       deny: plain('Cancel'),
     },
   };
-  const preview: ButtonElement = {
+  const preview: Button = {
     type: 'button',
     text: plain('Preview'),
     action_id: ACTION_IDS.preview,
@@ -137,7 +137,7 @@ function applyButtons(r: Risk, planId: string): ActionsBlock | undefined {
 
 /** The thread message of one workload: the risk, every evidence line, the action and its buttons. */
 export function renderRiskThread(r: Risk, opts: { planId?: string } = {}): SlackMessage {
-  const blocks: Block[] = [section(riskLine(r))];
+  const blocks: KnownBlock[] = [section(riskLine(r))];
   if (r.evidence.length > 0)
     blocks.push(
       section(
@@ -169,7 +169,7 @@ export function renderRiskList(risks: Risk[], opts: { at: number; namespace?: st
     return { text, blocks: [section(`:white_check_mark: ${escapeMrkdwn(text)}`)] };
   }
   const title = `${risks.length} container${risks.length === 1 ? '' : 's'} at risk of an OOM kill${where}`;
-  const blocks: Block[] = [
+  const blocks: KnownBlock[] = [
     { type: 'header', text: plain(truncate(title, LIMITS.headerText)) },
     ...listBlocks(risks, true),
     context(`Scan at ${clock(opts.at)} · most urgent first · \`/oom <workload>\` diagnoses one in full`),

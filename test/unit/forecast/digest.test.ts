@@ -1,12 +1,12 @@
 /** What the scheduled scan posts: new or worse risks only, and the messages that carry them. */
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import type { ActionsBlock } from '@slack/types';
 import { diffRisks, riskKey, type SeenRisks } from '../../../src/domain/forecast/digest.ts';
 import type { Risk } from '../../../src/domain/forecast/types.ts';
 import { createMemoryRiskStateStore } from '../../../src/forecast/state-store.ts';
 import { ACTION_IDS } from '../../../src/slack/action-ids.ts';
 import { renderRiskDigest, renderRiskList, renderRiskThread } from '../../../src/slack/blocks/risks.ts';
-import type { ActionsBlock } from '../../../src/slack/blocks/types.ts';
 import { findViolations } from '../../../src/slack/limits.ts';
 
 const AT = Date.parse('2026-11-20T12:00:00Z') / 1000;

@@ -6,12 +6,12 @@ import assert from 'node:assert/strict';
 import { linearFit } from '../../../src/domain/series.ts';
 import type { Series } from '../../../src/domain/types.ts';
 import { type Analyser, scanRisks, screenCluster } from '../../../src/forecast/scan.ts';
-import { generateScenario, type ScenarioSpec } from '../../../src/scenarios/generator.ts';
 import type { SeriesByMetric } from '../../../src/sources/openmetrics.ts';
 import type { KubeObject, MetricsSource } from '../../../src/sources/ports.ts';
 import type { QuerySpec } from '../../../src/sources/queries.ts';
 import { createStaticLister, createStaticMetrics } from '../../../src/sources/scenario.ts';
 import { evaluateRange } from '../../../src/sources/series-eval.ts';
+import { generateScenario, type ScenarioSpec } from '../../scenarios/generator.ts';
 
 const HOUR = 3600;
 const AT = '2026-11-20T12:00:00Z';
