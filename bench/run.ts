@@ -15,12 +15,14 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ackSuite } from './ack.ts';
 import { engineSuite } from './engine.ts';
+import { forecastSuite } from './forecast.ts';
 import { intakeSuite } from './intake.ts';
 import { EXPLANATIONS } from './lib/explanations.ts';
 import { describeMachine } from './lib/machine.ts';
 import { type BenchStack, startBenchStack } from './lib/stack.ts';
 import { type Aggregate, aggregate, type Headline, type RunResult, type Suite, table } from './lib/suite.ts';
 import { memorySuite } from './memory.ts';
+import { riskScanSuite } from './risk-scan.ts';
 import { scaleSuite } from './scale.ts';
 import { stormSuite } from './storm.ts';
 import { timeToDiagnosisSuite } from './time-to-diagnosis.ts';
@@ -37,6 +39,8 @@ const SUITES: Suite[] = [
   memorySuite,
   engineSuite,
   scaleSuite,
+  forecastSuite,
+  riskScanSuite,
 ];
 
 const { values } = parseArgs({

@@ -12,6 +12,7 @@ import { loadConfig, type Mode } from './config.ts';
 import { diagnoseWorkload } from './diagnosis-service.ts';
 import type { Diagnosis } from './domain/types.ts';
 import { describeError, OomBotError, usageError } from './errors.ts';
+import { parseRisksArgs, runRisks } from './forecast/cli.ts';
 import { createLogger } from './logger.ts';
 import { createSourceFactory, runBot } from './main.ts';
 import { toJsonReport } from './report.ts';
@@ -29,6 +30,8 @@ Usage:
   oom-bot start [--scenario DIR]     both in one process; with a scenario, its files replace cluster and Prometheus
   oom-bot diagnose <service> [--namespace NS] [--at RFC3339] [--scenario DIR]
                    [--output text|json|slack] [--chart FILE.png] [--cluster CONTEXT]
+  oom-bot risks [--namespace NS] [--at RFC3339] [--scenario DIR] [--output text|json|slack] [--cluster CONTEXT]
+                                     forecast: the containers at risk of an OOM kill, most urgent first
   oom-bot demo [--out DIR]           diagnose the built-in auth-service incident and show what Slack would show`;
 
 const HELP_FOOTER = 'Configuration comes from the environment; see .env.example.';
@@ -149,6 +152,15 @@ async function commandDiagnose(argv: string[]): Promise<void> {
   else process.stdout.write(`${renderAsText(renderForSlack(diagnosis) as never)}\n`);
 }
 
+async function commandRisks(argv: string[]): Promise<void> {
+  const options = parseRisksArgs(argv);
+  const scenario = options.scenario ? await readScenario(resolve(options.scenario)) : undefined;
+  const config = loadConfig(process.env, { mode: 'diagnose', scenario: Boolean(scenario) });
+  const sources = createSourceFactory(config, scenario)(options.cluster);
+  const at = parseAt(options.at) ?? scenario?.at ?? Date.now() / 1000;
+  process.stdout.write(`${await runRisks(sources, options, at, config.windowSeconds)}\n`);
+}
+
 async function commandDemo(argv: string[]): Promise<void> {
   const { values } = parseArgs({ args: argv, options: { out: { type: 'string', default: 'demo-output' } } });
   const out = resolve(values.out as string);
@@ -207,6 +219,8 @@ export async function main(argv: string[]): Promise<void> {
   switch (command) {
     case 'diagnose':
       return commandDiagnose(rest);
+    case 'risks':
+      return commandRisks(rest);
     case 'demo':
       return commandDemo(rest);
     case 'serve':

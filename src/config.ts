@@ -60,6 +60,11 @@ const schema = z.object({
   KUBECONFIG: optionalString,
   KUBE_CONTEXT: optionalString,
   OOM_CHANNEL: optionalString,
+  /** The forecast scan's schedule, a cron pattern (5 or 6 fields); unset: no scheduled scan. */
+  RISK_SCAN_CRON: optionalString.refine(
+    (s) => s === undefined || /^\S+(\s+\S+){4,5}$/.test(s.trim()),
+    'must be a cron pattern of 5 or 6 fields, e.g. "0 * * * *"',
+  ),
   QUEUE_PREFIX: z
     .string()
     .regex(/^[a-zA-Z0-9:_{}-]+$/, 'letters, digits, : _ - { } only')
@@ -185,6 +190,8 @@ export interface Config {
   kubeconfig?: string;
   kubeContext?: string;
   oomChannel?: string;
+  /** When the forecast scan runs and posts its digest (cron); undefined: never on its own. */
+  riskScanCron?: string;
   queuePrefix: string;
   windowSeconds: number;
   sourceTimeoutMs: number;
@@ -343,6 +350,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     kubeconfig: e.KUBECONFIG,
     kubeContext: e.KUBE_CONTEXT,
     oomChannel: e.OOM_CHANNEL,
+    riskScanCron: e.RISK_SCAN_CRON?.trim(),
     queuePrefix: e.QUEUE_PREFIX,
     windowSeconds: e.WINDOW_HOURS * 3600,
     sourceTimeoutMs: e.SOURCE_TIMEOUT_MS,

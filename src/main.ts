@@ -3,12 +3,13 @@
  * files), wires them into the web app and the workers, and shuts them down in order.
  */
 import bolt from '@slack/bolt';
-import { type Job, Worker } from 'bullmq';
+import { type Job, type Queue, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { createAlertRuntime } from './alerts/runtime.ts';
 import type { Config } from './config.ts';
 import { OomBotError } from './errors.ts';
 import type { EvidenceSources } from './evidence.ts';
+import { createRiskStateStore } from './forecast/state-store.ts';
 import { startHealthServer } from './health-server.ts';
 import { createIncidentStore } from './incidents/store.ts';
 import type { DiagnoseDeps } from './jobs/diagnose-job.ts';
@@ -16,7 +17,7 @@ import { reportAbandoned } from './jobs/diagnose-posts.ts';
 import { processDiagnose } from './jobs/diagnose-processor.ts';
 import { createRootClaims } from './jobs/diagnose-root.ts';
 import { failureOf } from './jobs/diagnose-slack-errors.ts';
-import type { DiagnoseJobData } from './jobs/payloads.ts';
+import type { DiagnoseJobData, RisksJobData } from './jobs/payloads.ts';
 import {
   createDiagnoseQueue,
   createRemediateQueue,
@@ -24,6 +25,8 @@ import {
   enqueueDiagnosis,
   REMEDIATE_QUEUE,
 } from './jobs/queues.ts';
+import { processRisks } from './jobs/risk-processor.ts';
+import { createRisksQueue, enqueueRisksAsk, RISKS_QUEUE, scheduleRiskScan } from './jobs/risk-queue.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import { createRedisConnection } from './redis.ts';
@@ -148,6 +151,43 @@ async function drainWithin(worker: Worker<DiagnoseJobData>, deadlineMs: number):
   return drained;
 }
 
+/** The forecast worker: answers `/oom risks` and runs the scheduled scan (registered once, run once per tick). */
+async function startRiskWorker(
+  config: Readonly<Config>,
+  logger: Logger,
+  deps: DiagnoseDeps,
+  queue: Queue<RisksJobData>,
+): Promise<() => Promise<void>> {
+  const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });
+  connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (risk worker) error'));
+  const riskDeps = {
+    sourcesFor: deps.sourcesFor,
+    now: deps.now,
+    slack: deps.slack,
+    store: createRiskStateStore(connection, config.queuePrefix),
+    routes: config.alerts.routes,
+    defaultChannel: config.oomChannel,
+    windowSeconds: config.windowSeconds,
+    logger: logger.child({ component: 'forecast' }),
+  };
+  const worker = new Worker<RisksJobData>(RISKS_QUEUE, (job) => processRisks(job, riskDeps), {
+    connection,
+    prefix: config.queuePrefix,
+    concurrency: 1,
+    lockDuration: Math.max(config.jobLockMs, 300_000),
+  });
+  worker.on('failed', (job, error) =>
+    logger.error({ jobId: job?.id, err: error.message }, 'risk job failed'),
+  );
+  worker.on('error', (error) => logger.warn({ err: error.message }, 'risk worker error'));
+  await scheduleRiskScan(queue, config.riskScanCron);
+  if (config.riskScanCron) logger.info({ cron: config.riskScanCron }, 'risk scan scheduled');
+  return async () => {
+    await worker.close();
+    connection.disconnect();
+  };
+}
+
 export async function runBot(
   config: Readonly<Config>,
   logger: Logger,
@@ -169,6 +209,8 @@ export async function runBot(
   const remediation = await createRemediation(config, logger, producer, {
     scenario: Boolean(options.scenario),
   });
+  const risksQueue = createRisksQueue(producer, config.queuePrefix);
+  risksQueue.on('error', (error) => logger.warn({ err: error.message }, 'risks queue error'));
   // a second handle on the remediate queue, for its depth in /metrics
   const remediateQueue = createRemediateQueue(producer, config.queuePrefix);
   remediateQueue.on('error', () => undefined);
@@ -259,6 +301,7 @@ export async function runBot(
       }
     });
     worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
+    stoppers.push(await startRiskWorker(config, logger, deps, risksQueue));
     stoppers.push(alerts.startWorker(deps.slack));
     stoppers.push(
       remediation.startWorker({
@@ -301,6 +344,7 @@ export async function runBot(
       logger,
       incidents,
       enqueue: (data) => enqueueDiagnosis(queue, data),
+      enqueueRisks: (data) => enqueueRisksAsk(risksQueue, data),
       checkReady: async () => {
         if (stopping) throw new OomBotError('queue_unavailable', 'shutting down');
         await producer.ping();
@@ -327,6 +371,7 @@ export async function runBot(
     await alerts.close();
     await remediation.close();
     await remediateQueue.close();
+    await risksQueue.close();
     await queue.close();
     producer.disconnect();
   });

@@ -47,3 +47,13 @@ export interface RemediateJobData {
   user: string;
   clickedAt: number;
 }
+
+export interface RisksJobData {
+  /** `scheduled`: the digest of what is new or worse since the last scan; `ask`: every risk now, to `reply`. */
+  kind: 'scheduled' | 'ask';
+  namespace?: string;
+  cluster?: string;
+  reply?: ReplyTo;
+  requestedAt: number;
+  requestId?: string;
+}

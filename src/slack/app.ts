@@ -9,7 +9,7 @@ import bolt from '@slack/bolt';
 import type { Config } from '../config.ts';
 import { describeError, OomBotError } from '../errors.ts';
 import type { IncidentStore } from '../incidents/store.ts';
-import type { DiagnoseJobData } from '../jobs/payloads.ts';
+import type { DiagnoseJobData, RisksJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
 import { type Metrics, metricsHandler } from '../metrics.ts';
 import { type RemediationActionDeps, registerRemediationActions } from '../remediation/slack-actions.ts';
@@ -27,6 +27,8 @@ export interface SlackAppDeps {
   config: Readonly<Config>;
   logger: Logger;
   enqueue(data: DiagnoseJobData): Promise<string>;
+  /** `/oom risks`: a forecast scan whose answer is posted in the channel; without it, refused. */
+  enqueueRisks?(data: RisksJobData): Promise<string>;
   incidents: IncidentStore;
   /** Readiness: resolves when the queue's Redis answers. */
   checkReady(): Promise<void>;
@@ -139,6 +141,45 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
   const membersOf: GroupMembers = (group) =>
     withTimeout(members(group), USER_GROUP_TIMEOUT_MS, () => new Error('user group lookup timed out'));
 
+  type Ack = (response: { response_type: 'ephemeral'; text: string }) => Promise<void>;
+  const answerRisks = async (
+    parsed: { namespace?: string; cluster?: string },
+    command: { channel_id: string; response_url: string; user_id: string },
+    ack: Ack,
+    requestId: string,
+    log: Logger,
+  ) => {
+    const enqueueRisks = deps.enqueueRisks;
+    const data: RisksJobData = {
+      kind: 'ask',
+      namespace: parsed.namespace,
+      cluster: parsed.cluster,
+      reply: { channel: command.channel_id, responseUrl: command.response_url, userId: command.user_id },
+      requestedAt: Date.now() / 1000,
+      requestId,
+    };
+    try {
+      if (!enqueueRisks) throw new OomBotError('queue_unavailable', 'no forecast queue');
+      const jobId = await withTimeout(
+        enqueueRisks(data),
+        ENQUEUE_TIMEOUT_MS,
+        queueTimeout(ENQUEUE_TIMEOUT_MS),
+      );
+      log.info({ jobId, namespace: parsed.namespace }, '/oom risks enqueued');
+      counted('slash_command', 'enqueued');
+    } catch (error) {
+      log.error({ err: describeError(error) }, 'enqueue failed');
+      counted('slash_command', 'unavailable');
+      await ack({ response_type: 'ephemeral', text: UNAVAILABLE_TEXT });
+      return;
+    }
+    const where = parsed.namespace ? ` in \`${parsed.namespace}\`` : '';
+    await ack({
+      response_type: 'ephemeral',
+      text: `:crystal_ball: Scanning every container${where} for OOM risks… the answer will appear in this channel.`,
+    });
+  };
+
   app.command('/oom', async ({ command, ack }) => {
     const requestId = requestIdOf(command.trigger_id);
     const log = logger.child({ requestId, user: command.user_id, channel: command.channel_id });
@@ -167,6 +208,10 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       return;
     }
     const namespace = allowed.namespace;
+    if (parsed.kind === 'risks') {
+      await answerRisks({ ...parsed, namespace }, command, ack, requestId, log);
+      return;
+    }
     const data: DiagnoseJobData = {
       request: { name: parsed.name, namespace, cluster: parsed.cluster },
       reply: { channel: command.channel_id, responseUrl: command.response_url, userId: command.user_id },

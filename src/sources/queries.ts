@@ -10,7 +10,7 @@ export interface Matcher {
   value: string;
 }
 
-export type RangeFunction = 'max_over_time' | 'min_over_time' | 'rate';
+export type RangeFunction = 'max_over_time' | 'min_over_time' | 'rate' | 'deriv';
 
 export interface QuerySpec {
   metric: string;
@@ -172,3 +172,75 @@ export function toPromQL(spec: QuerySpec, stepSeconds: number): string {
   const inner = `${spec.fn}(${selector}[${range}s])`;
   return spec.sumBy ? `sum by (${spec.sumBy.join(',')}) (${inner})` : inner;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Bulk queries of the forecast scan: each answers for every container (or node) of the cluster,
+// or of one namespace, at once. The scan evaluates them at one instant (a one-step range query).
+
+export interface BulkScope {
+  /** One namespace, or every namespace when undefined. */
+  namespace?: string;
+  /** The window peaks, restarts and kills are read over. */
+  windowSeconds: number;
+  /** The range the working-set slope is fitted over. */
+  trendSeconds: number;
+}
+
+/** Samples this recent count as "now". */
+export const CURRENT_RANGE_SECONDS = 300;
+
+function inScope(s: BulkScope): Matcher[] {
+  return s.namespace === undefined ? [] : [eq('namespace', s.namespace)];
+}
+
+export const bulkQueries = {
+  peak: (s: BulkScope): QuerySpec => ({
+    metric: 'container_memory_working_set_bytes',
+    matchers: [...inScope(s), ...CONTAINER_ONLY],
+    fn: 'max_over_time',
+    rangeSeconds: s.windowSeconds,
+  }),
+  current: (s: BulkScope): QuerySpec => ({
+    metric: 'container_memory_working_set_bytes',
+    matchers: [...inScope(s), ...CONTAINER_ONLY],
+    fn: 'max_over_time',
+    rangeSeconds: CURRENT_RANGE_SECONDS,
+  }),
+  slope: (s: BulkScope): QuerySpec => ({
+    metric: 'container_memory_working_set_bytes',
+    matchers: [...inScope(s), ...CONTAINER_ONLY],
+    fn: 'deriv',
+    rangeSeconds: s.trendSeconds,
+  }),
+  limits: (s: BulkScope): QuerySpec => ({
+    metric: 'kube_pod_container_resource_limits',
+    matchers: [...inScope(s), eq('resource', 'memory')],
+    fn: 'max_over_time',
+    rangeSeconds: CURRENT_RANGE_SECONDS * 3,
+  }),
+  requests: (s: BulkScope): QuerySpec => ({
+    metric: 'kube_pod_container_resource_requests',
+    matchers: [...inScope(s), eq('resource', 'memory')],
+    fn: 'max_over_time',
+    rangeSeconds: CURRENT_RANGE_SECONDS * 3,
+  }),
+  /** Per second over the window; times the window, the restarts in it. */
+  restartRate: (s: BulkScope): QuerySpec => ({
+    metric: 'kube_pod_container_status_restarts_total',
+    matchers: inScope(s),
+    fn: 'rate',
+    rangeSeconds: s.windowSeconds,
+  }),
+  oomKilled: (s: BulkScope): QuerySpec => ({
+    metric: 'kube_pod_container_status_last_terminated_reason',
+    matchers: [...inScope(s), eq('reason', 'OOMKilled')],
+    fn: 'max_over_time',
+    rangeSeconds: s.windowSeconds,
+  }),
+  nodePressure: (s: BulkScope): QuerySpec => ({
+    metric: 'kube_node_status_condition',
+    matchers: [eq('condition', 'MemoryPressure'), eq('status', 'true')],
+    fn: 'max_over_time',
+    rangeSeconds: s.windowSeconds,
+  }),
+};

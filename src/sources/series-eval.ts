@@ -86,6 +86,31 @@ const reducers: Record<QuerySpec['fn'], Reducer> = {
     const factor = extrapolateTo / sampledInterval / rangeSeconds;
     return increase * factor;
   },
+  deriv: (t, v, from, to) => {
+    // Prometheus 2.x `linearRegression` with the first sample as the intercept time, plain sums.
+    if (to - from < 2) return undefined;
+    const first = Math.round((t[from] as number) * 1000);
+    let n = 0;
+    let sumX = 0;
+    let sumY = 0;
+    let sumXY = 0;
+    let sumX2 = 0;
+    let constY = true;
+    for (let i = from; i < to; i++) {
+      const y = v[i] as number;
+      if (i > from && y !== v[from]) constY = false;
+      const x = (Math.round((t[i] as number) * 1000) - first) / 1e3;
+      n += 1;
+      sumX += x;
+      sumY += y;
+      sumXY += x * y;
+      sumX2 += x * x;
+    }
+    if (constY) return Number.isFinite(v[from] as number) ? 0 : Number.NaN;
+    const covXY = sumXY - (sumX * sumY) / n;
+    const varX = sumX2 - (sumX * sumX) / n;
+    return covXY / varX;
+  },
 };
 
 /** One evaluated series on the step grid of `window`. */

@@ -60,7 +60,7 @@ describe('property: the slash-command parser and handler', function () {
   const seed = propertySeed();
 
   it('parses any text into help, a valid request, or a one-line reason', () => {
-    const kinds = { help: 0, diagnose: 0, invalid: 0 };
+    const kinds = { help: 0, diagnose: 0, invalid: 0, risks: 0 };
     fc.assert(
       fc.property(commandText, (text) => {
         const parsed = parseOomCommand(text);
@@ -71,6 +71,8 @@ describe('property: the slash-command parser and handler', function () {
           if (parsed.namespace !== undefined) assert.match(parsed.namespace, DNS_1123_LABEL);
           if (parsed.cluster !== undefined) assert.doesNotMatch(parsed.cluster, /[<>&\s`*]/);
         }
+        if (parsed.kind === 'risks' && parsed.namespace !== undefined)
+          assert.match(parsed.namespace, DNS_1123_LABEL);
         if (parsed.kind === 'invalid') assert.ok(parsed.reason.length > 0);
       }),
       { numRuns: runs * 10, seed },

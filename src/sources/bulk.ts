@@ -1,0 +1,148 @@
+/**
+ * The forecast scan's bulk reads: a handful of queries that answer for every container at once,
+ * and one list per kind from the cluster. Both go through the ports, so the live adapters
+ * (Prometheus, Kubernetes API) and the scenario-file ones answer the same way.
+ */
+
+import type { PodPlacement } from '../domain/forecast/fold.ts';
+import type { PodContainerRow } from '../domain/forecast/types.ts';
+import type { Series, TimeWindow, WorkloadKind } from '../domain/types.ts';
+import { toWorkloadInfo } from './kube-objects.ts';
+import type { KubeObject, MetricsSource, ObjectLister } from './ports.ts';
+import { type BulkScope, bulkQueries } from './queries.ts';
+
+export interface BulkMetrics {
+  rows: PodContainerRow[];
+  pressureNodes: Set<string>;
+  /** Queries sent: the scan's cost in round trips. */
+  queries: number;
+}
+
+/** One evaluation step at `at`: a range query whose range is one instant. */
+export function instantWindow(at: number): TimeWindow {
+  return { start: at, end: at, stepSeconds: 60 };
+}
+
+function lastValue(s: Series): number | undefined {
+  return s.v.at(-1);
+}
+
+function rowKey(labels: Record<string, string>): string | undefined {
+  const { namespace, pod, container } = labels;
+  if (!namespace || !pod || !container) return undefined;
+  return `${namespace}\u0000${pod}\u0000${container}`;
+}
+
+/** Read every bulk query at `at` and join the answers on (namespace, pod, container). */
+export async function readBulkMetrics(
+  metrics: MetricsSource,
+  scope: BulkScope,
+  at: number,
+): Promise<BulkMetrics> {
+  const window = instantWindow(at);
+  const names = Object.keys(bulkQueries) as Array<keyof typeof bulkQueries>;
+  const answers = await Promise.all(names.map((n) => metrics.queryRange(bulkQueries[n](scope), window)));
+  const byName = new Map(names.map((n, i) => [n, answers[i] as Series[]]));
+  const rows = new Map<string, PodContainerRow>();
+  const rowFor = (labels: Record<string, string>): PodContainerRow | undefined => {
+    const key = rowKey(labels);
+    if (!key) return undefined;
+    let row = rows.get(key);
+    if (!row) {
+      row = {
+        namespace: labels.namespace as string,
+        pod: labels.pod as string,
+        container: labels.container as string,
+        restarts: 0,
+        oomKilled: false,
+      };
+      rows.set(key, row);
+    }
+    return row;
+  };
+  const each = (name: keyof typeof bulkQueries, set: (row: PodContainerRow, v: number) => void) => {
+    for (const s of byName.get(name) ?? []) {
+      const v = lastValue(s);
+      const row = v === undefined ? undefined : rowFor(s.labels);
+      if (row && v !== undefined) set(row, v);
+    }
+  };
+  each('peak', (r, v) => {
+    r.peakBytes = Math.max(r.peakBytes ?? 0, v);
+  });
+  each('current', (r, v) => {
+    r.currentBytes = Math.max(r.currentBytes ?? 0, v);
+  });
+  each('slope', (r, v) => {
+    r.slopeBytesPerSecond = Math.max(r.slopeBytesPerSecond ?? Number.NEGATIVE_INFINITY, v);
+  });
+  each('limits', (r, v) => {
+    r.limitBytes = v;
+  });
+  each('requests', (r, v) => {
+    r.requestBytes = v;
+  });
+  each('restartRate', (r, v) => {
+    r.restarts += Math.round(v * scope.windowSeconds);
+  });
+  const oomSeen = new Set<PodContainerRow>();
+  each('oomKilled', (r, v) => {
+    if (v >= 1) oomSeen.add(r);
+  });
+  // The last termination's reason stays for days: it was a kill in the window only if it restarted in it.
+  for (const r of oomSeen) r.oomKilled = r.restarts > 0;
+  const pressureNodes = new Set<string>();
+  for (const s of byName.get('nodePressure') ?? [])
+    if ((lastValue(s) ?? 0) >= 1 && s.labels.node) pressureNodes.add(s.labels.node);
+  return { rows: [...rows.values()], pressureNodes, queries: names.length };
+}
+
+function controllerOf(o: KubeObject): { kind?: string; name?: string } | undefined {
+  const refs = o.metadata?.ownerReferences ?? [];
+  return refs.find((r) => r.controller) ?? refs[0];
+}
+
+/** The workload that owns a pod: through its ReplicaSet to a Deployment, or directly. */
+function ownerOf(
+  pod: KubeObject,
+  replicaSetOwners: Map<string, string>,
+): { kind: WorkloadKind; name: string } {
+  const owner = controllerOf(pod);
+  const ns = pod.metadata?.namespace ?? '';
+  if (owner?.kind === 'ReplicaSet' && owner.name) {
+    const deployment = replicaSetOwners.get(`${ns}/${owner.name}`);
+    return deployment ? { kind: 'Deployment', name: deployment } : { kind: 'ReplicaSet', name: owner.name };
+  }
+  if ((owner?.kind === 'StatefulSet' || owner?.kind === 'DaemonSet') && owner.name)
+    return { kind: owner.kind, name: owner.name };
+  return { kind: 'Pod', name: pod.metadata?.name ?? '' };
+}
+
+/** Where every pod runs and what it declares: two lists (pods, replica sets), whatever the cluster's size. */
+export async function readPlacements(
+  lister: ObjectLister,
+  namespace?: string,
+): Promise<{ placements: PodPlacement[]; lists: number }> {
+  const [pods, replicaSets] = await Promise.all([
+    lister.list('Pod', namespace),
+    lister.list('ReplicaSet', namespace),
+  ]);
+  const replicaSetOwners = new Map<string, string>();
+  for (const rs of replicaSets) {
+    const owner = controllerOf(rs);
+    if (owner?.kind === 'Deployment' && owner.name)
+      replicaSetOwners.set(`${rs.metadata?.namespace ?? ''}/${rs.metadata?.name ?? ''}`, owner.name);
+  }
+  const placements = pods
+    // finished pods and pods on their way out are not what runs next
+    .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
+    .filter((p) => !(p.metadata as { deletionTimestamp?: unknown } | undefined)?.deletionTimestamp)
+    .map((p) => ({
+      namespace: p.metadata?.namespace ?? '',
+      pod: p.metadata?.name ?? '',
+      workload: ownerOf(p, replicaSetOwners),
+      node: p.spec?.nodeName,
+      containers: toWorkloadInfo({ ...p, kind: 'Pod' }, []).containers,
+    }));
+  return { placements, lists: 2 };
+}
