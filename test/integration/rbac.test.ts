@@ -489,17 +489,15 @@ describe('manifests/rbac.yaml with a real ServiceAccount token', function () {
         // a Job's pod template is immutable: the bot patches its CronJob, never the Job
         'patch a job',
         () =>
-          bot
-            .makeApiClient(BatchV1Api)
-            .patchNamespacedJob(
-              {
-                name: 'backfill',
-                namespace: 'shop',
-                body: { metadata: { labels: { x: 'y' } } },
-                dryRun: 'All',
-              },
-              strategic,
-            ),
+          bot.makeApiClient(BatchV1Api).patchNamespacedJob(
+            {
+              name: 'backfill',
+              namespace: 'shop',
+              body: { metadata: { labels: { x: 'y' } } },
+              dryRun: 'All',
+            },
+            strategic,
+          ),
       ],
       [
         'patch a pod',
