@@ -1,7 +1,7 @@
 /**
  * Applying a memory change, safe by construction: re-read the workload; refuse on drift since
  * the diagnosis; never patch a GitOps-managed workload (offer the YAML instead); server-side dry
- * run first; then the strategic-merge patch of exactly one container, guarded by the
+ * run first; then the patch of exactly one container (patch.ts memoryPatchFor), guarded by the
  * resourceVersion just read, with the audit annotations. Rollback is the same path backwards.
  * Then the rollout watch and the verification of the kills.
  */
@@ -15,10 +15,10 @@ import {
   type GitOpsOwner,
   gitOpsOwner,
   gitOpsPatchYaml,
-  memoryPatch,
+  memoryPatchFor,
   unexpectedChanges,
 } from './patch.ts';
-import { containerMemory, describeMemory, sameMemory } from './plan.ts';
+import { containerListOf, containerMemory, describeMemory, sameMemory } from './plan.ts';
 import type { MemoryValues } from './plan-types.ts';
 
 export interface MemoryChange {
@@ -70,13 +70,14 @@ async function dryRun(
   change: MemoryChange,
   current: KubeObject,
 ): Promise<{ patch: object; diff: DiffLine[] }> {
-  const patch = memoryPatch(change.container, change.to, {
+  const { patch } = memoryPatchFor(current, change.container, change.to, {
     resourceVersion: current.metadata?.resourceVersion,
     annotations: change.annotations,
   });
   const after = await cluster.patchWorkload(change.target, patch, { dryRun: true });
   const diff = diffObjects(current, after);
-  const stray = unexpectedChanges(diff, change.container);
+  const list = containerListOf(current, change.container);
+  const stray = unexpectedChanges(diff, change.container, { kind: current.kind, ...(list ? { list } : {}) });
   if (stray.length > 0) {
     throw new OomBotError(
       'internal',
@@ -113,7 +114,11 @@ export async function applyMemoryChange(
   if (reasons.length > 0) return { kind: 'drift', reasons };
   const owner = gitOpsOwner(current);
   if (owner) {
-    return { kind: 'gitops', owner, yaml: gitOpsPatchYaml(change.target, change.container, change.to) };
+    return {
+      kind: 'gitops',
+      owner,
+      yaml: gitOpsPatchYaml(change.target, change.container, change.to, current),
+    };
   }
   const previous = containerMemory(current, change.container) ?? {};
   const { patch, diff } = await dryRun(cluster, change, current);
@@ -152,14 +157,45 @@ export interface RolloutState {
   failed?: boolean;
 }
 
-/** Whether a Deployment or StatefulSet finished rolling out its current generation (as `kubectl rollout status`). */
+/** Kinds whose template change rolls out no pods by itself: said so, not waited for. */
+const NO_ROLLOUT: Partial<Record<string, string>> = {
+  CronJob: 'nothing rolls out now: the next Job the CronJob starts uses the new memory',
+  ReplicaSet:
+    'nothing rolls out: a ReplicaSet without a Deployment gives the new memory only to pods it creates from now on (delete a pod to recreate it)',
+};
+
+/** A DaemonSet (as `kubectl rollout status`) or an Argo Rollout (its status.phase). */
+function otherRolloutState(obj: KubeObject): RolloutState {
+  const s = obj.status ?? {};
+  if (obj.kind === 'DaemonSet') {
+    const wanted: number = s.desiredNumberScheduled ?? 0;
+    const updated: number = s.updatedNumberScheduled ?? 0;
+    const available: number = s.numberAvailable ?? 0;
+    if (updated < wanted) return { done: false, message: `${updated} of ${wanted} pods updated` };
+    if (available < wanted) return { done: false, message: `${available} of ${wanted} pods available` };
+    return { done: true, message: `${wanted} of ${wanted} pods updated and available` };
+  }
+  const phase = String(s.phase ?? 'unknown');
+  const detail = s.message ? `: ${s.message}` : '';
+  if (phase === 'Healthy') return { done: true, message: `rollout healthy${detail}` };
+  return {
+    done: false,
+    ...(phase === 'Degraded' ? { failed: true } : {}),
+    message: `rollout ${phase}${detail}`,
+  };
+}
+
+/** Whether a workload finished rolling out its current generation (as `kubectl rollout status`). */
 export function rolloutState(obj: KubeObject): RolloutState {
+  const still = NO_ROLLOUT[obj.kind ?? ''];
+  if (still) return { done: true, message: still };
   const generation = obj.metadata?.generation ?? 0;
   const s = obj.status ?? {};
   const wanted: number = obj.spec?.replicas ?? 1;
-  if ((s.observedGeneration ?? 0) < generation) {
+  if (Number(s.observedGeneration ?? 0) < generation) {
     return { done: false, message: `waiting for the controller to see generation ${generation}` };
   }
+  if (obj.kind === 'DaemonSet' || obj.kind === 'Rollout') return otherRolloutState(obj);
   if (obj.kind === 'StatefulSet') {
     const ready = s.readyReplicas ?? 0;
     const updated = s.updatedReplicas ?? 0;

@@ -1,7 +1,8 @@
 /**
  * The cluster calls a remediation makes, as a port, and its live adapter over
  * @kubernetes/client-node. Patches are strategic merge (client-node's default content type is
- * JSON Patch, so it is set explicitly) and every write can run as a server-side dry run.
+ * JSON Patch, so it is set explicitly), JSON merge for an Argo Rollout (a CRD), and every write
+ * can run as a server-side dry run.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { WorkloadKind } from '../domain/types.ts';
@@ -21,7 +22,7 @@ export interface RemediationCluster {
   /** "cluster prod-eu", for messages. */
   readonly name: string;
   readWorkload(ref: WorkloadKey): Promise<KubeObject>;
-  /** A strategic-merge patch; `dryRun` runs it server-side (dryRun=All) and persists nothing. */
+  /** A strategic-merge patch (a JSON merge patch for a Rollout, see patch.ts patchStrategyOf); `dryRun` runs it server-side (dryRun=All) and persists nothing. */
   patchWorkload(ref: WorkloadKey, patch: object, options: { dryRun: boolean }): Promise<KubeObject>;
   listPods(namespace: string, selector: Record<string, string>): Promise<KubeObject[]>;
   createHpa(namespace: string, hpa: KubeObject, options: { dryRun: boolean }): Promise<KubeObject>;
@@ -35,6 +36,19 @@ export interface RemediationCluster {
 export const FIELD_MANAGER = 'oom-bot';
 
 const VPA = { group: 'autoscaling.k8s.io', version: 'v1', plural: 'verticalpodautoscalers' } as const;
+const ROLLOUT = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' } as const;
+
+/** The kinds whose pod template the adapter reads and patches (plan.ts PATCHABLE_KINDS). */
+type WritableKind = 'Deployment' | 'StatefulSet' | 'DaemonSet' | 'ReplicaSet' | 'CronJob' | 'Rollout';
+const API_VERSION: Record<WritableKind, string> = {
+  Deployment: 'apps/v1',
+  StatefulSet: 'apps/v1',
+  DaemonSet: 'apps/v1',
+  ReplicaSet: 'apps/v1',
+  CronJob: 'batch/v1',
+  Rollout: 'argoproj.io/v1alpha1',
+};
+const WRITABLE: ReadonlySet<string> = new Set(Object.keys(API_VERSION));
 
 function kubeTimeout(ms: number, what: string, server?: string): () => OomBotError {
   const where = server ? ` at ${server}` : '';
@@ -65,13 +79,22 @@ export function createRemediationCluster(
 ): RemediationCluster {
   const server = kc.getCurrentCluster()?.server;
   const timeoutMs = options.timeoutMs ?? 15_000;
-  const { AppsV1Api, AutoscalingV2Api, CoreV1Api, CustomObjectsApi, PatchStrategy, setHeaderOptions } =
-    kubeClient();
+  const {
+    AppsV1Api,
+    AutoscalingV2Api,
+    BatchV1Api,
+    CoreV1Api,
+    CustomObjectsApi,
+    PatchStrategy,
+    setHeaderOptions,
+  } = kubeClient();
   const apps = kc.makeApiClient(AppsV1Api);
+  const batch = kc.makeApiClient(BatchV1Api);
   const core = kc.makeApiClient(CoreV1Api);
   const autoscaling = kc.makeApiClient(AutoscalingV2Api);
   const custom = kc.makeApiClient(CustomObjectsApi);
   const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+  const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
   async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -87,29 +110,50 @@ export function createRemediationCluster(
 
   const kindText = (ref: WorkloadKey) => `${ref.kind.toLowerCase()}/${ref.name} in ${ref.namespace}`;
 
-  function checkKind(ref: WorkloadKey): void {
-    if (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') {
+  function checkKind(ref: WorkloadKey): WritableKind {
+    if (!WRITABLE.has(ref.kind)) {
       throw new OomBotError(
         'approval_refused',
-        `the bot changes only Deployments and StatefulSets, not ${ref.kind}s`,
+        `the bot changes only the pod template of a ${[...WRITABLE].join(', ')}; not a ${ref.kind}`,
       );
     }
+    return ref.kind as WritableKind;
   }
+
+  type Args = { name: string; namespace: string };
+  type PatchArgs = Args & { body: object; fieldManager: string; dryRun?: string };
+  const readers: Record<WritableKind, (a: Args) => Promise<unknown>> = {
+    Deployment: (a) => apps.readNamespacedDeployment(a),
+    StatefulSet: (a) => apps.readNamespacedStatefulSet(a),
+    DaemonSet: (a) => apps.readNamespacedDaemonSet(a),
+    ReplicaSet: (a) => apps.readNamespacedReplicaSet(a),
+    CronJob: (a) => batch.readNamespacedCronJob(a),
+    Rollout: (a) => custom.getNamespacedCustomObject({ ...ROLLOUT, ...a }),
+  };
+  // strategic merge everywhere but on the Rollout CRD, which takes a JSON merge patch only
+  const patchers: Record<WritableKind, (a: PatchArgs) => Promise<unknown>> = {
+    Deployment: (a) => apps.patchNamespacedDeployment(a, strategic),
+    StatefulSet: (a) => apps.patchNamespacedStatefulSet(a, strategic),
+    DaemonSet: (a) => apps.patchNamespacedDaemonSet(a, strategic),
+    ReplicaSet: (a) => apps.patchNamespacedReplicaSet(a, strategic),
+    CronJob: (a) => batch.patchNamespacedCronJob(a, strategic),
+    Rollout: (a) => custom.patchNamespacedCustomObject({ ...ROLLOUT, ...a }, merge),
+  };
+  const typed = (obj: unknown, kind: WritableKind): KubeObject => ({
+    ...plain(obj),
+    apiVersion: API_VERSION[kind],
+    kind,
+  });
 
   return {
     name: `cluster ${name}`,
     async readWorkload(ref) {
-      checkKind(ref);
+      const kind = checkKind(ref);
       const args = { name: ref.name, namespace: ref.namespace };
-      const obj = await call(`read ${kindText(ref)}`, () =>
-        ref.kind === 'Deployment'
-          ? apps.readNamespacedDeployment(args)
-          : apps.readNamespacedStatefulSet(args),
-      );
-      return { ...plain(obj), apiVersion: 'apps/v1', kind: ref.kind };
+      return typed(await call(`read ${kindText(ref)}`, () => readers[kind](args)), kind);
     },
     async patchWorkload(ref, patch, { dryRun }) {
-      checkKind(ref);
+      const kind = checkKind(ref);
       const args = {
         name: ref.name,
         namespace: ref.namespace,
@@ -118,12 +162,7 @@ export function createRemediationCluster(
         ...(dryRun ? { dryRun: 'All' } : {}),
       };
       const what = `${dryRun ? 'dry-run ' : ''}patch ${kindText(ref)}`;
-      const obj = await call(what, () =>
-        ref.kind === 'Deployment'
-          ? apps.patchNamespacedDeployment(args, strategic)
-          : apps.patchNamespacedStatefulSet(args, strategic),
-      );
-      return { ...plain(obj), apiVersion: 'apps/v1', kind: ref.kind };
+      return typed(await call(what, () => patchers[kind](args)), kind);
     },
     async readReplicaSet(namespace, name) {
       const obj = await call(`read replicaset/${name} in ${namespace}`, () =>
@@ -132,7 +171,12 @@ export function createRemediationCluster(
       return { ...plain(obj), apiVersion: 'apps/v1', kind: 'ReplicaSet' };
     },
     async replaceWorkload(ref, obj, { dryRun }) {
-      checkKind(ref);
+      if (ref.kind !== 'Deployment' && ref.kind !== 'StatefulSet') {
+        throw new OomBotError(
+          'approval_refused',
+          `the bot replaces only Deployments and StatefulSets, not ${ref.kind}s`,
+        );
+      }
       const args = {
         name: ref.name,
         namespace: ref.namespace,

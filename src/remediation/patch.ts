@@ -1,11 +1,14 @@
 /**
- * Patch construction, pure: the strategic-merge patch that sets the memory of exactly one
- * container (sidecars and every other field untouched), guarded by a resourceVersion
- * precondition and carrying the audit annotations; the YAML to commit instead when GitOps owns
+ * Patch construction, pure: the patch that sets the memory of exactly one container (an app
+ * container, an init container or a sidecar; every other field untouched) wherever the kind
+ * keeps its pod template — strategic merge, or for an Argo Rollout a JSON merge patch of the
+ * whole list as read — guarded by a resourceVersion precondition and carrying the audit
+ * annotations; the YAML to commit instead when GitOps owns
  * the workload; and the diff between an object and its server-side dry run.
  */
 import { stringify as toYaml } from 'yaml';
 import type { KubeObject } from '../sources/ports.ts';
+import { type ContainerList, containerListOf, templateContainers, templatePath } from './plan.ts';
 import type { MemoryValues, PlanTarget } from './plan-types.ts';
 
 /** Annotation keys the bot writes on a workload it changed. */
@@ -49,39 +52,118 @@ export function changeAnnotations(input: ChangeAnnotationInput): Record<string, 
   };
 }
 
-/**
- * The strategic-merge patch of one container's memory. A value left undefined is removed from
- * the spec (`null` in a strategic merge), so a rollback restores an unset request exactly.
- * `resourceVersion` makes the apiserver refuse the patch (409) if the object changed since it
- * was read.
- */
-export function memoryPatch(
-  container: string,
-  memory: MemoryValues,
-  options: { resourceVersion?: string; annotations?: Record<string, string> } = {},
-): object {
+export interface MemoryPatchOptions {
+  resourceVersion?: string;
+  annotations?: Record<string, string>;
+  /** The kind of the object patched: where its pod template sits (a CronJob's jobTemplate). */
+  kind?: string;
+  /** The list the container is in; an init container or sidecar is in `initContainers`. */
+  list?: ContainerList;
+}
+
+/** How a kind is patched: CRDs (an Argo Rollout) do not take strategic merge. */
+export type PatchStrategy = 'strategic' | 'merge';
+
+export function patchStrategyOf(kind: string | undefined): PatchStrategy {
+  return kind === 'Rollout' ? 'merge' : 'strategic';
+}
+
+function metadataOf(options: MemoryPatchOptions): Record<string, unknown> | undefined {
   const metadata: Record<string, unknown> = {};
   if (options.resourceVersion) metadata.resourceVersion = options.resourceVersion;
   if (options.annotations && Object.keys(options.annotations).length > 0)
     metadata.annotations = options.annotations;
-  return {
-    ...(Object.keys(metadata).length > 0 ? { metadata } : {}),
-    spec: {
-      template: {
-        spec: {
-          containers: [
-            {
-              name: container,
-              resources: {
-                limits: { memory: memory.limit ?? null },
-                requests: { memory: memory.request ?? null },
-              },
-            },
-          ],
-        },
-      },
+  return Object.keys(metadata).length > 0 ? metadata : undefined;
+}
+
+/** `{spec: {template: {spec: {<list>: items}}}}`, along the kind's template path. */
+function atTemplate(kind: string | undefined, list: ContainerList, items: object[]): Record<string, unknown> {
+  let node: Record<string, unknown> = { spec: { [list]: items } };
+  for (const key of templatePath(kind).reverse()) node = { [key]: node };
+  return node;
+}
+
+function withMetadata(body: Record<string, unknown>, options: MemoryPatchOptions): object {
+  const metadata = metadataOf(options);
+  return { ...(metadata ? { metadata } : {}), ...body };
+}
+
+/**
+ * The strategic-merge patch of one container's memory. A value left undefined is removed from
+ * the spec (`null` in a strategic merge), so a rollback restores an unset request exactly.
+ * `resourceVersion` makes the apiserver refuse the patch (409) if the object changed since it
+ * was read. The container is matched by name in its own list: an init container's patch goes
+ * under `initContainers` (under `containers` it would add a new app container).
+ */
+export function memoryPatch(
+  container: string,
+  memory: MemoryValues,
+  options: MemoryPatchOptions = {},
+): object {
+  const item = {
+    name: container,
+    resources: {
+      limits: { memory: memory.limit ?? null },
+      requests: { memory: memory.request ?? null },
     },
   };
+  return withMetadata(atTemplate(options.kind, options.list ?? 'containers', [item]), options);
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: container JSON
+function setMemory(resources: any, key: 'limits' | 'requests', value: string | undefined): void {
+  const values = { ...(resources[key] ?? {}) };
+  if (value === undefined) delete values.memory;
+  else values.memory = value;
+  if (Object.keys(values).length > 0) resources[key] = values;
+  else delete resources[key];
+}
+
+/**
+ * The JSON merge patch of one container's memory, for kinds that take no strategic merge (an
+ * Argo Rollout). A merge patch replaces a list whole, so it carries the whole list as it was
+ * read in `current`, every other container and field as read, only the target container's
+ * memory changed; `resourceVersion` (required) makes the apiserver refuse it (409) if anything
+ * changed since that read, so no concurrent edit of another container can be overwritten.
+ */
+export function mergeMemoryPatch(
+  current: KubeObject,
+  container: string,
+  memory: MemoryValues,
+  options: MemoryPatchOptions & { resourceVersion: string },
+): object {
+  const list = options.list ?? 'containers';
+  const items = templateContainers(current, list).map((c) => {
+    if (c?.name !== container) return c;
+    const resources = { ...(c.resources ?? {}) };
+    setMemory(resources, 'limits', memory.limit);
+    setMemory(resources, 'requests', memory.request);
+    return { ...c, resources };
+  });
+  if (!items.some((c) => c?.name === container)) {
+    throw new Error(`no container named ${container} in ${list}`);
+  }
+  return withMetadata(atTemplate(current.kind, list, items), options);
+}
+
+/** The patch of one container's memory for the object `current` as read, and how to send it. */
+export function memoryPatchFor(
+  current: KubeObject,
+  container: string,
+  memory: MemoryValues,
+  options: Omit<MemoryPatchOptions, 'kind' | 'list'> = {},
+): { patch: object; strategy: PatchStrategy } {
+  const list = containerListOf(current, container) ?? 'containers';
+  const strategy = patchStrategyOf(current.kind);
+  if (strategy === 'merge') {
+    if (!options.resourceVersion) throw new Error('a merge patch needs the resourceVersion it was read at');
+    const rv = options.resourceVersion;
+    return {
+      patch: mergeMemoryPatch(current, container, memory, { ...options, resourceVersion: rv, list }),
+      strategy,
+    };
+  }
+  return { patch: memoryPatch(container, memory, { ...options, kind: current.kind, list }), strategy };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -124,16 +206,37 @@ export function gitOpsOwner(obj: KubeObject): GitOpsOwner | undefined {
   return undefined;
 }
 
-/** The change as a strategic-merge patch file to commit (kustomize `patches:` accepts it as is). */
-export function gitOpsPatchYaml(target: PlanTarget, container: string, memory: MemoryValues): string {
+const API_VERSIONS: Partial<Record<string, string>> = {
+  CronJob: 'batch/v1',
+  Rollout: 'argoproj.io/v1alpha1',
+};
+
+/**
+ * The change as a patch file to commit (kustomize `patches:` accepts it as is). Given the object
+ * as read, it is the patch the bot itself would send: an init container under `initContainers`,
+ * a CronJob's under its jobTemplate, a Rollout's whole container list (kustomize merges a CRD's
+ * lists whole too).
+ */
+export function gitOpsPatchYaml(
+  target: PlanTarget,
+  container: string,
+  memory: MemoryValues,
+  current?: KubeObject,
+): string {
   const resources: Record<string, Record<string, string>> = {};
   if (memory.limit) resources.limits = { memory: memory.limit };
   if (memory.request) resources.requests = { memory: memory.request };
+  const list = (current && containerListOf(current, container)) ?? 'containers';
+  const body =
+    current && patchStrategyOf(target.kind) === 'merge'
+      ? mergeMemoryPatch(current, container, memory, { resourceVersion: '-', list })
+      : atTemplate(target.kind, list, [{ name: container, resources }]);
+  const { metadata: _metadata, ...spec } = body as Record<string, unknown>;
   return toYaml({
-    apiVersion: 'apps/v1',
+    apiVersion: API_VERSIONS[target.kind] ?? 'apps/v1',
     kind: target.kind,
     metadata: { name: target.name, namespace: target.namespace },
-    spec: { template: { spec: { containers: [{ name: container, resources }] } } },
+    ...spec,
   });
 }
 
@@ -207,11 +310,16 @@ export function formatDiff(lines: readonly DiffLine[]): string {
 }
 
 /**
- * The paths under the pod template that changed outside the target container's memory: a
- * non-empty answer means the patch would touch more than it should.
+ * The paths under the spec that changed outside the target container's memory: a non-empty
+ * answer means the patch would touch more than it should. `where` says where that container
+ * is (default: `containers` under `spec.template`).
  */
-export function unexpectedChanges(lines: readonly DiffLine[], container: string): string[] {
-  const own = `spec.template.spec.containers[${container}].resources.`;
+export function unexpectedChanges(
+  lines: readonly DiffLine[],
+  container: string,
+  where: { kind?: string; list?: ContainerList } = {},
+): string[] {
+  const own = `${templatePath(where.kind).join('.')}.spec.${where.list ?? 'containers'}[${container}].resources.`;
   return lines
     .map((l) => l.path)
     .filter((p) => p.startsWith('spec.'))

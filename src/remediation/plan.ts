@@ -12,24 +12,55 @@ import type { MemoryValues, PlanMeta, RemediationPlan, WorkloadSnapshot } from '
 import type { RemediationAction } from './policy.ts';
 import { rolloutUndoOf } from './rollout-undo-plan.ts';
 
-/** Workload kinds the bot patches (and its RBAC allows it to). */
+/**
+ * Kinds whose pod template the bot patches (and its RBAC and admission policy allow it to): the
+ * object named by Target.podTemplate must be one of them. A bare Pod or a Job has no
+ * patchable template: advice and commands only.
+ */
 export const PATCHABLE_KINDS: ReadonlySet<WorkloadKind> = new Set<WorkloadKind>([
   'Deployment',
   'StatefulSet',
+  'DaemonSet',
+  'ReplicaSet',
+  'CronJob',
+  'Rollout',
 ]);
 
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended JSON
 type Json = any;
 
-/** The pod template's containers of a workload object. */
-export function templateContainers(obj: KubeObject): Json[] {
-  const template = obj.kind === 'Pod' ? obj : obj.spec?.template;
-  return Array.isArray(template?.spec?.containers) ? template.spec.containers : [];
+/** The two lists of a pod spec a container can be in (a sidecar is a restartable init container). */
+export type ContainerList = 'containers' | 'initContainers';
+
+/** The path of the pod template in an object of `kind`. */
+export function templatePath(kind: string | undefined): string[] {
+  return kind === 'CronJob' ? ['spec', 'jobTemplate', 'spec', 'template'] : ['spec', 'template'];
+}
+
+/** The pod spec of a workload object (a Pod's own spec), wherever its kind keeps it. */
+export function podSpecOf(obj: KubeObject): Json | undefined {
+  if (obj.kind === 'Pod') return obj.spec;
+  let node: Json = obj;
+  for (const key of templatePath(obj.kind)) node = node?.[key];
+  return node?.spec;
+}
+
+/** One list of the pod template's containers of a workload object. */
+export function templateContainers(obj: KubeObject, list: ContainerList = 'containers'): Json[] {
+  const items = podSpecOf(obj)?.[list];
+  return Array.isArray(items) ? items : [];
+}
+
+/** Which list holds the container of that name (app containers first), if any. */
+export function containerListOf(obj: KubeObject, container: string): ContainerList | undefined {
+  const lists: ContainerList[] = ['containers', 'initContainers'];
+  return lists.find((l) => templateContainers(obj, l).some((x: Json) => x?.name === container));
 }
 
 /** The memory limit and request of one container, as the object has them. */
 export function containerMemory(obj: KubeObject, container: string): MemoryValues | undefined {
-  const c = templateContainers(obj).find((x: Json) => x?.name === container);
+  const list = containerListOf(obj, container);
+  const c = list && templateContainers(obj, list).find((x: Json) => x?.name === container);
   if (!c) return undefined;
   const limit = c.resources?.limits?.memory;
   const request = c.resources?.requests?.memory;
@@ -69,8 +100,8 @@ function findAction(d: Diagnosis, kind: Action['kind']): Action | undefined {
 
 /**
  * The plan for a diagnosis, or undefined when no button would do anything. Apply is never
- * planned where a bigger limit is the wrong fix (leak, node pressure), nor for kinds the bot
- * does not patch.
+ * planned where a bigger limit is the wrong fix (leak, node pressure), nor when the target has
+ * no pod template the bot patches (a bare Pod, a Job): the plan's target is the template's holder.
  */
 export function buildPlan(
   d: Diagnosis,
@@ -78,9 +109,10 @@ export function buildPlan(
   meta: PlanMeta,
 ): RemediationPlan | undefined {
   const t = d.target;
+  const holder = t.podTemplate;
   const patch = findAction(d, 'patch_memory_limit')?.memoryPatch;
   const memory =
-    patch && snapshot && mayRaiseLimit(d.cause) && PATCHABLE_KINDS.has(t.workload.kind)
+    patch && snapshot && holder && mayRaiseLimit(d.cause) && PATCHABLE_KINDS.has(holder.kind)
       ? {
           from: snapshot.memory,
           to: { limit: toQuantity(patch.limitBytes), request: toQuantity(patch.requestBytes) },
@@ -97,7 +129,11 @@ export function buildPlan(
     channel: meta.channel,
     messageTs: meta.messageTs,
     threadTs: meta.threadTs,
-    target: { namespace: t.namespace, kind: t.workload.kind, name: t.workload.name },
+    target: {
+      namespace: t.namespace,
+      kind: holder?.kind ?? t.workload.kind,
+      name: holder?.name ?? t.workload.name,
+    },
     container: patch?.container ?? d.container,
     cause: d.cause,
     ...(meta.requester ? { requester: meta.requester } : {}),

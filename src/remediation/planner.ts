@@ -27,10 +27,11 @@ export type CreatePlan = (diagnosis: Diagnosis, context: PlanContext) => Promise
 async function snapshot(d: Diagnosis, lister: ObjectLister): Promise<WorkloadSnapshot | undefined> {
   const t = d.target;
   const container = d.recommendation?.container ?? d.container;
-  if (t.workload.kind !== 'Pod') {
-    const objects = await lister.list(t.workload.kind, t.namespace).catch(() => []);
-    const obj = objects.find((o) => o.metadata?.name === t.workload.name);
-    if (obj) return snapshotOf({ ...obj, kind: t.workload.kind }, container);
+  // the object a patch would change (a CronJob for its Jobs' pods); none for a bare Pod or a Job
+  const holder = t.podTemplate;
+  if (holder) {
+    const obj = await lister.get(holder.kind, t.namespace, holder.name).catch(() => undefined);
+    if (obj) return snapshotOf({ ...obj, kind: holder.kind }, container);
   }
   return undefined;
 }

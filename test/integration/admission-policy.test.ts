@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import {
   AppsV1Api,
   AutoscalingV2Api,
+  BatchV1Api,
   CustomObjectsApi,
   type KubeConfig,
   type KubernetesObject,
@@ -63,6 +64,37 @@ spec:
         - name: ledger
           image: ledger:1
           resources: {limits: {memory: 512Mi}}
+---
+apiVersion: batch/v1
+kind: CronJob
+metadata: {name: nightly, namespace: shop}
+spec:
+  schedule: "0 3 * * *"
+  jobTemplate:
+    spec:
+      backoffLimit: 2
+      template:
+        spec:
+          restartPolicy: Never
+          initContainers:
+            - {name: fetch, image: fetch:1, resources: {limits: {memory: 64Mi}}}
+            - {name: log-shipper, image: shipper:1, restartPolicy: Always, resources: {limits: {memory: 32Mi}}}
+          containers:
+            - {name: report, image: report:1, resources: {limits: {memory: 256Mi}}}
+---
+apiVersion: apps/v1
+kind: ReplicaSet
+metadata:
+  name: cart-owned
+  namespace: shop
+  ownerReferences: [{apiVersion: apps/v1, kind: Deployment, name: cart, uid: 00000000-0000-0000-0000-000000000001, controller: true}]
+spec:
+  replicas: 0
+  selector: {matchLabels: {app: cart-owned}}
+  template:
+    metadata: {labels: {app: cart-owned}}
+    spec:
+      containers: [{name: cart, image: cart:1, resources: {limits: {memory: 256Mi}}}]
 `;
 
 function docs(text: string): KubernetesObject[] {
@@ -108,6 +140,15 @@ describe('manifests/admission-policy.yaml: the apiserver holds the bot to the me
       ? apps.patchNamespacedDeployment(args, strategic)
       : apps.patchNamespacedStatefulSet(args, strategic);
   };
+  const patchCronJob = (kc: KubeConfig, body: object) =>
+    kc
+      .makeApiClient(BatchV1Api)
+      .patchNamespacedCronJob(
+        { name: 'nightly', namespace: 'shop', body, fieldManager: 'oom-bot' },
+        strategic,
+      );
+  const readNightly = () =>
+    admin.makeApiClient(BatchV1Api).readNamespacedCronJob({ name: 'nightly', namespace: 'shop' });
   const readCart = (): Promise<V1Deployment> =>
     admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: 'cart', namespace: 'shop' });
 
@@ -301,5 +342,83 @@ describe('manifests/admission-policy.yaml: the apiserver holds the bot to the me
     assert.equal((await attempt(hpa('cart', 'cart'))).status, 200);
     const off = await attempt(vpa('ledger', 'ledger', 'Off'));
     assert.equal(off.status, 200, off.message);
+  });
+
+  it('holds a CronJob to the memory of its jobTemplate: no image, schedule, init container or Job spec change', async () => {
+    const before = await readNightly();
+    const podSpec = (spec: object) => ({ spec: { jobTemplate: { spec: { template: { spec } } } } });
+    const attacks: Array<[string, object, RegExp]> = [
+      ['an image change', podSpec({ containers: [{ name: 'report', image: 'evil:1' }] }), /image, command/],
+      ['a schedule change', { spec: { schedule: '* * * * *' } }, /schedule/],
+      ['a Job spec change', { spec: { jobTemplate: { spec: { backoffLimit: 9 } } } }, /schedule/],
+      [
+        'an init container image change',
+        podSpec({ initContainers: [{ name: 'fetch', image: 'evil:1' }] }),
+        /init containers and sidecars/,
+      ],
+      [
+        'a new init container',
+        podSpec({ initContainers: [{ name: 'miner', image: 'evil:1' }] }),
+        /none is added or removed/,
+      ],
+      [
+        "a sidecar's restart policy",
+        podSpec({ initContainers: [{ name: 'log-shipper', restartPolicy: null }] }),
+        /restart policy/,
+      ],
+      ['a new volume', podSpec({ volumes: [{ name: 'host', hostPath: { path: '/' } }] }), /volumes/],
+    ];
+    for (const [what, body, message] of attacks) {
+      const answer = await attempt(patchCronJob(bot, body));
+      assert.equal(answer.status, 403, `${what}: ${answer.status} ${answer.message}`);
+      assert.match(answer.message, /oom-bot-memory-only/, what);
+      assert.match(answer.message, message, what);
+    }
+    const after = await readNightly();
+    assert.equal(after.metadata?.resourceVersion, before.metadata?.resourceVersion, 'the CronJob changed');
+  });
+
+  it("passes the bot's memory patch of a CronJob's container and of an init container, nothing else moving", async () => {
+    const before = await readNightly();
+    const report = memoryPatch(
+      'report',
+      { limit: '512Mi' },
+      {
+        kind: 'CronJob',
+        resourceVersion: before.metadata?.resourceVersion,
+        annotations: { 'oom-bot/change-id': 'c-2' },
+      },
+    );
+    const first = await attempt(patchCronJob(bot, report));
+    assert.equal(first.status, 200, first.message);
+    const fetch = memoryPatch('fetch', { limit: '128Mi' }, { kind: 'CronJob', list: 'initContainers' });
+    const second = await attempt(patchCronJob(bot, fetch));
+    assert.equal(second.status, 200, second.message);
+    const pod = (await readNightly()).spec?.jobTemplate.spec?.template.spec;
+    assert.deepEqual(
+      pod?.containers.map((c) => [c.name, c.resources?.limits?.memory]),
+      [['report', '512Mi']],
+    );
+    assert.deepEqual(
+      pod?.initContainers?.map((c) => [c.name, c.image, c.resources?.limits?.memory]),
+      [
+        ['fetch', 'fetch:1', '128Mi'],
+        ['log-shipper', 'shipper:1', '32Mi'],
+      ],
+    );
+  });
+
+  it("refuses a memory patch of a Deployment's ReplicaSet: that goes through its owner", async () => {
+    const body = memoryPatch('cart', { limit: '1Gi' });
+    const answer = await attempt(
+      bot
+        .makeApiClient(AppsV1Api)
+        .patchNamespacedReplicaSet(
+          { name: 'cart-owned', namespace: 'shop', body, fieldManager: 'oom-bot' },
+          strategic,
+        ),
+    );
+    assert.equal(answer.status, 403, answer.message);
+    assert.match(answer.message, /only when no controller owns it/);
   });
 });

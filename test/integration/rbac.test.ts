@@ -6,6 +6,7 @@ import { request as httpsRequest } from 'node:https';
 import {
   AppsV1Api,
   AutoscalingV2Api,
+  BatchV1Api,
   CoreV1Api,
   CustomObjectsApi,
   EventsV1Api,
@@ -18,6 +19,8 @@ import {
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
 import { OomBotError } from '../../src/errors.ts';
+import { createRemediationCluster } from '../../src/remediation/cluster.ts';
+import { memoryPatchFor } from '../../src/remediation/patch.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { OBJECT_KINDS, type ObjectKind } from '../../src/sources/ports.ts';
 import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';
@@ -388,6 +391,31 @@ describe('manifests/rbac.yaml with a real ServiceAccount token', function () {
     assert.equal(stored.spec?.template.spec?.containers[0]?.resources?.limits?.memory, '256Mi');
   });
 
+  it("lets the bot's own adapter dry-run the memory patch of a CronJob, a DaemonSet and a ReplicaSet", async () => {
+    const cluster = createRemediationCluster(bot, 'test');
+    const cases: Array<[kind: 'CronJob' | 'DaemonSet' | 'ReplicaSet', name: string, container: string]> = [
+      ['CronJob', 'nightly', 'report'],
+      ['DaemonSet', 'agent', 'agent'],
+      ['ReplicaSet', 'cart-5d8f7', 'cart'],
+    ];
+    for (const [kind, name, container] of cases) {
+      const ref = { namespace: 'shop', kind, name };
+      const current = await cluster.readWorkload(ref);
+      const { patch } = memoryPatchFor(
+        current,
+        container,
+        { limit: '300Mi' },
+        {
+          resourceVersion: current.metadata?.resourceVersion,
+        },
+      );
+      const after = await cluster.patchWorkload(ref, patch, { dryRun: true });
+      const pod =
+        kind === 'CronJob' ? after.spec?.jobTemplate?.spec?.template?.spec : after.spec?.template?.spec;
+      assert.equal(pod?.containers?.[0]?.resources?.limits?.memory, '300Mi', kind);
+    }
+  });
+
   it('allows creating an HPA and a VPA (dryRun=All)', async () => {
     await bot.makeApiClient(AutoscalingV2Api).createNamespacedHorizontalPodAutoscaler({
       namespace: 'shop',
@@ -458,10 +486,16 @@ describe('manifests/rbac.yaml with a real ServiceAccount token', function () {
           }),
       ],
       [
-        'patch a daemonset',
+        // a Job's pod template is immutable: the bot patches its CronJob, never the Job
+        'patch a job',
         () =>
-          apps.patchNamespacedDaemonSet(
-            { name: 'agent', namespace: 'shop', body: { metadata: { labels: { x: 'y' } } }, dryRun: 'All' },
+          bot.makeApiClient(BatchV1Api).patchNamespacedJob(
+            {
+              name: 'backfill',
+              namespace: 'shop',
+              body: { metadata: { labels: { x: 'y' } } },
+              dryRun: 'All',
+            },
             strategic,
           ),
       ],

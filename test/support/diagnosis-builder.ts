@@ -18,13 +18,23 @@ export const GI = 2 ** 30;
 export const AT = 1795512600;
 export const DAY = 86400;
 
+/** Where the resolver (src/sources/owners.ts) says a patch goes: none for a bare Pod or a Job. */
+function podTemplateFor(workload: Target['workload']): Target['podTemplate'] {
+  if (workload.kind === 'Pod' || workload.kind === 'Job') return undefined;
+  const path = workload.kind === 'CronJob' ? 'spec.jobTemplate.spec.template' : 'spec.template';
+  return { kind: workload.kind, name: workload.name, path };
+}
+
 export function buildTarget(overrides: Partial<Target> = {}): Target {
+  const workload = overrides.workload ?? { kind: 'Deployment', name: 'auth-service' };
+  const podTemplate = 'podTemplate' in overrides ? overrides.podTemplate : podTemplateFor(workload);
   return {
     namespace: 'prod',
-    workload: { kind: 'Deployment', name: 'auth-service' },
+    workload,
     service: 'auth-service',
     selector: { app: 'auth-service' },
     ...overrides,
+    ...(podTemplate ? { podTemplate } : {}),
   };
 }
 

@@ -221,7 +221,8 @@ function rootButtons(d: Diagnosis, opts: RootOptions): ActionsBlock {
   const elements: Button[] = [];
   const plan = opts.planId;
   const rec = d.recommendation;
-  if (plan && rec && mayRaiseLimit(d.cause)) {
+  // Apply only where the plan can patch a pod template (none for a bare Pod or a Job)
+  if (plan && rec && mayRaiseLimit(d.cause) && d.target.podTemplate) {
     elements.push(applyButton(d, rec, plan));
     elements.push(button('Preview', ACTION_IDS.preview, plan));
   }
