@@ -145,6 +145,7 @@ describe('Roll back (rollout undo) against a real kube-apiserver', function () {
   async function deployTwoRevisions(ns: string): Promise<V1PodTemplateSpec> {
     const created = await createDeployment(admin, ns);
     const oldTemplate = structuredClone(created.spec?.template as V1PodTemplateSpec);
+    assert.equal(oldTemplate.spec?.containers[0]?.image, OLD_IMAGE, 'revision 1 runs the old image');
     await createReplicaSet(ns, created.metadata?.uid as string, 1, 'old5d8f9c', oldTemplate);
     const rollout = simulateRollout(admin, ns, NAME, created.metadata?.generation ?? 1);
     const patched = await apps().patchNamespacedDeployment(
