@@ -15,7 +15,7 @@ import {
 } from './commands.ts';
 import type { Features } from './feature-types.ts';
 import { bytes, duration, rate } from './format.ts';
-import { adviseHeapFlag, type Runtime } from './heap.ts';
+import { adviseHeapFlag, adviseNativeFlags, effectiveCeiling, type Runtime } from './heap.ts';
 import { roundUpToTidy, toQuantity } from './quantity.ts';
 import type {
   Action,
@@ -144,6 +144,47 @@ function killedPod(f: Features, e: Evidence): string {
   );
 }
 
+/** The env command that bounds native memory: the direct-memory cap beside the heap flag, and the arena cap. */
+function nativeEnvCommand(t: Target, f: Features, flag: string | undefined): string {
+  const setting = effectiveCeiling(f.heap);
+  const parts = [
+    `kubectl -n ${t.namespace} set env ${workloadArg(t)} -c ${f.container}`,
+    'MALLOC_ARENA_MAX=2',
+  ];
+  if (flag && setting && setting.source !== 'args') {
+    const current = f.spec?.env[setting.source] ?? '';
+    parts.push(`${setting.source}=${shellQuote(`${current} ${flag}`.trim())}`);
+  }
+  return parts.join(' ');
+}
+
+/** native_memory: bound what grows outside the heap; raise the limit only when that memory is steady. */
+function nativeMemoryActions(f: Features, t: Target): Action[] {
+  const setting = effectiveCeiling(f.heap);
+  const limit = f.limitBytes ?? 0;
+  const runtime = setting?.runtime ?? f.runtime ?? 'jvm';
+  const heap = setting?.ceilingBytes ?? 0;
+  const flags = adviseNativeFlags(runtime, limit, heap);
+  const direct = runtime === 'jvm' ? /^(-XX:MaxDirectMemorySize=\d+m)/.exec(flags[0] ?? '')?.[1] : undefined;
+  const actions: Action[] = [
+    {
+      kind: 'fix_runtime_heap',
+      title: `Bound the ${runtime} memory outside its ${bytes(heap)} heap: ${direct ?? 'MALLOC_ARENA_MAX=2'}`,
+      detail: flags.join('; '),
+      command: `${nativeEnvCommand(t, f, direct)}\n${renderVerifyCommands(t)}`,
+    },
+  ];
+  const growing = f.trends.some((tr) => tr.leaky);
+  if (!growing && limit > 0) {
+    const bumped = roundUpToTidy(limit * 1.25);
+    const patch = { container: f.container, limitBytes: bumped, requestBytes: f.requestBytes ?? bumped };
+    const title = `If the native footprint is legitimate: raise the limit to ${toQuantity(bumped)} (heap stays ${bytes(heap)})`;
+    const detail = 'the memory outside the heap is steady, so the limit, not the runtime, is short';
+    actions.push(patchAction(t, 'patch_memory_limit', { title, detail }, patch, true));
+  }
+  return actions;
+}
+
 /** The ranked actions for a diagnosis. */
 export function planActions(
   cause: Cause,
@@ -234,6 +275,10 @@ export function planActions(
       if (rollback) actions.push(rollback);
       break;
     }
+    case 'native_memory':
+      actions.push(...nativeMemoryActions(f, t));
+      if (rollback) actions.push(rollback);
+      break;
     case 'no_oom': {
       actions.push({
         kind: 'none',
@@ -270,6 +315,10 @@ export function investigateFirst(cause: Cause, f: Features, e: Evidence): string
       return 'Look at the node, not the pod: which pods without requests filled it.';
     case 'heap_misconfigured':
       return `Check the runtime flags the process really runs with: \`kubectl -n ${t.namespace} exec ${pod} -c ${f.container} -- env\`.`;
+    case 'native_memory':
+      return f.runtime === 'jvm' || effectiveCeiling(f.heap)?.runtime === 'jvm'
+        ? `See which area grows outside the heap: start one pod with -XX:NativeMemoryTracking=summary and run \`kubectl -n ${t.namespace} exec ${pod} -c ${f.container} -- jcmd 1 VM.native_memory summary\` twice, an hour apart.`
+        : `Compare anonymous memory with the runtime's heap: \`kubectl -n ${t.namespace} exec ${pod} -c ${f.container} -- cat /sys/fs/cgroup/memory.stat\`.`;
     case 'no_oom':
       return `Read the previous container's log and the probe events: \`kubectl -n ${t.namespace} describe pod ${pod}\`.`;
     default:

@@ -6,6 +6,7 @@ import { investigateFirst, planActions } from './actions.ts';
 import { assessHeapMisconfigured } from './causes/heap-misconfigured.ts';
 import { assessLimitTooLow } from './causes/limit-too-low.ts';
 import { assessMemoryLeak } from './causes/memory-leak.ts';
+import { assessNativeMemory } from './causes/native-memory.ts';
 import { assessNoOom } from './causes/no-oom.ts';
 import { assessNodePressure } from './causes/node-pressure.ts';
 import { assessTrafficSurge } from './causes/traffic-surge.ts';
@@ -25,6 +26,7 @@ export const SCORERS: Scorer[] = [
   assessTrafficSurge,
   assessLimitTooLow,
   assessNoOom,
+  assessNativeMemory,
 ];
 
 /** Below this the top cause is not trusted: the answer is "unknown". */
@@ -37,6 +39,7 @@ const LABEL: Record<Cause, string> = {
   node_pressure: 'node memory pressure',
   heap_misconfigured: 'runtime heap above the limit',
   no_oom: 'not an OOM kill',
+  native_memory: 'memory outside the runtime heap',
   unknown: 'cause unknown',
 };
 
@@ -115,6 +118,10 @@ function buildHeadline(cause: Cause, f: Features, e: Evidence): string {
     case 'heap_misconfigured': {
       const h = f.heap.at(-1);
       return `${where}: runtime heap above the limit — ${h?.flag ?? 'the heap setting'} does not fit in ${limit}`;
+    }
+    case 'native_memory': {
+      const h = f.heap.filter((s) => s.ceilingBytes !== undefined).at(-1);
+      return `${where}: memory outside the heap — ${h?.flag ?? 'the heap ceiling'} fits in ${limit}, yet ${f.container} is killed at it`;
     }
     case 'no_oom':
       return `${where}: not an OOM kill — ${f.container} ${f.restartsInWindow > 0 ? 'restarts for another reason' : 'did not restart'}`;

@@ -10,6 +10,7 @@ export const CAUSES = [
   'node_pressure',
   'heap_misconfigured',
   'no_oom',
+  'native_memory',
   'unknown',
 ] as const;
 export type Cause = (typeof CAUSES)[number];

@@ -3,6 +3,7 @@ import type { Features } from '../feature-types.ts';
 import { bytes, clock, pct, ratio } from '../format.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';
 import { measureLeak } from './memory-leak.ts';
+import { measureNativeGap } from './native-memory.ts';
 import { starvedKills, UNDER_LIMIT_SHARE } from './node-pressure.ts';
 import { measureSurge } from './traffic-surge.ts';
 
@@ -48,6 +49,8 @@ export function assessLimitTooLow(f: Features, e: Evidence): CauseAssessment {
   if (heap?.ceilingBytes && heap.ceilingBytes >= f.limitBytes * 0.85) score *= 0.5;
   if (f.node.evictedPods.length + f.node.inferredEvictions.length > 0 || f.node.systemOomEvents > 0)
     score *= 0.5;
+  const native = measureNativeGap(f);
+  if (native?.strong) score *= 0.5;
   const evidence = [
     `${f.oomKills.length} OOM kill(s) of ${f.container} against its ${bytes(f.limitBytes)} limit${share === undefined ? '' : `; last scrape before each kill at ${pct(share)} of it (the spike that crossed it fell between scrapes)`}`,
   ];
@@ -70,5 +73,7 @@ export function assessLimitTooLow(f: Features, e: Evidence): CauseAssessment {
   let reason = '';
   if (leak.share >= 0.5) reason = 'memory grows within every lifetime: a bigger limit only delays the kill';
   else if (surge > 0.5) reason = 'the footprint rose with a traffic jump, not on its own';
+  else if (native?.strong)
+    reason = `the heap is capped at ${bytes(native.ceilingBytes)} (${pct(native.share)} of the limit): the memory past it is native, and a bigger limit leaves it unbounded`;
   return { cause: 'limit_too_low', score, evidence, reason };
 }
