@@ -3,6 +3,7 @@
  * explained and the runners-up rejected with their reasons. Pure: Evidence in, Diagnosis out.
  */
 import { investigateFirst, planActions } from './actions.ts';
+import { analyseRuns } from './batch.ts';
 import { assessHeapMisconfigured } from './causes/heap-misconfigured.ts';
 import { assessLimitTooLow } from './causes/limit-too-low.ts';
 import { assessMemoryLeak } from './causes/memory-leak.ts';
@@ -138,8 +139,10 @@ export function diagnose(evidence: Evidence, options: Partial<RecommendOptions> 
   const top = ranked[0] as CauseAssessment;
   const second = ranked[1]?.score ?? 0;
   const cause: Cause = top.score >= MIN_SCORE ? top.cause : 'unknown';
+  const batchRuns = analyseRuns(f, evidence);
   const recommendation = recommendLimit(f, cause, {
     maxLimitBytes: options.maxLimitBytes ?? DEFAULT_MAX_LIMIT_BYTES,
+    ...(batchRuns ? { batchRuns } : {}),
   });
   const evidenceLines =
     cause === 'unknown' ? ranked.flatMap((a) => a.evidence).slice(0, 6) : [...top.evidence];

@@ -1,4 +1,6 @@
 /** limit_too_low: a steady footprint outgrew a limit set once; no trend, no traffic change. */
+
+import { analyseRuns, type BatchRuns } from '../batch.ts';
 import type { Features } from '../feature-types.ts';
 import { bytes, clock, pct, ratio } from '../format.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';
@@ -15,6 +17,20 @@ function nodeEvidence(f: Features): boolean {
     n.pressureNodes.length > 0 ||
     (n.minAvailableShare ?? 1) < 0.08
   );
+}
+
+/** The runs of a Job or CronJob: their peaks in order and the growth from run to run. */
+function describeRuns(runs: BatchRuns, e: Evidence): string[] {
+  const recent = runs.runs.slice(-6);
+  const peaks = recent.map((r) => `${bytes(r.peakBytes)}${r.killed ? ' (killed)' : ''}`).join(' → ');
+  const lines = [
+    `${e.target.workload.kind} ${e.target.workload.name}: ${runs.runs.length} run(s), peaks ${peaks}`,
+  ];
+  if (runs.growthPerRun !== undefined && runs.growthPerRun > 1.02)
+    lines.push(
+      `each run needs ${pct(runs.growthPerRun - 1)} more than the one before: the input grows, and every run starts from nothing, so this is not a leak`,
+    );
+  return lines;
 }
 
 export function assessLimitTooLow(f: Features, e: Evidence): CauseAssessment {
@@ -42,7 +58,9 @@ export function assessLimitTooLow(f: Features, e: Evidence): CauseAssessment {
       reason: `the kills hit at ${pct(share)} of the limit: something other than the container's own limit killed it`,
     };
   }
-  const leak = measureLeak(f);
+  const runs = analyseRuns(f, e);
+  // A batch run grows with its input and starts from nothing next time: that growth is no leak.
+  const leak = runs ? { share: 0, leaky: [] } : measureLeak(f);
   const surge = measureSurge(f);
   let score = 0.75 * (1 - Math.max(leak.share >= 0.5 ? leak.share : leak.share * 0.5, surge));
   const heap = f.heap.filter((h) => h.ceilingBytes !== undefined).at(-1);
@@ -68,6 +86,7 @@ export function assessLimitTooLow(f: Features, e: Evidence): CauseAssessment {
     );
   if (f.traffic?.jumpRatio !== undefined && surge === 0)
     evidence.push(`traffic steady (${ratio(f.traffic.jumpRatio)} of its earlier range)`);
+  if (runs) evidence.push(...describeRuns(runs, e));
   if (f.recentRolloutAt === undefined) evidence.push('no rollout in the window');
   else evidence.push(`last rollout ${clock(f.recentRolloutAt, e.at)}`);
   let reason = '';

@@ -1,8 +1,10 @@
 /** memory_leak: memory climbs inside every container lifetime and the climb repeats after each restart. */
+
+import { isBatch } from '../batch.ts';
 import type { Features, LifetimeTrend } from '../feature-types.ts';
 import { bytes, duration, pct } from '../format.ts';
 import { median } from '../series.ts';
-import type { CauseAssessment } from '../types.ts';
+import type { CauseAssessment, Evidence } from '../types.ts';
 import { measureNativeGap } from './native-memory.ts';
 
 /** Share of analysable lifetimes that leak, and the median leak rate, for other scorers. */
@@ -31,8 +33,16 @@ export function scoreLeakTrends(trends: LifetimeTrend[]): number {
   return Math.max(...leaky.map((t) => t.durationSeconds)) >= 4 * 3600 ? 0.7 : 0.45;
 }
 
-export function assessMemoryLeak(f: Features): CauseAssessment {
+export function assessMemoryLeak(f: Features, e?: Evidence): CauseAssessment {
   const { leaky, share, slope } = measureLeak(f);
+  if (e && isBatch(e) && leaky.length > 0) {
+    return {
+      cause: 'memory_leak',
+      score: 0.1,
+      evidence: [],
+      reason: `a ${e.target.workload.kind} run starts from nothing: memory that grows within a run and run over run is its input growing, not a leak`,
+    };
+  }
   const trends = f.trends;
   if (trends.length === 0) {
     return {
