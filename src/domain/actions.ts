@@ -82,6 +82,15 @@ function offModeVpa(container: string): VpaSpec {
   };
 }
 
+/** A VPA that sets requests when pods are created (Auto, Recreate, Initial): it overrides a patched template. */
+export function vpaRewritesRequests(e: Evidence): { name: string; mode: string } | undefined {
+  const mode = e.vpa?.mode;
+  return e.vpa &&
+    (mode === 'Auto' || mode === 'Recreate' || mode === 'Initial' || mode === 'InPlaceOrRecreate')
+    ? e.vpa
+    : undefined;
+}
+
 /** The scale-out action: its HPA and the command rendered from it. */
 function scaleOutAction(t: Target, hpa: HpaSpec, why: string): Action {
   return {
@@ -210,13 +219,21 @@ export function planActions(
       }
       const scale = cause === 'traffic_surge' ? hpaReplicas(f, e) : undefined;
       if (scale) actions.push(scaleOutAction(t, scale.hpa, scale.why));
-      const vpa = offModeVpa(f.container);
-      actions.push({
-        kind: 'create_vpa',
-        title: 'Add a VPA in Off mode to keep the limit honest as load changes',
-        command: renderVpa(t, vpa),
-        vpa,
-      });
+      const existing = vpaRewritesRequests(e);
+      if (existing && rec) {
+        const patch = actions.find((a) => a.kind === 'patch_memory_limit');
+        if (patch)
+          patch.detail = `${patch.detail ?? ''}${patch.detail ? '; ' : ''}VPA ${existing.name} (${existing.mode}) rewrites requests at pod creation and keeps the limit:request ratio: raise its maxAllowed memory for ${f.container} to ${rec.memoryRequest} as well, or the pods will not get this`;
+      }
+      if (!e.vpa) {
+        const vpa = offModeVpa(f.container);
+        actions.push({
+          kind: 'create_vpa',
+          title: 'Add a VPA in Off mode to keep the limit honest as load changes',
+          command: renderVpa(t, vpa),
+          vpa,
+        });
+      }
       if (rollback) actions.push(rollback);
       break;
     }

@@ -112,3 +112,25 @@ describe('native_memory: memory outside the runtime heap', () => {
     assert.ok(d.at === AT);
   });
 });
+
+describe('an existing VPA', () => {
+  const spiky512 = (c: { t: number }) => ((c.t / 60) % 120 < 2 ? 1.12 * 512 * MI : 0.86 * 512 * MI);
+
+  it('in Auto mode: the limit patch says the VPA rewrites requests, and no second VPA is offered', () => {
+    const e = buildEvidence({ memory: spiky512, traffic: () => 50 });
+    e.vpa = { name: 'svc-vpa', mode: 'Auto' };
+    const d = diagnose(e);
+    assert.equal(d.cause, 'limit_too_low');
+    const patch = d.actions.find((a) => a.kind === 'patch_memory_limit');
+    assert.match(patch?.detail ?? '', /VPA svc-vpa \(Auto\) rewrites requests at pod creation/);
+    assert.ok(!d.actions.some((a) => a.kind === 'create_vpa'));
+  });
+
+  it('in Off mode: no warning, and still no second VPA', () => {
+    const e = buildEvidence({ memory: spiky512, traffic: () => 50 });
+    e.vpa = { name: 'svc-vpa', mode: 'Off' };
+    const d = diagnose(e);
+    assert.doesNotMatch(d.actions.find((a) => a.kind === 'patch_memory_limit')?.detail ?? '', /rewrites/);
+    assert.ok(!d.actions.some((a) => a.kind === 'create_vpa'));
+  });
+});
