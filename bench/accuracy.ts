@@ -109,7 +109,9 @@ async function evaluate(s: GeneratedScenario): Promise<Outcome> {
     ourDangerous:
       (expect.cause === 'node_pressure' &&
         (raisesLimit || d.actions.some((a) => a.kind === 'patch_memory_limit'))) ||
-      (expect.cause === 'memory_leak' && raisesLimit),
+      (expect.cause === 'memory_leak' && raisesLimit) ||
+      // Native memory that grows: a bigger limit as the first advice only delays the kill.
+      (expect.cause === 'native_memory' && noLimitIncrease && d.actions[0]?.kind === 'patch_memory_limit'),
     krrDangerous:
       (expect.cause === 'node_pressure' || expect.cause === 'memory_leak') &&
       krr !== undefined &&
@@ -153,13 +155,28 @@ function report(outcomes: Outcome[]): string {
     const cells = cols.map((c) => outcomes.filter((o) => o.expected === row && o.ours === c).length);
     lines.push(`| ${row} | ${cells.join(' | ')} |`);
   }
-  lines.push('', '## Per cause', '', '| cause | precision | recall | n |', '| --- | --- | --- | --- |');
+  lines.push(
+    '',
+    '## Per cause',
+    '',
+    '| cause | precision | recall | n | rec. in range (ours / KRR) | dangerous (ours / KRR) |',
+    '| --- | --- | --- | --- | --- | --- |',
+  );
   for (const c of causes) {
     const predicted = outcomes.filter((o) => o.ours === c);
     const actual = outcomes.filter((o) => o.expected === c);
     const tp = predicted.filter((o) => o.acceptable.includes(c)).length;
     const found = actual.filter((o) => o.acceptable.includes(o.ours)).length;
-    lines.push(`| ${c} | ${pct(tp, predicted.length)} | ${pct(found, actual.length)} | ${actual.length} |`);
+    const recs = actual.filter((o) => o.recRange);
+    const recOurs = recs.filter((o) =>
+      inRange(o.ourLimit, o.recRange as { min: number; max: number }),
+    ).length;
+    const recKrr = recs.filter((o) => inRange(o.krrLimit, o.recRange as { min: number; max: number })).length;
+    const recCell = recs.length === 0 ? 'n/a' : `${pct(recOurs, recs.length)} / ${pct(recKrr, recs.length)}`;
+    const danger = `${actual.filter((o) => o.ourDangerous).length} / ${actual.filter((o) => o.krrDangerous).length}`;
+    lines.push(
+      `| ${c} | ${pct(tp, predicted.length)} | ${pct(found, actual.length)} | ${actual.length} | ${recCell} | ${danger} |`,
+    );
   }
   const cpu = outcomes.map((o) => o.cpuMs).sort((a, b) => a - b);
   lines.push(

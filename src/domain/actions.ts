@@ -16,7 +16,7 @@ import {
 } from './commands.ts';
 import type { Features } from './feature-types.ts';
 import { bytes, duration, rate } from './format.ts';
-import { adviseHeapFlag, type Runtime } from './heap.ts';
+import { adviseHeapFlag, adviseNativeFlags, effectiveCeiling, type Runtime } from './heap.ts';
 import { roundUpToTidy, toQuantity } from './quantity.ts';
 import { analyseRollout } from './rollout.ts';
 import type {
@@ -97,6 +97,15 @@ function offModeVpa(container: string): VpaSpec {
   };
 }
 
+/** A VPA that sets requests when pods are created (Auto, Recreate, Initial): it overrides a patched template. */
+export function vpaRewritesRequests(e: Evidence): { name: string; mode: string } | undefined {
+  const mode = e.vpa?.mode;
+  return e.vpa &&
+    (mode === 'Auto' || mode === 'Recreate' || mode === 'Initial' || mode === 'InPlaceOrRecreate')
+    ? e.vpa
+    : undefined;
+}
+
 /** The scale-out action: its HPA and the command rendered from it. */
 function scaleOutAction(t: Target, hpa: HpaSpec, why: string): Action {
   return {
@@ -160,6 +169,47 @@ function killedPod(f: Features, e: Evidence): string {
   );
 }
 
+/** The env command that bounds native memory: the direct-memory cap beside the heap flag, and the arena cap. */
+function nativeEnvCommand(t: Target, f: Features, flag: string | undefined): string {
+  const setting = effectiveCeiling(f.heap);
+  const parts = [
+    `kubectl -n ${t.namespace} set env ${workloadArg(t)} -c ${f.container}`,
+    'MALLOC_ARENA_MAX=2',
+  ];
+  if (flag && setting && setting.source !== 'args') {
+    const current = f.spec?.env[setting.source] ?? '';
+    parts.push(`${setting.source}=${shellQuote(`${current} ${flag}`.trim())}`);
+  }
+  return parts.join(' ');
+}
+
+/** native_memory: bound what grows outside the heap; raise the limit only when that memory is steady. */
+function nativeMemoryActions(f: Features, t: Target): Action[] {
+  const setting = effectiveCeiling(f.heap);
+  const limit = f.limitBytes ?? 0;
+  const runtime = setting?.runtime ?? f.runtime ?? 'jvm';
+  const heap = setting?.ceilingBytes ?? 0;
+  const flags = adviseNativeFlags(runtime, limit, heap);
+  const direct = runtime === 'jvm' ? /^(-XX:MaxDirectMemorySize=\d+m)/.exec(flags[0] ?? '')?.[1] : undefined;
+  const actions: Action[] = [
+    {
+      kind: 'fix_runtime_heap',
+      title: `Bound the ${runtime} memory outside its ${bytes(heap)} heap: ${direct ?? 'MALLOC_ARENA_MAX=2'}`,
+      detail: flags.join('; '),
+      command: `${nativeEnvCommand(t, f, direct)}\n${renderVerifyCommands(t)}`,
+    },
+  ];
+  const growing = f.trends.some((tr) => tr.leaky);
+  if (!growing && limit > 0) {
+    const bumped = roundUpToTidy(limit * 1.25);
+    const patch = { container: f.container, limitBytes: bumped, requestBytes: f.requestBytes ?? bumped };
+    const title = `If the native footprint is legitimate: raise the limit to ${toQuantity(bumped)} (heap stays ${bytes(heap)})`;
+    const detail = 'the memory outside the heap is steady, so the limit, not the runtime, is short';
+    actions.push(patchAction(t, 'patch_memory_limit', { title, detail }, patch, true));
+  }
+  return actions;
+}
+
 /** The ranked actions for a diagnosis. */
 export function planActions(
   cause: Cause,
@@ -185,13 +235,21 @@ export function planActions(
       }
       const scale = cause === 'traffic_surge' ? hpaReplicas(f, e) : undefined;
       if (scale) actions.push(scaleOutAction(t, scale.hpa, scale.why));
-      const vpa = offModeVpa(f.container);
-      actions.push({
-        kind: 'create_vpa',
-        title: 'Add a VPA in Off mode to keep the limit honest as load changes',
-        command: renderVpa(t, vpa),
-        vpa,
-      });
+      const existing = vpaRewritesRequests(e);
+      if (existing && rec) {
+        const patch = actions.find((a) => a.kind === 'patch_memory_limit');
+        if (patch)
+          patch.detail = `${patch.detail ?? ''}${patch.detail ? '; ' : ''}VPA ${existing.name} (${existing.mode}) rewrites requests at pod creation and keeps the limit:request ratio: raise its maxAllowed memory for ${f.container} to ${rec.memoryRequest} as well, or the pods will not get this`;
+      }
+      if (!e.vpa) {
+        const vpa = offModeVpa(f.container);
+        actions.push({
+          kind: 'create_vpa',
+          title: 'Add a VPA in Off mode to keep the limit honest as load changes',
+          command: renderVpa(t, vpa),
+          vpa,
+        });
+      }
       if (rollback) actions.push(rollback);
       break;
     }
@@ -253,6 +311,10 @@ export function planActions(
     case 'deploy_regression':
       actions.push(...planRegressionActions(f, e));
       break;
+    case 'native_memory':
+      actions.push(...nativeMemoryActions(f, t));
+      if (rollback) actions.push(rollback);
+      break;
     case 'no_oom': {
       actions.push({
         kind: 'none',
@@ -291,6 +353,10 @@ export function investigateFirst(cause: Cause, f: Features, e: Evidence): string
       return `Check the runtime flags the process really runs with: \`kubectl -n ${t.namespace} exec ${pod} -c ${f.container} -- env\`.`;
     case 'deploy_regression':
       return `Diff the two revisions: \`kubectl -n ${t.namespace} rollout history ${t.workload.kind.toLowerCase()}/${t.workload.name}\` and the image's changelog; memory per request rose with the new build.`;
+    case 'native_memory':
+      return f.runtime === 'jvm' || effectiveCeiling(f.heap)?.runtime === 'jvm'
+        ? `See which area grows outside the heap: start one pod with -XX:NativeMemoryTracking=summary and run \`kubectl -n ${t.namespace} exec ${pod} -c ${f.container} -- jcmd 1 VM.native_memory summary\` twice, an hour apart.`
+        : `Compare anonymous memory with the runtime's heap: \`kubectl -n ${t.namespace} exec ${pod} -c ${f.container} -- cat /sys/fs/cgroup/memory.stat\`.`;
     case 'no_oom':
       return `Read the previous container's log and the probe events: \`kubectl -n ${t.namespace} describe pod ${pod}\`.`;
     default:

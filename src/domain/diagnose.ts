@@ -3,10 +3,12 @@
  * explained and the runners-up rejected with their reasons. Pure: Evidence in, Diagnosis out.
  */
 import { investigateFirst, planActions } from './actions.ts';
+import { analyseRuns } from './batch.ts';
 import { assessDeployRegression } from './causes/deploy-regression.ts';
 import { assessHeapMisconfigured } from './causes/heap-misconfigured.ts';
 import { assessLimitTooLow } from './causes/limit-too-low.ts';
 import { assessMemoryLeak } from './causes/memory-leak.ts';
+import { assessNativeMemory } from './causes/native-memory.ts';
 import { assessNoOom } from './causes/no-oom.ts';
 import { assessNodePressure } from './causes/node-pressure.ts';
 import { assessTrafficSurge } from './causes/traffic-surge.ts';
@@ -28,6 +30,7 @@ export const SCORERS: Scorer[] = [
   assessDeployRegression,
   assessLimitTooLow,
   assessNoOom,
+  assessNativeMemory,
 ];
 
 /** Below this the top cause is not trusted: the answer is "unknown". */
@@ -41,6 +44,7 @@ const LABEL: Record<Cause, string> = {
   heap_misconfigured: 'runtime heap above the limit',
   no_oom: 'not an OOM kill',
   deploy_regression: 'regression in the last rollout',
+  native_memory: 'memory outside the runtime heap',
   unknown: 'cause unknown',
 };
 
@@ -122,6 +126,10 @@ function buildHeadline(cause: Cause, f: Features, e: Evidence): string {
     }
     case 'deploy_regression':
       return `${where}: regression in the last rollout — ${f.container} needs more memory since ${f.recentRolloutAt ? clock(f.recentRolloutAt, e.at) : 'the rollout'} and hits its ${limit} limit`;
+    case 'native_memory': {
+      const h = f.heap.filter((s) => s.ceilingBytes !== undefined).at(-1);
+      return `${where}: memory outside the heap — ${h?.flag ?? 'the heap ceiling'} fits in ${limit}, yet ${f.container} is killed at it`;
+    }
     case 'no_oom':
       return `${where}: not an OOM kill — ${f.container} ${f.restartsInWindow > 0 ? 'restarts for another reason' : 'did not restart'}`;
     default:
@@ -137,8 +145,10 @@ export function diagnose(evidence: Evidence, options: Partial<RecommendOptions> 
   const top = ranked[0] as CauseAssessment;
   const second = ranked[1]?.score ?? 0;
   const cause: Cause = top.score >= MIN_SCORE ? top.cause : 'unknown';
+  const batchRuns = analyseRuns(f, evidence);
   const recommendation = recommendLimit(f, cause, {
     maxLimitBytes: options.maxLimitBytes ?? DEFAULT_MAX_LIMIT_BYTES,
+    ...(batchRuns ? { batchRuns } : {}),
   });
   const evidenceLines =
     cause === 'unknown' ? ranked.flatMap((a) => a.evidence).slice(0, 6) : [...top.evidence];

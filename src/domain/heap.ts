@@ -134,3 +134,39 @@ export function adviseHeapFlag(runtime: Runtime, limitBytes: number): string {
   if (runtime === 'node') return `--max-old-space-size=${mi}`;
   return `GOMEMLIMIT=${mi}MiB`;
 }
+
+/** The ceiling the runtime reads last: the heap it could hold at most. */
+export function effectiveCeiling(settings: HeapSetting[]): HeapSetting | undefined {
+  return settings.filter((h) => h.ceilingBytes !== undefined).at(-1);
+}
+
+/**
+ * The most a healthy runtime with this heap ceiling occupies: the heap plus its usual non-heap
+ * memory (threads, metaspace, code, buffers), a share of the limit with a fixed floor.
+ */
+export function plausibleFootprint(setting: HeapSetting, limitBytes: number): number {
+  const nonHeap = Math.max(NON_HEAP_SHARE[setting.runtime] * limitBytes, 96 * 2 ** 20);
+  return (setting.ceilingBytes as number) + nonHeap;
+}
+
+/** The flags that bound a runtime's memory outside its heap, each with what it caps. */
+export function adviseNativeFlags(runtime: Runtime, limitBytes: number, heapBytes: number): string[] {
+  const spare = Math.max(64 * 2 ** 20, limitBytes - heapBytes - NON_HEAP_SHARE[runtime] * limitBytes);
+  const directMi = Math.max(64, Math.floor((spare * 0.5) / 2 ** 20));
+  if (runtime === 'jvm')
+    return [
+      `-XX:MaxDirectMemorySize=${directMi}m (caps NIO direct buffers; by default they may grow as large as the heap)`,
+      '-XX:MaxMetaspaceSize=256m and -Xss512k (bound metaspace and thread stacks)',
+      'MALLOC_ARENA_MAX=2 (glibc keeps one malloc arena per core otherwise)',
+      '-XX:NativeMemoryTracking=summary to see which area grows (jcmd 1 VM.native_memory summary)',
+    ];
+  if (runtime === 'node')
+    return [
+      'Buffers and ArrayBuffers live outside the V8 heap: check process.memoryUsage().external and arrayBuffers',
+      'MALLOC_ARENA_MAX=2 (glibc arenas for native add-ons and libuv threads)',
+    ];
+  return [
+    'cgo and mmap memory is outside GOMEMLIMIT: check /sys/fs/cgroup/memory.stat anon against the Go heap',
+    'MALLOC_ARENA_MAX=2 for cgo allocations',
+  ];
+}

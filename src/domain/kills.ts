@@ -20,6 +20,36 @@ function reasonAt(reasons: Series[], t: number, step: number): string | undefine
   return best?.reason;
 }
 
+/**
+ * A container that is never restarted (a Job pod with restartPolicy Never) ends in `terminated`,
+ * and its restart counter never moves: that state is the kill.
+ */
+function addTerminatedKills(evidence: Evidence, container: string, kills: Kill[]): void {
+  for (const pod of evidence.pods) {
+    const end = pod.containers.find((c) => c.name === container)?.terminated;
+    if (!end || end.finishedAt === undefined || end.finishedAt < evidence.window.start) continue;
+    if (end.reason !== 'OOMKilled' || kills.some((k) => k.pod === pod.name)) continue;
+    const t = end.finishedAt;
+    const step = evidence.window.stepSeconds;
+    let usage: number | undefined;
+    for (const s of seriesOf(evidence.metrics.workingSet, container)) {
+      if (s.labels.pod !== pod.name) continue;
+      for (let j = 0; j < s.t.length; j++) {
+        const at = s.t[j] as number;
+        if (at >= t - 3 * step && at <= t) usage = Math.max(usage ?? 0, s.v[j] as number);
+      }
+    }
+    kills.push({
+      pod: pod.name,
+      t,
+      reason: end.reason,
+      exitCode: end.exitCode,
+      node: pod.node,
+      usageBytes: usage,
+    });
+  }
+}
+
 export function extractKills(evidence: Evidence, container: string): { kills: Kill[]; restarts: number } {
   const step = evidence.window.stepSeconds;
   const restarts = seriesOf(evidence.metrics.restarts, container);
@@ -73,6 +103,7 @@ export function extractKills(evidence: Evidence, container: string): { kills: Ki
       kills.push({ pod: pod.name, t: last.finishedAt, reason: last.reason, exitCode: last.exitCode });
     }
   }
+  addTerminatedKills(evidence, container, kills);
   return { kills: kills.sort((a, b) => a.t - b.t), restarts: total };
 }
 

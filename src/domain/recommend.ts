@@ -3,6 +3,7 @@
  * the proposal against the window's history. Margins follow what VPA and KRR do after an OOM
  * (VPA: max(used + 100Mi, used x 1.2); KRR: limit-at-OOM x 1.25), raised where demand was censored.
  */
+import type { BatchRuns } from './batch.ts';
 import { measureSurge } from './causes/traffic-surge.ts';
 import type { Features } from './feature-types.ts';
 import { bytes, pct, rate } from './format.ts';
@@ -13,6 +14,18 @@ import type { Cause, Recommendation, ReplayResult } from './types.ts';
 export interface RecommendOptions {
   /** Largest limit the bot will ever propose (policy). */
   maxLimitBytes: number;
+  /** The runs of a Job or CronJob: the template is sized for the largest, grown by one more run. */
+  batchRuns?: BatchRuns;
+}
+
+/** A batch template must hold the largest recent run and the growth of the next one, not the median run. */
+function estimateBatchDemand(runs: BatchRuns): { demand: number; basis: string } {
+  const growth = Math.max(1, runs.growthPerRun ?? 1);
+  const demand = runs.nextRunBytes * 1.2;
+  return {
+    demand,
+    basis: `largest recent run ${bytes(runs.largestBytes)}, growing ${growth.toFixed(2)}x a run: the next run needs about ${bytes(runs.nextRunBytes)}, +20% margin`,
+  };
 }
 
 export const DEFAULT_MAX_LIMIT_BYTES = 16 * 2 ** 30;
@@ -108,10 +121,14 @@ export function recommendLimit(
 ): Recommendation | undefined {
   if (cause !== 'limit_too_low' && cause !== 'traffic_surge') return undefined;
   if (!f.limitBytes) return undefined;
-  const estimate =
+  let estimate =
     cause === 'traffic_surge' || measureSurge(f) > 0.5
       ? (estimateSurgeDemand(f) ?? estimateSteadyDemand(f))
       : estimateSteadyDemand(f);
+  if (options.batchRuns) {
+    const batch = estimateBatchDemand(options.batchRuns);
+    if (batch.demand > estimate.demand) estimate = batch;
+  }
   // After an OOM kill the new limit is never below the old one plus KRR's 25% bump.
   let limit = roundUpToTidy(Math.max(estimate.demand, f.limitBytes * 1.25));
   let capped = '';

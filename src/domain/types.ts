@@ -11,6 +11,7 @@ export const CAUSES = [
   'heap_misconfigured',
   'no_oom',
   'deploy_regression',
+  'native_memory',
   'unknown',
 ] as const;
 export type Cause = (typeof CAUSES)[number];

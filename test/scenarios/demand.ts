@@ -2,6 +2,8 @@
  * Demand models, one builder per cause: each pod's memory demand curve (footprint, traffic
  * share, spikes, sawtooth, leak or heap growth), forced terminations and node pressure episodes.
  */
+
+import { makeNativeRuntime, nativeGrows } from './native-memory.ts';
 import type { Random } from './random.ts';
 import { makeBadRuntime } from './runtime-flags.ts';
 import { ceilTo, clamp, DAY, HOUR, MI, STEP } from './shared.ts';
@@ -35,6 +37,9 @@ export function buildDemandModels(w: World, r: Random): void {
       break;
     case 'no_oom':
       buildNoOom(w, r);
+      break;
+    case 'native_memory':
+      buildNativeMemory(w, r);
       break;
   }
 }
@@ -234,6 +239,13 @@ function buildHeapMisconfigured(w: World, r: Random): void {
     pod.model = m;
     setChronicStart(w, pod, pr.float(0, tc));
   }
+}
+
+/** Native memory: a low heap ceiling, and a footprint past it that grows or stays high. */
+function buildNativeMemory(w: World, r: Random): void {
+  w.runtimeEnv = makeNativeRuntime(w, r.fork('native-runtime'));
+  if (nativeGrows(w.spec.variant)) buildMemoryLeak(w, r);
+  else buildLimitTooLow(w, r);
 }
 
 function buildQuiet(w: World, r: Random, lo: number, hi: number): void {

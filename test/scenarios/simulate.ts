@@ -3,7 +3,9 @@
  * CrashLoopBackOff delays, forced exits; then node memory and pressure, the fix-ups that make
  * sure a cause shows, the restarts before the window and eviction messages.
  */
+
 import { addSpike } from './demand.ts';
+import { nativeShape } from './native-memory.ts';
 import { Random } from './random.ts';
 import { clamp, DAY, fractionalPart, HOUR, MI, quantity, READY_DELAY, STEP, smoothstep } from './shared.ts';
 import { addSidecarModels, simulateSidecar } from './sidecar.ts';
@@ -269,7 +271,7 @@ function buildNodeMemory(w: World): void {
 
 /** Re-simulate where the drawn parameters missed the cause's defining property. */
 function fixUpCause(w: World, r: Random): void {
-  const cause = w.spec.cause;
+  const cause = w.spec.cause === 'native_memory' ? nativeShape(w.spec.variant) : w.spec.cause;
   const kills = () =>
     w.pods.reduce(
       (a, p) => a + (p.sim?.terms.filter((t) => t.reason === 'OOMKilled' && t.finishedAt > w.T0).length ?? 0),
@@ -341,7 +343,8 @@ function addPriorHistory(w: World, r: Random): void {
   const chronic =
     w.spec.cause === 'limit_too_low' ||
     w.spec.cause === 'memory_leak' ||
-    w.spec.cause === 'heap_misconfigured';
+    w.spec.cause === 'heap_misconfigured' ||
+    w.spec.cause === 'native_memory';
   for (const pod of w.pods) {
     const sim = pod.sim as SimResult;
     if (pod.firstLifeStart <= pod.createdAt + 60) continue;

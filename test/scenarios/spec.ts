@@ -2,6 +2,7 @@
  * What a scenario is asked to be: the causes, their variants, the spec a caller writes and the
  * resolved spec in which every knob left open has been drawn from the seed.
  */
+import { NATIVE_VARIANTS } from './native-memory.ts';
 import type { Random } from './random.ts';
 import { formatIso, MI, roundTo } from './shared.ts';
 
@@ -12,6 +13,7 @@ export const SCENARIO_CAUSES = [
   'node_pressure',
   'heap_misconfigured',
   'no_oom',
+  'native_memory',
 ] as const;
 export type ScenarioCause = (typeof SCENARIO_CAUSES)[number];
 
@@ -36,6 +38,7 @@ export const VARIANTS = {
   node_pressure: ['eviction', 'system-oom', 'eviction-and-oom'],
   heap_misconfigured: ['env', 'args', 'percentage'],
   no_oom: ['liveness', 'completed', 'app-error', 'no-restarts'],
+  native_memory: NATIVE_VARIANTS,
 } as const satisfies Record<ScenarioCause, readonly string[]>;
 
 /** Fine control for hand-made scenarios (the seed incident); fractions are of the memory limit. */
@@ -231,6 +234,14 @@ export function resolveSpec(spec: ScenarioSpec, rng: Random): ResolvedSpec {
         ['go', 0.25],
       ]);
     if (runtime === 'none') throw new Error('heap_misconfigured needs a runtime (jvm, node or go)');
+  } else if (cause === 'native_memory') {
+    runtime =
+      spec.runtime ??
+      r.weighted<RuntimeChoice>([
+        ['jvm', 0.7],
+        ['node', 0.3],
+      ]);
+    if (runtime !== 'jvm' && runtime !== 'node') throw new Error('native_memory needs a jvm or node runtime');
   } else {
     runtime =
       spec.runtime ??

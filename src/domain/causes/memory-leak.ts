@@ -1,8 +1,11 @@
 /** memory_leak: memory climbs inside every container lifetime and the climb repeats after each restart. */
+
+import { isBatch } from '../batch.ts';
 import type { Features, LifetimeTrend } from '../feature-types.ts';
 import { bytes, duration, pct } from '../format.ts';
 import { median } from '../series.ts';
-import type { CauseAssessment } from '../types.ts';
+import type { CauseAssessment, Evidence } from '../types.ts';
+import { measureNativeGap } from './native-memory.ts';
 
 /** Share of analysable lifetimes that leak, and the median leak rate, for other scorers. */
 export function measureLeak(f: Features): { leaky: LifetimeTrend[]; share: number; slope: number } {
@@ -30,8 +33,16 @@ export function scoreLeakTrends(trends: LifetimeTrend[]): number {
   return Math.max(...leaky.map((t) => t.durationSeconds)) >= 4 * 3600 ? 0.7 : 0.45;
 }
 
-export function assessMemoryLeak(f: Features): CauseAssessment {
+export function assessMemoryLeak(f: Features, e?: Evidence): CauseAssessment {
   const { leaky, share, slope } = measureLeak(f);
+  if (e && isBatch(e) && leaky.length > 0) {
+    return {
+      cause: 'memory_leak',
+      score: 0.1,
+      evidence: [],
+      reason: `a ${e.target.workload.kind} run starts from nothing: memory that grows within a run and run over run is its input growing, not a leak`,
+    };
+  }
   const trends = f.trends;
   if (trends.length === 0) {
     return {
@@ -61,6 +72,8 @@ export function assessMemoryLeak(f: Features): CauseAssessment {
     f.limitBytes !== undefined &&
     heap.ceilingBytes >= f.limitBytes * 0.85;
   if (heapFills) score *= 0.6;
+  const native = measureNativeGap(f);
+  if (native?.strong) score *= 0.5;
   const rho = median(leaky.map((t) => t.monotonicity));
   const evidence = [
     `memory climbs ${bytes(slope * 3600)}/h after warm-up in ${leaky.length} of ${trends.length} lifetime(s) (rank correlation with time ${rho.toFixed(2)})`,
@@ -79,8 +92,10 @@ export function assessMemoryLeak(f: Features): CauseAssessment {
     evidence.push(`traffic had no trend in ${flatTraffic} of those lifetimes: the growth is not load`);
   const reason = heapFills
     ? `the growth is the runtime filling a heap allowed to exceed the limit (${heap?.flag})`
-    : share < 0.5
-      ? `only ${leaky.length} of ${trends.length} lifetimes grow`
-      : '';
+    : native?.strong
+      ? `the growth is outside the heap: ${native.setting.flag} holds the heap to ${bytes(native.ceilingBytes)}, the working set passed it by ${bytes(native.peakBytes - native.ceilingBytes)} (native memory)`
+      : share < 0.5
+        ? `only ${leaky.length} of ${trends.length} lifetimes grow`
+        : '';
   return { cause: 'memory_leak', score, evidence, reason };
 }

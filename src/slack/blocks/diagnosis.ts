@@ -51,6 +51,7 @@ export const CAUSE_EMOJI: Record<Cause, string> = {
   traffic_surge: ':chart_with_upwards_trend:',
   node_pressure: ':desktop_computer:',
   heap_misconfigured: ':gear:',
+  native_memory: ':jigsaw:',
   no_oom: ':information_source:',
   deploy_regression: ':rewind:',
   unknown: ':grey_question:',

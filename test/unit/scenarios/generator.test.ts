@@ -379,9 +379,9 @@ describe('scenario generator', function () {
 
     it('cycles through every cause evenly, one folder name each', () => {
       for (const cause of SCENARIO_CAUSES) {
-        assert.equal(
-          corpus.filter((s) => s.spec.cause === cause).length,
-          Math.floor(count / SCENARIO_CAUSES.length),
+        const n = corpus.filter((s) => s.spec.cause === cause).length;
+        assert.ok(
+          n >= Math.floor(count / SCENARIO_CAUSES.length) && n <= Math.ceil(count / SCENARIO_CAUSES.length),
         );
       }
       const names = corpus.map((s) => s.dirName);
