@@ -126,6 +126,8 @@ async function runOnce(ctx: RunContext): Promise<RunResult> {
         OOM_CHANNEL: 'C0STORMDEFAULT',
         CHANNEL_ROUTES: ROUTES,
         WORKER_CONCURRENCY: String(CONCURRENCY),
+        // the storm measures 50 threads at Slack's pace, not the per-channel cap on new incidents
+        ALERT_MAX_NEW_INCIDENTS: '100',
         KUBECONFIG: stack.kubeconfigPath,
         PROMETHEUS_URL: stack.prometheusUrl,
       },

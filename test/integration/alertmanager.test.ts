@@ -491,6 +491,8 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
         port,
         env: botEnv(prefix, slack, {
           SLACK_MIN_INTERVAL_MS: '20',
+          // every workload of the storm gets its thread; the cap itself is alert-flood.test.ts's
+          ALERT_MAX_NEW_INCIDENTS: '100',
           WINDOW_HOURS: '2',
           WORKER_CONCURRENCY: '8',
           CHANNEL_ROUTES: ROUTES,
@@ -527,6 +529,8 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
     const env = () =>
       botEnv(prefix, slack, {
         SLACK_MIN_INTERVAL_MS: '20',
+        // every workload of the storm gets its thread; the cap itself is alert-flood.test.ts's
+        ALERT_MAX_NEW_INCIDENTS: '100',
         WINDOW_HOURS: '2',
         WORKER_CONCURRENCY: '8',
         CHANNEL_ROUTES: ROUTES,
