@@ -1,38 +1,22 @@
 /**
  * Pure renderers from a Diagnosis to Slack messages: the root message (verdict, key numbers,
- * buttons), its progress states, and the thread (evidence, ruled-out causes, actions, chart
+ * buttons) and the thread (evidence, ruled-out causes, actions, chart
  * caption, missing data). Every string from the cluster is escaped; every message is fitted
  * to the KnownBlock Kit limits.
  */
 
-import type {
-  ActionsBlock,
-  Button,
-  ContextBlock,
-  HeaderBlock,
-  KnownBlock,
-  MrkdwnElement,
-  PlainTextElement,
-  SectionBlock,
-} from '@slack/types';
+import type { ActionsBlock, Button, KnownBlock, MrkdwnElement } from '@slack/types';
 import { describeCause } from '../../domain/diagnose.ts';
 import { bytes, clock, duration, pct } from '../../domain/format.ts';
 import { mayRaiseLimit } from '../../domain/limit-rule.ts';
-import type { Action, Cause, Diagnosis, Recommendation, Target } from '../../domain/types.ts';
+import type { Action, Cause, Diagnosis, Recommendation } from '../../domain/types.ts';
 import { ACTION_IDS, BLOCK_IDS } from '../action-ids.ts';
-import { fitMessage, LIMITS } from '../limits.ts';
-import {
-  andMore,
-  codeBlock,
-  escapeKeepingUserMentions,
-  escapeMrkdwn,
-  joinLines,
-  truncate,
-} from '../mrkdwn.ts';
+import { LIMITS } from '../limits.ts';
+import { andMore, codeBlock, escapeKeepingUserMentions, escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { button, context, header, listSections, message, mrkdwn, plain, section } from './builders.ts';
+import { targetName, whereText, workloadText } from './naming.ts';
 import { rolloutUndoButton } from './rollout-button.ts';
 import type { SlackMessage } from './types.ts';
-
-export type ProgressStage = 'queued' | 'gathering' | 'analysing' | 'failed';
 
 export interface RootOptions {
   /** Opaque id of the incident: the value of Re-diagnose and Dismiss. */
@@ -59,86 +43,6 @@ export const CAUSE_EMOJI: Record<Cause, string> = {
 
 /** KnownBlock budget of a thread message for its list sections. */
 const MAX_LIST_SECTIONS = 8;
-
-// ---------------------------------------------------------------------------------------------
-// Small builders
-
-function mrkdwn(text: string): MrkdwnElement {
-  return { type: 'mrkdwn', text };
-}
-
-function plain(text: string): PlainTextElement {
-  return { type: 'plain_text', text, emoji: true };
-}
-
-function section(text: string, blockId?: string): SectionBlock {
-  const block: SectionBlock = { type: 'section', text: mrkdwn(truncate(text, LIMITS.sectionText)) };
-  if (blockId) block.block_id = blockId;
-  return block;
-}
-
-function header(text: string, blockId?: string): HeaderBlock {
-  const block: HeaderBlock = { type: 'header', text: plain(truncate(text, LIMITS.headerText)) };
-  if (blockId) block.block_id = blockId;
-  return block;
-}
-
-function context(...texts: string[]): ContextBlock {
-  return { type: 'context', elements: texts.filter(Boolean).map((t) => mrkdwn(t)) };
-}
-
-function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
-  const b: Button = { type: 'button', text: plain(text), action_id: actionId, value };
-  if (style) b.style = style;
-  return b;
-}
-
-/** Lines packed into as few sections as fit, at most `maxSections`, the tail counted. */
-function listSections(lines: readonly string[], maxSections: number): SectionBlock[] {
-  const out: SectionBlock[] = [];
-  let rest = [...lines];
-  while (rest.length > 0 && out.length < maxSections) {
-    const last = out.length === maxSections - 1;
-    let take = 0;
-    let used = 0;
-    for (const line of rest) {
-      const cost = line.length + (take > 0 ? 1 : 0);
-      if (take > 0 && used + cost > LIMITS.sectionText) break;
-      used += cost;
-      take++;
-    }
-    if (last || take === rest.length) {
-      out.push(section(joinLines(rest, LIMITS.sectionText)));
-      rest = [];
-    } else {
-      out.push(section(joinLines(rest.slice(0, take), LIMITS.sectionText)));
-      rest = rest.slice(take);
-    }
-  }
-  return out;
-}
-
-function message(text: string, blocks: KnownBlock[]): SlackMessage {
-  return { text: truncate(text, 3000), blocks: fitMessage(blocks) };
-}
-
-// ---------------------------------------------------------------------------------------------
-// Naming
-
-function targetName(t: Target): string {
-  return t.service ?? t.workload.name;
-}
-
-/** "prod/auth-service", escaped. */
-function whereText(t: Target): string {
-  return escapeMrkdwn(`${t.namespace}/${targetName(t)}`);
-}
-
-function workloadText(t: Target): string {
-  const kind = t.workload.kind.toLowerCase();
-  const cluster = t.cluster ? ` on ${t.cluster}` : '';
-  return escapeMrkdwn(`${kind}/${t.workload.name} in ${t.namespace}${cluster}`);
-}
 
 function windowSeconds(d: Diagnosis): number {
   return Math.max(0, d.chart.window.end - d.chart.window.start);
@@ -264,66 +168,6 @@ export function renderRoot(d: Diagnosis, opts: RootOptions): SlackMessage {
     .filter(Boolean)
     .join(', ');
   return message(`${emoji} ${escapeMrkdwn(d.headline)} (${numbers})`, blocks);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Progress
-
-const STEPS = ['queued', 'gathering evidence', 'analysing', 'done'] as const;
-
-const STAGE_TEXT: Record<ProgressStage, { emoji: string; text: string; step: number }> = {
-  queued: { emoji: ':hourglass_flowing_sand:', text: 'queued', step: 0 },
-  gathering: { emoji: ':mag:', text: 'gathering evidence', step: 1 },
-  analysing: { emoji: ':brain:', text: 'analysing', step: 2 },
-  failed: { emoji: ':x:', text: 'failed', step: -1 },
-};
-
-function stepLine(current: number): string {
-  return STEPS.map((name, i) => {
-    const mark = i < current ? ':white_check_mark:' : i === current ? ':arrow_forward:' : ':white_circle:';
-    return `${mark} ${i === current ? `*${name}*` : name}`;
-  }).join('  →  ');
-}
-
-/**
- * The root message while the work runs (posted at once, then updated in place). A failed run
- * gets Re-diagnose and Dismiss when the incident id is known.
- */
-export function renderProgress(
-  target: Target,
-  stage: ProgressStage,
-  detail?: string,
-  opts: { incidentId?: string } = {},
-): SlackMessage {
-  const s = STAGE_TEXT[stage];
-  const where = whereText(target);
-  const detailText = detail ? escapeMrkdwn(detail) : undefined;
-  if (stage === 'failed') {
-    const blocks: KnownBlock[] = [
-      section(
-        `${s.emoji} *${where}* · diagnosis failed${detailText ? `\n${detailText}` : ''}`,
-        BLOCK_IDS.progress,
-      ),
-      context(`${workloadText(target)} · nothing was changed`),
-    ];
-    if (opts.incidentId) {
-      blocks.push({
-        type: 'actions',
-        block_id: BLOCK_IDS.rootActions,
-        elements: [
-          button('Re-diagnose', ACTION_IDS.rediagnose, opts.incidentId),
-          button('Dismiss', ACTION_IDS.dismiss, opts.incidentId),
-        ],
-      });
-    }
-    return message(`${s.emoji} ${where}: diagnosis failed${detailText ? `: ${detailText}` : ''}`, blocks);
-  }
-  const blocks: KnownBlock[] = [
-    section(`${s.emoji} *${where}* · ${s.text}…${detailText ? `\n${detailText}` : ''}`, BLOCK_IDS.progress),
-    context(stepLine(s.step)),
-    context(workloadText(target)),
-  ];
-  return message(`${s.emoji} ${where}: ${s.text}…`, blocks);
 }
 
 // ---------------------------------------------------------------------------------------------

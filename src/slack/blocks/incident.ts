@@ -10,7 +10,8 @@ import type { Target } from '../../domain/types.ts';
 import type { AlertIncidentState, RootSnapshot } from '../../incidents/alert-incident-types.ts';
 import { fitMessage } from '../limits.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
-import { renderProgress, renderRoot } from './diagnosis.ts';
+import { renderRoot } from './diagnosis.ts';
+import { renderProgress } from './progress.ts';
 import type { SlackMessage } from './types.ts';
 
 /** The incident fields the renderers read (times in epoch ms, as stored). */
