@@ -11,13 +11,36 @@ import type { Evidence, Series } from './types.ts';
 /** Samples the memory-against-traffic rank correlation is computed on, at most. */
 const MAX_RANK_POINTS = 4000;
 
+/** The series summed per timestamp: every timestamp once, in order, each sum in series order. */
 function sumSeries(series: Series[]): { t: number[]; v: number[] } {
-  const acc = new Map<number, number>();
+  let size = 0;
+  for (const s of series) size += s.t.length;
+  const all = new Float64Array(size);
+  let k = 0;
+  for (const s of series) for (const t of s.t) all[k++] = t;
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < size; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i] as number;
+  const keys = all.subarray(0, n);
+  const sums = new Float64Array(n);
   for (const s of series)
-    for (let i = 0; i < s.t.length; i++)
-      acc.set(s.t[i] as number, (acc.get(s.t[i] as number) ?? 0) + (s.v[i] as number));
-  const t = [...acc.keys()].sort((a, b) => a - b);
-  return { t, v: t.map((x) => acc.get(x) as number) };
+    for (let i = 0; i < s.t.length; i++) {
+      const j = indexOf(keys, s.t[i] as number);
+      sums[j] = (sums[j] as number) + (s.v[i] as number);
+    }
+  return { t: Array.from(keys), v: Array.from(sums) };
+}
+
+/** Index of `value` in the sorted, distinct `keys` (it is there). */
+function indexOf(keys: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((keys[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Split point that best separates the bucketed series into a lower and a higher level. */
