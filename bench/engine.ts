@@ -26,7 +26,7 @@ import {
   table,
 } from './lib/suite.ts';
 
-interface Case {
+export interface Case {
   id: string;
   windowHours: number;
   intervalSeconds: ScrapeInterval;
@@ -53,7 +53,7 @@ const CASES: Case[] = [
 
 const AT = '2026-11-24T09:30:00Z';
 
-async function evidenceFor(c: Case): Promise<Evidence> {
+export async function evidenceFor(c: Case): Promise<Evidence> {
   const s = generateScenario({
     seed: 7,
     cause: 'traffic_surge',

@@ -1,4 +1,5 @@
 /** Node memory around the pods: evictions (seen or inferred), global OOM kills, pressure, headroom. */
+import { peakOf, someWithin } from './container-series.ts';
 import type { Disappearance, NodeAnalysis } from './feature-types.ts';
 import { max } from './series.ts';
 import type { Evidence, Series } from './types.ts';
@@ -6,11 +7,10 @@ import type { Evidence, Series } from './types.ts';
 /** True when node `node` was out of memory within 15 minutes of `t`: MemoryPressure or under 5% available. */
 export function nodeStarvedAt(evidence: Evidence, node: string | undefined, t: number): boolean {
   if (!node) return false;
-  const near = (s: Series, test: (v: number) => boolean) =>
-    s.t.some((at, i) => Math.abs(at - t) <= 900 && test(s.v[i] as number));
+  const near = (s: Series, test: (v: number) => boolean) => someWithin(s, t, 900, test);
   if (evidence.metrics.nodeMemoryPressure.some((s) => s.labels.node === node && near(s, (v) => v >= 1)))
     return true;
-  const total = max(evidence.metrics.nodeTotal.find((s) => s.labels.node === node)?.v ?? []);
+  const total = peakOf(evidence.metrics.nodeTotal.find((s) => s.labels.node === node));
   const capacity =
     Number.isFinite(total) && total > 0 ? total : evidence.nodes.find((n) => n.name === node)?.capacityBytes;
   if (!capacity) return false;

@@ -1,7 +1,7 @@
 /** Pure statistics over series: quantiles, robust trends, rank correlation, bucketing. */
 
 /** The q-quantile with linear interpolation, by selection (no full sort). */
-export function quantile(values: number[], q: number): number {
+export function quantile(values: ArrayLike<number>, q: number): number {
   if (values.length === 0) return Number.NaN;
   const a = Float64Array.from(values);
   const pos = (a.length - 1) * Math.min(1, Math.max(0, q));
@@ -40,7 +40,15 @@ function select(a: Float64Array, k: number): number {
   return a[k] as number;
 }
 
-export function median(values: number[]): number {
+/** Every `stride`-th value from the first, as a typed array. */
+export function everyNth(values: ArrayLike<number>, stride: number): Float64Array {
+  const step = Math.max(1, Math.floor(stride));
+  const out = new Float64Array(Math.ceil(values.length / step));
+  for (let i = 0, j = 0; i < values.length; i += step, j++) out[j] = values[i] as number;
+  return out;
+}
+
+export function median(values: ArrayLike<number>): number {
   return quantile(values, 0.5);
 }
 
@@ -67,47 +75,69 @@ export function min(values: number[]): number {
  * Theil-Sen estimator: the median of pairwise slopes, robust to spikes and GC sawtooth.
  * For long inputs it uses a deterministic subsample of pairs to bound the cost.
  */
-export function theilSen(x: number[], y: number[]): { slope: number; intercept: number } {
+export function theilSen(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number; intercept: number } {
   const n = Math.min(x.length, y.length);
   if (n < 2) return { slope: 0, intercept: y[0] ?? 0 };
-  const slopes: number[] = [];
-  const stride = Math.max(1, Math.floor((n * (n - 1)) / 2 / 20_000));
+  const pairs = (n * (n - 1)) / 2;
+  const stride = Math.max(1, Math.floor(pairs / 20_000));
+  const slopes = new Float64Array(Math.ceil(pairs / stride));
+  let count = 0;
   let k = 0;
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
       if (k++ % stride !== 0) continue;
       const dx = (x[j] as number) - (x[i] as number);
-      if (dx !== 0) slopes.push(((y[j] as number) - (y[i] as number)) / dx);
+      if (dx !== 0) slopes[count++] = ((y[j] as number) - (y[i] as number)) / dx;
     }
   }
-  const slope = slopes.length > 0 ? median(slopes) : 0;
-  const intercepts = x.slice(0, n).map((xi, i) => (y[i] as number) - slope * xi);
+  const slope = count > 0 ? median(slopes.subarray(0, count)) : 0;
+  const intercepts = new Float64Array(n);
+  for (let i = 0; i < n; i++) intercepts[i] = (y[i] as number) - slope * (x[i] as number);
   return { slope, intercept: median(intercepts) };
 }
 
-function ranks(values: number[]): number[] {
-  const order = values.map((v, i) => [v, i] as const).sort((a, b) => a[0] - b[0]);
-  const out = new Array<number>(values.length);
-  let i = 0;
-  while (i < order.length) {
-    let j = i;
-    while (
-      j + 1 < order.length &&
-      (order[j + 1] as readonly [number, number])[0] === (order[i] as readonly [number, number])[0]
-    )
-      j++;
-    const rank = (i + j) / 2;
-    for (let k = i; k <= j; k++) out[(order[k] as readonly [number, number])[1]] = rank;
-    i = j + 1;
+/** Index of the first element of the sorted `a` that is >= `v` (or > `v` when `after`). */
+function bound(a: Float64Array, v: number, after: boolean): number {
+  let lo = 0;
+  let hi = a.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    const m = a[mid] as number;
+    if (m < v || (after && m === v)) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * Fractional ranks (ties share the mean of their positions, from 0). One native numeric sort of a
+ * typed copy and a binary search per value: no per-element objects, so no garbage to collect.
+ */
+function ranks(values: ArrayLike<number>, n: number): Float64Array {
+  const sorted = new Float64Array(n);
+  for (let i = 0; i < n; i++) sorted[i] = values[i] as number;
+  sorted.sort();
+  const out = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = values[i] as number;
+    const first = bound(sorted, v, false);
+    const last = bound(sorted, v, true) - 1;
+    out[i] = (first + last) / 2;
   }
   return out;
 }
 
-export function pearson(x: number[], y: number[]): number {
+function meanOf(values: ArrayLike<number>, n: number): number {
+  let sum = 0;
+  for (let i = 0; i < n; i++) sum += values[i] as number;
+  return sum / n;
+}
+
+export function pearson(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = Math.min(x.length, y.length);
   if (n < 3) return 0;
-  const mx = mean(x.slice(0, n));
-  const my = mean(y.slice(0, n));
+  const mx = meanOf(x, n);
+  const my = meanOf(y, n);
   let sxy = 0;
   let sxx = 0;
   let syy = 0;
@@ -122,10 +152,10 @@ export function pearson(x: number[], y: number[]): number {
 }
 
 /** Spearman rank correlation. */
-export function spearman(x: number[], y: number[]): number {
+export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   const n = Math.min(x.length, y.length);
   if (n < 3) return 0;
-  return pearson(ranks(x.slice(0, n)), ranks(y.slice(0, n)));
+  return pearson(ranks(x, n), ranks(y, n));
 }
 
 export interface Bucket {
@@ -137,30 +167,38 @@ export interface Bucket {
 }
 
 /** Group samples into consecutive buckets of `seconds`, keeping floor, peak and median. */
-export function bucketize(t: number[], v: number[], seconds: number): Bucket[] {
+export function bucketize(t: ArrayLike<number>, v: ArrayLike<number>, seconds: number): Bucket[] {
   const out: Bucket[] = [];
+  const values = Float64Array.from(v);
   let i = 0;
   while (i < t.length) {
+    const from = i;
     const start = t[i] as number;
-    const values: number[] = [];
-    while (i < t.length && (t[i] as number) < start + seconds) values.push(v[i++] as number);
+    let lo = Number.POSITIVE_INFINITY;
+    let hi = Number.NEGATIVE_INFINITY;
+    while (i < t.length && (t[i] as number) < start + seconds) {
+      const x = values[i] as number;
+      if (x < lo) lo = x;
+      if (x > hi) hi = x;
+      i++;
+    }
     out.push({
       t: start + seconds / 2,
-      min: min(values),
-      max: max(values),
-      median: median(values),
-      count: values.length,
+      min: lo,
+      max: hi,
+      median: median(values.subarray(from, i)),
+      count: i - from,
     });
   }
   return out;
 }
 
 /** Ordinary least squares y = a + b x. */
-export function linearFit(x: number[], y: number[]): { slope: number; intercept: number } {
+export function linearFit(x: ArrayLike<number>, y: ArrayLike<number>): { slope: number; intercept: number } {
   const n = Math.min(x.length, y.length);
   if (n < 2) return { slope: 0, intercept: y[0] ?? 0 };
-  const mx = mean(x.slice(0, n));
-  const my = mean(y.slice(0, n));
+  const mx = meanOf(x, n);
+  const my = meanOf(y, n);
   let sxy = 0;
   let sxx = 0;
   for (let i = 0; i < n; i++) {

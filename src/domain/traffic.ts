@@ -2,19 +2,45 @@
  * Traffic against memory: the request metric summed, its jump against its own earlier range
  * (over the window and at the first kill), and memory per unit of traffic on uncensored samples.
  */
-import { valueAt } from './container-series.ts';
+import { nearestInOrder } from './container-series.ts';
 import type { Kill, Lifetime, TrafficAnalysis } from './feature-types.ts';
-import { bucketize, linearFit, median, quantile, spearman, theilSen } from './series.ts';
+import { bucketize, everyNth, linearFit, median, quantile, spearman, theilSen } from './series.ts';
 import { CENSOR_SHARE, WARMUP_SECONDS } from './thresholds.ts';
 import type { Evidence, Series } from './types.ts';
 
+/** Samples the memory-against-traffic rank correlation is computed on, at most. */
+const MAX_RANK_POINTS = 4000;
+
+/** The series summed per timestamp: every timestamp once, in order, each sum in series order. */
 function sumSeries(series: Series[]): { t: number[]; v: number[] } {
-  const acc = new Map<number, number>();
+  let size = 0;
+  for (const s of series) size += s.t.length;
+  const all = new Float64Array(size);
+  let k = 0;
+  for (const s of series) for (const t of s.t) all[k++] = t;
+  all.sort();
+  let n = 0;
+  for (let i = 0; i < size; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i] as number;
+  const keys = all.subarray(0, n);
+  const sums = new Float64Array(n);
   for (const s of series)
-    for (let i = 0; i < s.t.length; i++)
-      acc.set(s.t[i] as number, (acc.get(s.t[i] as number) ?? 0) + (s.v[i] as number));
-  const t = [...acc.keys()].sort((a, b) => a - b);
-  return { t, v: t.map((x) => acc.get(x) as number) };
+    for (let i = 0; i < s.t.length; i++) {
+      const j = indexOf(keys, s.t[i] as number);
+      sums[j] = (sums[j] as number) + (s.v[i] as number);
+    }
+  return { t: Array.from(keys), v: Array.from(sums) };
+}
+
+/** Index of `value` in the sorted, distinct `keys` (it is there). */
+function indexOf(keys: Float64Array, value: number): number {
+  let lo = 0;
+  let hi = keys.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((keys[mid] as number) < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 /** Split point that best separates the bucketed series into a lower and a higher level. */
@@ -125,34 +151,41 @@ export function analyseTraffic(
   // Memory against per-pod traffic, on uncensored samples after warm-up.
   const perPod =
     traffic.scope === 'pod' ? new Map(traffic.series.map((s) => [s.labels.pod ?? '', s])) : undefined;
-  const mem: number[] = [];
-  const rps: number[] = [];
+  let room = 0;
+  for (const life of lifetimes) room += life.t.length;
+  const memAll = new Float64Array(room);
+  const rpsAll = new Float64Array(room);
+  let fitted = 0;
   // Pod and time order, so the fit does not depend on the order the source listed the series in.
   const ordered = [...lifetimes].sort((a, b) => (a.pod < b.pod ? -1 : a.pod > b.pod ? 1 : a.start - b.start));
+  const step = evidence.window.stepSeconds;
   for (const life of ordered) {
     const rate = perPod?.get(life.pod);
+    const rateAt = nearestInOrder(rate ?? total, step);
     for (let i = 0; i < life.t.length; i++) {
       const t = life.t[i] as number;
       const v = life.v[i] as number;
       if (t - life.start < WARMUP_SECONDS / 3) continue;
       if (limit !== undefined && v >= limit * CENSOR_SHARE) continue;
-      let r: number | undefined;
-      if (rate) r = valueAt(rate, t, evidence.window.stepSeconds);
-      else {
-        const tot = valueAt(total, t, evidence.window.stepSeconds);
-        r = tot === undefined ? undefined : tot / replicas;
-      }
+      let r = rateAt(t);
+      if (!rate && r !== undefined) r /= replicas;
       if (r === undefined || !Number.isFinite(r)) continue;
-      mem.push(v);
-      rps.push(r);
+      memAll[fitted] = v;
+      rpsAll[fitted] = r;
+      fitted++;
     }
   }
+  const mem = memAll.subarray(0, fitted);
+  const rps = rpsAll.subarray(0, fitted);
   analysis.fitSamples = mem.length;
   if (mem.length >= 20) {
-    analysis.memoryTrafficCorrelation = spearman(rps, mem);
+    // A rank correlation costs a sort: on at most MAX_RANK_POINTS evenly spaced samples it stays
+    // bounded at any window and scrape interval, and moves by well under its own noise.
+    const rankStride = Math.ceil(mem.length / MAX_RANK_POINTS);
+    analysis.memoryTrafficCorrelation = spearman(everyNth(rps, rankStride), everyNth(mem, rankStride));
     const stride = Math.max(1, Math.floor(mem.length / 400));
-    const xs = rps.filter((_, i) => i % stride === 0);
-    const ys = mem.filter((_, i) => i % stride === 0);
+    const xs = everyNth(rps, stride);
+    const ys = everyNth(mem, stride);
     const robust = theilSen(xs, ys);
     const fit = robust.slope > 0 ? robust : linearFit(xs, ys);
     analysis.bytesPerRps = fit.slope;

@@ -1,5 +1,6 @@
 /** The chart's lines over time: each pod's working set and the traffic, downsampled to pixel columns. */
 import type { ChartData } from '../../domain/types.ts';
+import { type ColumnGrid, type Reduced, reduceToColumns } from './downsample.ts';
 import { type Frame, secondsPerPixel } from './scales.ts';
 import { COLOR, POD_COLORS, r1, xml } from './style.ts';
 
@@ -20,7 +21,14 @@ export function drawTraffic(chart: ChartData, frame: Frame): string[] {
   if (!frame.traffic || !chart.traffic) return [];
   const tr = chart.traffic;
   const gap = gapFor(tr.t, chart.window.stepSeconds, secondsPerPixel(frame));
-  const path = traceSeries(tr.t, tr.v, frame.xScale, frame.traffic.scale, frame.left, frame.right, gap);
+  const grid = {
+    x: frame.xScale,
+    y: frame.traffic.scale,
+    left: frame.left,
+    right: frame.right,
+    gapSeconds: gap,
+  };
+  const path = traceSeries(reduceToColumns(tr.t, tr.v, grid), grid);
   return [
     `<path id="traffic-line" d="${path.d}" fill="none" stroke="${COLOR.traffic}" stroke-width="1" stroke-opacity="0.75" stroke-linejoin="round"/>`,
   ];
@@ -33,15 +41,8 @@ export function drawPods(chart: ChartData, frame: Frame): { elements: string[]; 
   chart.pods.forEach((p, i) => {
     const color = POD_COLORS[i % POD_COLORS.length] as string;
     const gap = gapFor(p.series.t, chart.window.stepSeconds, secondsPerPixel(frame));
-    const path = traceSeries(
-      p.series.t,
-      p.series.v,
-      frame.xScale,
-      frame.yScale,
-      frame.left,
-      frame.right,
-      gap,
-    );
+    const grid = { x: frame.xScale, y: frame.yScale, left: frame.left, right: frame.right, gapSeconds: gap };
+    const path = traceSeries(reduceToColumns(p.series.t, p.series.v, grid), grid);
     pods.push({ pod: p.pod, color, points: path.points });
     if (path.d) {
       podPaths.push(
@@ -56,26 +57,22 @@ export function drawPods(chart: ChartData, frame: Frame): { elements: string[]; 
 }
 
 /**
- * Path of a series downsampled to the pixel columns: per column its lowest and highest
- * sample (in time order), so peaks and the drops at restarts survive. Gaps break the line;
- * a stretch of samples within one column becomes a dot, so it stays visible.
+ * Path of a series already reduced to the pixel columns (reduceToColumns): per column its lowest
+ * and highest sample (in time order), so peaks and the drops at restarts survive. Gaps break the
+ * line; a stretch of samples within one column becomes a dot, so it stays visible.
  */
 function traceSeries(
-  t: readonly number[],
-  v: readonly number[],
-  x: (t: number) => number,
-  y: (v: number) => number,
-  left: number,
-  right: number,
-  gapSeconds: number,
+  series: Reduced,
+  grid: ColumnGrid,
 ): { d: string; points: number; dots: Array<{ x: number; y: number }> } {
+  const { t, v, breaks } = series;
+  const { x, y, left } = grid;
   const parts: string[] = [];
   const dots: Array<{ x: number; y: number }> = [];
   let points = 0;
   let col = Number.NaN;
   let lo = { x: 0, y: 0, i: -1 };
   let hi = { x: 0, y: 0, i: -1 };
-  let prevT = Number.NaN;
   let penDown = false;
   let segmentColumns = 0;
   let segmentFirst = { x: 0, y: 0 };
@@ -116,15 +113,11 @@ function traceSeries(
     segmentColumns = 0;
     penDown = false;
   };
-  const n = Math.min(t.length, v.length);
-  for (let i = 0; i < n; i++) {
+  for (let i = 0; i < t.length; i++) {
     const ti = t[i] as number;
     const vi = v[i] as number;
-    if (!Number.isFinite(ti) || !Number.isFinite(vi)) continue;
     const px = x(ti);
-    if (px < left - 0.5 || px > right + 0.5) continue;
-    if (!Number.isNaN(prevT) && ti - prevT > gapSeconds) endSegment();
-    prevT = ti;
+    if (breaks[i] === 1) endSegment();
     const c = Math.floor(px - left);
     if (c !== col) {
       flush();
