@@ -3,6 +3,7 @@
  * share, spikes, sawtooth, leak or heap growth), forced terminations and node pressure episodes.
  */
 import type { Random } from './random.ts';
+import { buildDeployRegression } from './rollout-family.ts';
 import { makeBadRuntime } from './runtime-flags.ts';
 import { ceilTo, clamp, DAY, HOUR, MI, STEP } from './shared.ts';
 import { makePod } from './topology.ts';
@@ -35,6 +36,9 @@ export function buildDemandModels(w: World, r: Random): void {
       break;
     case 'no_oom':
       buildNoOom(w, r);
+      break;
+    case 'deploy_regression':
+      buildDeployRegression(w);
       break;
   }
 }

@@ -6,10 +6,17 @@ import { buildObjects } from './cluster-objects.ts';
 import { buildDemandModels } from './demand.ts';
 import { buildMetrics } from './metric-families.ts';
 import { Random } from './random.ts';
+import { describeFamilyRollout, placeFamilyRollout, reviseFamilyRevisions } from './rollout-family.ts';
 import { makeSafeRuntime } from './runtime-flags.ts';
 import { clamp, DAY, formatIso, HOUR, parseIso, quantity, roundTo, STEP } from './shared.ts';
 import { collectTerminations, simulateWorld } from './simulate.ts';
-import { type ResolvedSpec, resolveSpec, type ScenarioSpec, type Tuning } from './spec.ts';
+import {
+  hasRolloutInWindow,
+  type ResolvedSpec,
+  resolveSpec,
+  type ScenarioSpec,
+  type Tuning,
+} from './spec.ts';
 import { makeNodes, makePods, makeRevisions } from './topology.ts';
 import { buildTraffic, makeShares } from './traffic.ts';
 import type { ExpectBlock, GeneratedScenario, KillRecord, ScenarioDocument, ScenarioTruth } from './types.ts';
@@ -121,7 +128,9 @@ function planTimeline(w: World, input: ScenarioSpec): void {
     }
     w.distractorAt = Math.round(tl.float(lo, hi));
   }
+  if (hasRolloutInWindow(spec)) placeFamilyRollout(w);
   w.revisions = makeRevisions(w);
+  if (hasRolloutInWindow(spec)) reviseFamilyRevisions(w);
   w.lastRolloutAt = (w.revisions[0] as Revision).createdAt;
 }
 
@@ -141,6 +150,7 @@ function layOutWorld(w: World): void {
       node_pressure: rng.float(0.1, 0.4),
       heap_misconfigured: rng.float(0.05, 0.25),
       no_oom: rng.float(0.05, 0.4),
+      deploy_regression: rng.float(0.03, 0.15),
     }[spec.cause];
   buildTraffic(w, amplitude, rng.fork('traffic'));
   w.pods = makePods(w);
@@ -211,6 +221,7 @@ function buildTruth(
       ? { heapCeilingBytes: Math.round(w.runtimeEnv.heapCeiling) }
       : {}),
     ...(w.runtimeEnv.flag ? { heapSetting: w.runtimeEnv.flag } : {}),
+    ...(hasRolloutInWindow(spec) ? { rollout: describeFamilyRollout(w) } : {}),
   };
 }
 
@@ -256,7 +267,7 @@ function describe(w: World, oomKills: number): string {
   const parts = [
     `Generated ${s.cause} (${s.variant}), seed ${s.seed}.`,
     `${s.workloadKind} ${s.workload} x${s.replicas}, container ${s.container}, limit ${quantity(s.limitBytes)}, ${oomKills} OOM kills in the window.`,
-    `Traffic: ${s.trafficFamily}; scrape ${s.intervalSeconds}s${s.gaps ? ' with gaps' : ''}; runtime ${s.runtime}${s.sidecar ? '; istio sidecar' : ''}${s.recentRollout ? '; recent rollout (not the cause)' : ''}${s.unevenLoad ? '; uneven load' : ''}.`,
+    `Traffic: ${s.trafficFamily}; scrape ${s.intervalSeconds}s${s.gaps ? ' with gaps' : ''}; runtime ${s.runtime}${s.sidecar ? '; istio sidecar' : ''}${s.recentRollout ? (hasRolloutInWindow(s) ? '; a rollout in the window' : '; recent rollout (not the cause)') : ''}${s.unevenLoad ? '; uneven load' : ''}.`,
   ];
   if (w.surgeAt !== undefined)
     parts.push(`Traffic x${(w.surgeFactor ?? 1).toFixed(1)} from ${formatIso(w.surgeAt)}.`);
