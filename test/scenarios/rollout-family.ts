@@ -46,6 +46,11 @@ export function placeFamilyRollout(w: World): void {
   w.distractorAt = Math.round(w.at - r.float(0.3, 0.6) * w.W);
 }
 
+/** The diurnal amplitude of a deploy_regression's traffic. */
+export function drawFamilyAmplitude(w: World): number {
+  return familyRng(w, 'traffic').float(0.03, 0.15);
+}
+
 function bumpMinor(version: string): string {
   const [major, minor] = version.split('.');
   return `${major}.${Number(minor ?? 0) + 1}.0`;

@@ -6,7 +6,12 @@ import { buildObjects } from './cluster-objects.ts';
 import { buildDemandModels } from './demand.ts';
 import { buildMetrics } from './metric-families.ts';
 import { Random } from './random.ts';
-import { describeFamilyRollout, placeFamilyRollout, reviseFamilyRevisions } from './rollout-family.ts';
+import {
+  describeFamilyRollout,
+  drawFamilyAmplitude,
+  placeFamilyRollout,
+  reviseFamilyRevisions,
+} from './rollout-family.ts';
 import { makeSafeRuntime } from './runtime-flags.ts';
 import { clamp, DAY, formatIso, HOUR, parseIso, quantity, roundTo, STEP } from './shared.ts';
 import { collectTerminations, simulateWorld } from './simulate.ts';
@@ -141,17 +146,21 @@ function layOutWorld(w: World): void {
   w.nodes = makeNodes(w, nodeCount);
   w.shares = makeShares(spec.replicas, spec.unevenLoad, rng.fork('shares'));
 
+  // The family's amplitude comes from its own stream: an extra draw here would shift every scenario.
   const amplitude =
     tuning.diurnalAmplitude ??
-    {
-      limit_too_low: rng.float(0.03, 0.12),
-      memory_leak: spec.variant === 'traffic-driven' ? rng.float(0.25, 0.5) : rng.float(0.05, 0.3),
-      traffic_surge: rng.float(0.03, 0.15),
-      node_pressure: rng.float(0.1, 0.4),
-      heap_misconfigured: rng.float(0.05, 0.25),
-      no_oom: rng.float(0.05, 0.4),
-      deploy_regression: rng.float(0.03, 0.15),
-    }[spec.cause];
+    (spec.cause === 'deploy_regression' ? drawFamilyAmplitude(w) : undefined) ??
+    (
+      {
+        limit_too_low: rng.float(0.03, 0.12),
+        memory_leak: spec.variant === 'traffic-driven' ? rng.float(0.25, 0.5) : rng.float(0.05, 0.3),
+        traffic_surge: rng.float(0.03, 0.15),
+        node_pressure: rng.float(0.1, 0.4),
+        heap_misconfigured: rng.float(0.05, 0.25),
+        no_oom: rng.float(0.05, 0.4),
+      } as Record<string, number>
+    )[spec.cause] ??
+    0;
   buildTraffic(w, amplitude, rng.fork('traffic'));
   w.pods = makePods(w);
   w.runtimeEnv = makeSafeRuntime(w, rng.fork('runtime'));
