@@ -1,14 +1,18 @@
 /**
  * Accuracy benchmark: generated incidents (seeded, varied, adversarial) diagnosed by the bot and by
  * two baselines on the same data: Robusta's two-threshold rule and KRR's limit formula.
- * Prints the confusion matrix, per-cause precision and recall, the recommendation success rate
- * (limit within [true peak demand, 4x it]) and the count of dangerous advice.
+ * Prints the confusion matrix, per-cause precision and recall, per-cause top-1, recommendation
+ * success (limit within [true peak demand, 4x it]) and dangerous advice, each beside the baselines.
  *
- *   node bench/accuracy.ts [--count 300] [--seed 42] [--out FILE.md]
+ * Two corpora: `core` (the six older causes, `--count`, unchanged for a seed) and `rollout`
+ * (deploy_regression and the rollouts that confound older causes, `--rollout-count`).
+ *
+ *   node bench/accuracy.ts [--count 300] [--rollout-count 60] [--seed 42] [--families all|core|rollout] [--out FILE.md]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { diagnose } from '../src/domain/diagnose.ts';
+import { bytes } from '../src/domain/format.ts';
 import { CAUSES, type Cause, type Diagnosis, type Evidence } from '../src/domain/types.ts';
 import { collectEvidence } from '../src/evidence.ts';
 import { resolveTarget } from '../src/sources/cluster.ts';
@@ -25,11 +29,17 @@ import {
 const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '300' },
+    'rollout-count': { type: 'string', default: '60' },
+    families: { type: 'string', default: 'all' },
     seed: { type: 'string', default: '42' },
     out: { type: 'string' },
   },
 });
 const count = Number(values.count);
+const rolloutCount = Number(values['rollout-count']);
+const families = values.families;
+if (families !== 'all' && families !== 'core' && families !== 'rollout')
+  throw new Error(`--families: all, core or rollout, not ${families}`);
 const seed = Number(values.seed);
 
 interface Outcome {
@@ -45,6 +55,8 @@ interface Outcome {
   noLimitIncrease: boolean;
   ourDangerous: boolean;
   krrDangerous: boolean;
+  /** limit-lowered rollouts: the evidence names the previous revision's limit. */
+  oldLimitNamed?: boolean;
   cpuMs: number;
 }
 
@@ -72,6 +84,54 @@ function krrLimit(e: Evidence, d: Diagnosis): number | undefined {
   for (const s of series) for (const v of s.v) peak = Math.max(peak, v);
   const oomBump = d.kills.oomKills > 0 && d.facts.limitBytes ? d.facts.limitBytes * 1.25 : 0;
   return Math.max(peak * 1.15, oomBump);
+}
+
+/** Whether an action is a memory patch to a bigger limit than the current one. */
+function raisedLimit(d: Diagnosis, action: Diagnosis['actions'][number] | undefined): boolean {
+  const limit = d.facts.limitBytes ?? 0;
+  return action?.kind === 'patch_memory_limit' && (action.memoryPatch?.limitBytes ?? 0) > limit;
+}
+
+/**
+ * Hook for the node-pressure victim (a workload killed because another pod starved its node):
+ * a bigger limit for the victim is dangerous. The generator marks no victim on this branch yet;
+ * when it does, return true for those scenarios.
+ */
+function isNodePressureVictim(_s: GeneratedScenario): boolean {
+  return false;
+}
+
+/** Advice that makes the incident worse or hides it. */
+function isDangerous(s: GeneratedScenario, d: Diagnosis, raisesLimit: boolean): boolean {
+  const expected = s.scenarioYaml.expect.cause;
+  if (expected === 'node_pressure')
+    return raisesLimit || d.actions.some((a) => a.kind === 'patch_memory_limit');
+  if (expected === 'memory_leak') return raisesLimit;
+  // Native memory that grows: a bigger limit as the first advice only delays the kill.
+  if (expected === 'native_memory' && s.scenarioYaml.expect.noLimitIncrease === true)
+    return d.actions[0]?.kind === 'patch_memory_limit';
+  // A regression is rolled back; a bigger limit first buries the new build's cost.
+  if (expected === 'deploy_regression') return raisedLimit(d, d.actions[0]);
+  if (isNodePressureVictim(s)) return raisesLimit || d.actions.some((a) => raisedLimit(d, a));
+  return false;
+}
+
+function krrIsDangerous(s: GeneratedScenario, krr: number | undefined, limit: number | undefined): boolean {
+  const expected = s.scenarioYaml.expect.cause;
+  const harmful =
+    expected === 'node_pressure' ||
+    expected === 'memory_leak' ||
+    expected === 'deploy_regression' ||
+    isNodePressureVictim(s);
+  return harmful && krr !== undefined && krr > (limit ?? Number.POSITIVE_INFINITY);
+}
+
+/** Whether the evidence names the limit the previous revision had, as the rollout lowered it. */
+function namesOldLimit(s: GeneratedScenario, d: Diagnosis): boolean | undefined {
+  const before = s.truth.rollout?.limitBeforeBytes;
+  if (before === undefined) return undefined;
+  const text = d.evidence.join('\n');
+  return /lowered the limit/.test(text) && text.includes(bytes(before));
 }
 
 async function evaluate(s: GeneratedScenario): Promise<Outcome> {
@@ -105,17 +165,9 @@ async function evaluate(s: GeneratedScenario): Promise<Outcome> {
     ourLimit: d.recommendation?.memoryLimitBytes,
     krrLimit: krr,
     noLimitIncrease,
-    // Dangerous: a higher limit for node pressure, or an uncapped bump for a leak.
-    ourDangerous:
-      (expect.cause === 'node_pressure' &&
-        (raisesLimit || d.actions.some((a) => a.kind === 'patch_memory_limit'))) ||
-      (expect.cause === 'memory_leak' && raisesLimit) ||
-      // Native memory that grows: a bigger limit as the first advice only delays the kill.
-      (expect.cause === 'native_memory' && noLimitIncrease && d.actions[0]?.kind === 'patch_memory_limit'),
-    krrDangerous:
-      (expect.cause === 'node_pressure' || expect.cause === 'memory_leak') &&
-      krr !== undefined &&
-      krr > (d.facts.limitBytes ?? Number.POSITIVE_INFINITY),
+    ourDangerous: isDangerous(s, d, raisesLimit),
+    krrDangerous: krrIsDangerous(s, krr, d.facts.limitBytes),
+    oldLimitNamed: namesOldLimit(s, d),
     cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
@@ -124,10 +176,39 @@ function pct(n: number, d: number): string {
   return d === 0 ? 'n/a' : `${((100 * n) / d).toFixed(1)}%`;
 }
 
-function report(outcomes: Outcome[]): string {
+type Range = { min: number; max: number };
+
+function inRange(l: number | undefined, r: Range): boolean {
+  return l !== undefined && l >= r.min && l <= r.max;
+}
+
+/** Per expected cause: top-1, recommendation in range and dangerous advice, beside the baselines. */
+function perCauseTable(outcomes: Outcome[]): string[] {
+  const lines = [
+    '| cause | n | top-1 oom-bot | top-1 Robusta | rec. in range oom-bot | rec. in range KRR | dangerous oom-bot | dangerous KRR |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const expected = [...new Set(outcomes.map((o) => o.expected))];
+  for (const c of expected) {
+    const rows = outcomes.filter((o) => o.expected === c);
+    const top1 = rows.filter((o) => o.acceptable.includes(o.ours)).length;
+    const rob = rows.filter((o) => o.acceptable.includes(o.robusta)).length;
+    const withRec = rows.filter((o) => o.recRange);
+    const ours = withRec.filter((o) => inRange(o.ourLimit, o.recRange as Range)).length;
+    const krr = withRec.filter((o) => inRange(o.krrLimit, o.recRange as Range)).length;
+    const rec = (k: number) =>
+      withRec.length === 0 ? 'n/a' : `${pct(k, withRec.length)} (${k}/${withRec.length})`;
+    lines.push(
+      `| ${c} | ${rows.length} | ${pct(top1, rows.length)} | ${pct(rob, rows.length)} | ${rec(ours)} | ${rec(krr)} | ${rows.filter((o) => o.ourDangerous).length} | ${rows.filter((o) => o.krrDangerous).length} |`,
+    );
+  }
+  return lines;
+}
+
+function report(title: string, outcomes: Outcome[]): string {
   const causes = CAUSES.filter((c) => c !== 'unknown');
   const lines: string[] = [];
-  lines.push(`# Accuracy: ${outcomes.length} generated scenarios (seed ${seed})`, '');
+  lines.push(`# Accuracy: ${title}, ${outcomes.length} generated scenarios (seed ${seed})`, '');
   const top1 = outcomes.filter((o) => o.acceptable.includes(o.ours)).length;
   const robusta = outcomes.filter((o) => o.acceptable.includes(o.robusta)).length;
   lines.push('| | oom-bot | Robusta rule |', '| --- | --- | --- |');
@@ -135,10 +216,8 @@ function report(outcomes: Outcome[]): string {
     `| top-1 cause | ${pct(top1, outcomes.length)} (${top1}/${outcomes.length}) | ${pct(robusta, outcomes.length)} (${robusta}/${outcomes.length}) |`,
   );
   const withRec = outcomes.filter((o) => o.recRange);
-  const inRange = (l: number | undefined, r: { min: number; max: number }) =>
-    l !== undefined && l >= r.min && l <= r.max;
-  const ours = withRec.filter((o) => inRange(o.ourLimit, o.recRange as { min: number; max: number })).length;
-  const krr = withRec.filter((o) => inRange(o.krrLimit, o.recRange as { min: number; max: number })).length;
+  const ours = withRec.filter((o) => inRange(o.ourLimit, o.recRange as Range)).length;
+  const krr = withRec.filter((o) => inRange(o.krrLimit, o.recRange as Range)).length;
   lines.push('', '| | oom-bot | KRR formula |', '| --- | --- | --- |');
   lines.push(
     `| recommendation in [true peak, 4x] | ${pct(ours, withRec.length)} (${ours}/${withRec.length}) | ${pct(krr, withRec.length)} (${krr}/${withRec.length}) |`,
@@ -146,37 +225,38 @@ function report(outcomes: Outcome[]): string {
   const dangerOurs = outcomes.filter((o) => o.ourDangerous).length;
   const dangerKrr = outcomes.filter((o) => o.krrDangerous).length;
   lines.push(
-    `| dangerous advice (higher limit for node pressure, uncapped bump for a leak) | ${dangerOurs} | ${dangerKrr} |`,
+    `| dangerous advice (higher limit for node pressure, uncapped bump for a leak, bigger limit first for a regression) | ${dangerOurs} | ${dangerKrr} |`,
   );
+  const lowered = outcomes.filter((o) => o.oldLimitNamed !== undefined);
+  if (lowered.length > 0) {
+    const named = lowered.filter((o) => o.oldLimitNamed).length;
+    lines.push(
+      '',
+      `Rollouts that only lowered the limit: the old limit named in ${named}/${lowered.length}.`,
+    );
+  }
+  lines.push('', '## Per cause (rows: expected cause)', '', ...perCauseTable(outcomes));
   lines.push('', '## Confusion matrix (rows: expected, columns: oom-bot)', '');
   const cols = [...causes, 'unknown'] as Cause[];
+  const rowsOf = causes.filter((c) => outcomes.some((o) => o.expected === c));
   lines.push(`| expected \\ got | ${cols.join(' | ')} |`, `| --- | ${cols.map(() => '---').join(' | ')} |`);
-  for (const row of causes) {
+  for (const row of rowsOf) {
     const cells = cols.map((c) => outcomes.filter((o) => o.expected === row && o.ours === c).length);
     lines.push(`| ${row} | ${cells.join(' | ')} |`);
   }
   lines.push(
     '',
-    '## Per cause',
+    '## Precision and recall',
     '',
-    '| cause | precision | recall | n | rec. in range (ours / KRR) | dangerous (ours / KRR) |',
-    '| --- | --- | --- | --- | --- | --- |',
+    '| cause | precision | recall | n |',
+    '| --- | --- | --- | --- |',
   );
-  for (const c of causes) {
+  for (const c of rowsOf) {
     const predicted = outcomes.filter((o) => o.ours === c);
     const actual = outcomes.filter((o) => o.expected === c);
     const tp = predicted.filter((o) => o.acceptable.includes(c)).length;
     const found = actual.filter((o) => o.acceptable.includes(o.ours)).length;
-    const recs = actual.filter((o) => o.recRange);
-    const recOurs = recs.filter((o) =>
-      inRange(o.ourLimit, o.recRange as { min: number; max: number }),
-    ).length;
-    const recKrr = recs.filter((o) => inRange(o.krrLimit, o.recRange as { min: number; max: number })).length;
-    const recCell = recs.length === 0 ? 'n/a' : `${pct(recOurs, recs.length)} / ${pct(recKrr, recs.length)}`;
-    const danger = `${actual.filter((o) => o.ourDangerous).length} / ${actual.filter((o) => o.krrDangerous).length}`;
-    lines.push(
-      `| ${c} | ${pct(tp, predicted.length)} | ${pct(found, actual.length)} | ${actual.length} | ${recCell} | ${danger} |`,
-    );
+    lines.push(`| ${c} | ${pct(tp, predicted.length)} | ${pct(found, actual.length)} | ${actual.length} |`);
   }
   const cpu = outcomes.map((o) => o.cpuMs).sort((a, b) => a - b);
   lines.push(
@@ -185,7 +265,10 @@ function report(outcomes: Outcome[]): string {
   );
   const wrong = outcomes.filter(
     (o) =>
-      !o.acceptable.includes(o.ours) || o.ourDangerous || (o.recRange && !inRange(o.ourLimit, o.recRange)),
+      !o.acceptable.includes(o.ours) ||
+      o.ourDangerous ||
+      o.oldLimitNamed === false ||
+      (o.recRange && !inRange(o.ourLimit, o.recRange)),
   );
   if (wrong.length > 0) {
     lines.push('', '## Misses', '');
@@ -199,15 +282,27 @@ function report(outcomes: Outcome[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-const outcomes: Outcome[] = [];
-const started = Date.now();
-for (const spec of corpusSpecs({ seed, count })) {
-  const s = generateScenario(spec);
-  const named = { ...s, dirName: `${String(outcomes.length + 1).padStart(3, '0')}-${s.name}` };
-  outcomes.push(await evaluate(named));
-  if (outcomes.length % 50 === 0)
-    process.stderr.write(`${outcomes.length}/${count} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`);
+async function runCorpus(which: 'core' | 'rollout', n: number): Promise<Outcome[]> {
+  const outcomes: Outcome[] = [];
+  const started = Date.now();
+  for (const spec of corpusSpecs({ seed, count: n, families: which })) {
+    const s = generateScenario(spec);
+    const named = { ...s, dirName: `${String(outcomes.length + 1).padStart(3, '0')}-${s.name}` };
+    outcomes.push(await evaluate(named));
+    if (outcomes.length % 50 === 0)
+      process.stderr.write(
+        `${which}: ${outcomes.length}/${n} in ${((Date.now() - started) / 1000).toFixed(0)} s\n`,
+      );
+  }
+  return outcomes;
 }
-const text = report(outcomes);
+
+const parts: string[] = [];
+if (families !== 'rollout') parts.push(report('the six older causes', await runCorpus('core', count)));
+if (families !== 'core')
+  parts.push(
+    report('rollouts (deploy_regression and its confounders)', await runCorpus('rollout', rolloutCount)),
+  );
+const text = parts.join('\n');
 process.stdout.write(text);
 if (values.out) writeFileSync(values.out, text);

@@ -17,6 +17,7 @@ import { diagnoseFromFiles, diagnoseLive } from '../dev-cli/replay.ts';
 import {
   type GeneratedScenario,
   generateCorpus,
+  ROLLOUT_CASES,
   SCENARIO_CAUSES,
   TRAFFIC_CHOICES,
   writeScenario,
@@ -29,6 +30,12 @@ import { scenarioMetricsFile } from '../stack/stack.ts';
 const SEED = 20261129;
 const COUNT = 24;
 const corpus: GeneratedScenario[] = generateCorpus({ seed: SEED, count: COUNT });
+/** deploy_regression and its confounders (a rollout with a surge, a rollout that lowered the limit). */
+const rolloutCorpus: GeneratedScenario[] = generateCorpus({
+  seed: SEED,
+  count: ROLLOUT_CASES.length,
+  families: 'rollout',
+}).map((s) => ({ ...s, dirName: `rollout-${s.dirName}` }));
 
 const examplesDir = process.env.OOM_BOT_EXAMPLES ? resolve(process.env.OOM_BOT_EXAMPLES) : undefined;
 const examples: string[] =
@@ -46,11 +53,24 @@ interface Outcome {
   ms: number;
 }
 
-/** The part of the report parity is about: the cause and the recommended resources. */
+/** The rollout's revisions and time; the footprints are medians of samples, not compared. */
+function rolloutVerdict(r: JsonReport) {
+  if (!r.rollout) return undefined;
+  const side = (x: NonNullable<JsonReport['rollout']>['from']) => ({
+    replicaSet: x.replicaSet,
+    revision: x.revision,
+    images: x.images,
+  });
+  return { from: side(r.rollout.from), to: side(r.rollout.to), at: r.rollout.at };
+}
+
+/** The part of the report parity is about: the cause, the rollout and the recommended resources. */
 function verdict(r: JsonReport) {
   return {
     cause: r.cause,
     container: r.target.container,
+    rollout: rolloutVerdict(r),
+    firstAction: r.actions[0]?.kind,
     recommendation: r.recommendation
       ? {
           container: r.recommendation.container,
@@ -79,7 +99,7 @@ describe('parity: the real stack diagnoses as the files do', function () {
     workDir = await mkdtemp(join(tmpdir(), 'oom-bot-parity-'));
     const [stack] = await Promise.all([
       startKube(),
-      Promise.all(corpus.map((s) => writeScenario(join(workDir, s.dirName), s))),
+      Promise.all([...corpus, ...rolloutCorpus].map((s) => writeScenario(join(workDir, s.dirName), s))),
     ]);
     kube = stack;
   });
@@ -146,11 +166,24 @@ describe('parity: the real stack diagnoses as the files do', function () {
   });
 
   const cases = [
-    ...corpus.map((s) => ({ name: s.dirName, dir: () => join(workDir, s.dirName) })),
-    ...examples.map((dir) => ({ name: `example ${dir.split('/').pop()}`, dir: () => dir })),
+    ...[...corpus, ...rolloutCorpus].map((s) => ({
+      name: s.dirName,
+      dir: () => join(workDir, s.dirName),
+      truth: s.truth,
+      expected: s.scenarioYaml.expect.cause as string,
+    })),
+    ...examples.map((dir) => ({
+      name: `example ${dir.split('/').pop()}`,
+      dir: () => dir,
+      truth: undefined,
+      expected: undefined,
+    })),
   ];
   for (const c of cases) {
-    it(`${c.name}: same cause and recommendation`, async () => {
+    // Pending for the rollout corpus: the test apiserver stamps creationTimestamp at load time, and
+    // revisions are dated by it, so the live path sees no rollout inside the scenario's window.
+    const test = c.truth?.rollout ? it.skip : it;
+    test(`${c.name}: same cause and recommendation`, async () => {
       assert.ok(kube);
       const t0 = Date.now();
       const dir = c.dir();
@@ -175,6 +208,16 @@ describe('parity: the real stack diagnoses as the files do', function () {
         assert.deepEqual(verdict(outcome.live), verdict(outcome.files));
         // the live path found everything the files hold: no gap of its own
         assert.deepEqual(live.evidence.gaps, files.evidence.gaps);
+        const rollout = c.truth?.rollout;
+        if (rollout) {
+          // the live path read the rollout the generator made, from the ReplicaSets in the apiserver
+          assert.equal(outcome.live.rollout?.from.revision, rollout.fromRevision);
+          assert.equal(outcome.live.rollout?.to.revision, rollout.toRevision);
+          assert.equal(outcome.live.rollout?.at, new Date(rollout.at * 1000).toISOString());
+          assert.equal(outcome.live.cause, c.expected);
+          if (c.expected === 'deploy_regression')
+            assert.equal(outcome.live.actions[0]?.kind, 'rollback_deploy', 'roll back first');
+        }
       } finally {
         await prometheus.stop();
         await unloadClusterYaml(kube.kubeConfig, clusterYaml);

@@ -3,6 +3,7 @@
  * traffic family and scrape interval), corpus folder names, and the product's seed incident.
  */
 import { Random } from './random.ts';
+import { rolloutCorpusSpecs } from './rollout-family.ts';
 import { generateScenario } from './scenario.ts';
 import { MI } from './shared.ts';
 import {
@@ -20,17 +21,20 @@ export interface CorpusOptions {
   count: number;
   /** Restrict the corpus to one cause. */
   cause?: ScenarioCause;
+  /** `core` (default): the six older causes in turn; `rollout`: deploy_regression and its confounders. */
+  families?: 'core' | 'rollout';
 }
 
 /** The specs of a corpus: causes in turn, every variant, every traffic family and interval. */
 export function corpusSpecs(options: CorpusOptions): ScenarioSpec[] {
+  if (options.families === 'rollout') return rolloutCorpusSpecs(options.seed, options.count);
   const causes: readonly ScenarioCause[] = options.cause ? [options.cause] : SCENARIO_CAUSES;
   const out: ScenarioSpec[] = [];
   const intervals: ScrapeInterval[] = [15, 30, 60];
   for (let i = 0; i < options.count; i++) {
     const cause = causes[i % causes.length] as ScenarioCause;
     const round = Math.floor(i / causes.length);
-    const ci = SCENARIO_CAUSES.indexOf(cause);
+    const ci = (SCENARIO_CAUSES as readonly ScenarioCause[]).indexOf(cause);
     const r = Random.derive(options.seed, `corpus:${i}`);
     const variants: readonly string[] = VARIANTS[cause];
     const spec: ScenarioSpec = {

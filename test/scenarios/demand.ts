@@ -5,6 +5,7 @@
 
 import { makeNativeRuntime, nativeGrows } from './native-memory.ts';
 import type { Random } from './random.ts';
+import { buildDeployRegression } from './rollout-family.ts';
 import { makeBadRuntime } from './runtime-flags.ts';
 import { ceilTo, clamp, DAY, HOUR, MI, STEP } from './shared.ts';
 import { makePod } from './topology.ts';
@@ -40,6 +41,9 @@ export function buildDemandModels(w: World, r: Random): void {
       break;
     case 'native_memory':
       buildNativeMemory(w, r);
+      break;
+    case 'deploy_regression':
+      buildDeployRegression(w);
       break;
   }
 }

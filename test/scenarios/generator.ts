@@ -28,6 +28,7 @@
  *   cluster-objects.ts  cluster.yaml's objects (with workload-objects.ts, pod-object.ts, events.ts)
  *   render.ts           OpenMetrics and YAML rendering, writeScenario
  *   corpus.ts           corpora and the seed incident
+ *   rollout-family.ts   deploy_regression and the rollouts that confound older causes
  *   shared.ts           units and small helpers
  */
 export {
@@ -45,9 +46,12 @@ export {
   renderScenarioYaml,
   writeScenario,
 } from './render.ts';
+export { ROLLOUT_CASES, type RolloutTruth } from './rollout-family.ts';
 export { generateScenario } from './scenario.ts';
 export { quantity } from './shared.ts';
 export {
+  EXTRA_CAUSES,
+  EXTRA_VARIANTS,
   type ResolvedSpec,
   type RuntimeChoice,
   SCENARIO_CAUSES,

@@ -49,6 +49,7 @@ export function buildMetrics(w: World): MetricFamily[] {
 
   for (const pod of w.pods) {
     const sim = pod.sim as SimResult;
+    const podLimit = pod.rev.limitBytes ?? L;
     const node = pod.node.name;
     const objFrom = Math.max(w.T0, pod.createdAt);
     const objTo = Math.min(w.at, objectEnd(w, pod));
@@ -78,9 +79,9 @@ export function buildMetrics(w: World): MetricFamily[] {
       const i = toStep(w, t);
       if (i < sim.from || i >= sim.to || !sim.running[i]) continue;
       wsS.t.push(t);
-      wsS.v.push(Math.min(page(sim.ws[i] as number), L - 4096));
+      wsS.v.push(Math.min(page(sim.ws[i] as number), podLimit - 4096));
       limS.t.push(t);
-      limS.v.push(L);
+      limS.v.push(podLimit);
     }
     if (pod.sidecarWs) {
       const scWs = fs.series(
@@ -119,7 +120,7 @@ export function buildMetrics(w: World): MetricFamily[] {
         s.v.push(value);
       }
     };
-    res('kube_pod_container_resource_limits', spec.container, L);
+    res('kube_pod_container_resource_limits', spec.container, podLimit);
     res('kube_pod_container_resource_requests', spec.container, w.request);
     const restarts = fs.series(
       'kube_pod_container_status_restarts_total',

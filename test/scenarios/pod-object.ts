@@ -6,7 +6,7 @@ import type { Random } from './random.ts';
 import { formatGoDuration, formatIso, HEX, quantity, READY_DELAY } from './shared.ts';
 import { drawSidecarLimit, SIDECAR_IMAGE } from './sidecar.ts';
 import type { KubeDocument } from './types.ts';
-import type { PodInstance, SimResult, World } from './world.ts';
+import type { PodInstance, Revision, SimResult, World } from './world.ts';
 
 /** The pods whose objects exist at `at`: not deleted and already created. */
 export function listExistingPods(w: World): PodInstance[] {
@@ -32,18 +32,18 @@ function probeSpec(port: number): Record<string, unknown> {
   };
 }
 
-export function buildMainContainerSpec(w: World, image: string): Record<string, unknown> {
+export function buildMainContainerSpec(w: World, image: string, rev?: Revision): Record<string, unknown> {
   const c: Record<string, unknown> = { name: w.spec.container, image };
   const rt = w.runtimeEnv;
   if (rt.command) c.command = rt.command;
   if (rt.args) c.args = rt.args;
   c.ports = [{ containerPort: 8080, name: 'http', protocol: 'TCP' }];
   const env = [...rt.env];
-  env.push({ name: 'LOG_LEVEL', value: 'info' });
+  env.push({ name: 'LOG_LEVEL', value: 'info' }, ...(rev?.extraEnv ?? []));
   c.env = env;
   c.resources = {
     requests: { cpu: '250m', memory: quantity(w.request) },
-    limits: { memory: quantity(w.L) },
+    limits: { memory: quantity(rev?.limitBytes ?? w.L) },
   };
   Object.assign(c, probeSpec(8080));
   c.imagePullPolicy = 'IfNotPresent';
@@ -93,7 +93,7 @@ export function buildPodObject(w: World, pod: PodInstance, r: Random): KubeDocum
     labels['pod-template-hash'] = pod.rev.hash;
   }
   const annotations: Record<string, string> = { ...pod.rev.templateAnnotations };
-  const containers: Record<string, unknown>[] = [buildMainContainerSpec(w, pod.rev.image)];
+  const containers: Record<string, unknown>[] = [buildMainContainerSpec(w, pod.rev.image, pod.rev)];
   if (spec.sidecar) {
     labels['security.istio.io/tlsMode'] = 'istio';
     labels['service.istio.io/canonical-name'] = spec.workload;

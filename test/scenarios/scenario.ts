@@ -7,10 +7,22 @@ import { buildDemandModels } from './demand.ts';
 import { buildMetrics } from './metric-families.ts';
 import { nativeGrows } from './native-memory.ts';
 import { Random } from './random.ts';
+import {
+  describeFamilyRollout,
+  drawFamilyAmplitude,
+  placeFamilyRollout,
+  reviseFamilyRevisions,
+} from './rollout-family.ts';
 import { makeSafeRuntime } from './runtime-flags.ts';
 import { clamp, DAY, formatIso, HOUR, parseIso, quantity, roundTo, STEP } from './shared.ts';
 import { collectTerminations, simulateWorld } from './simulate.ts';
-import { type ResolvedSpec, resolveSpec, type ScenarioSpec, type Tuning } from './spec.ts';
+import {
+  hasRolloutInWindow,
+  type ResolvedSpec,
+  resolveSpec,
+  type ScenarioSpec,
+  type Tuning,
+} from './spec.ts';
 import { makeNodes, makePods, makeRevisions } from './topology.ts';
 import { buildTraffic, makeShares } from './traffic.ts';
 import type { ExpectBlock, GeneratedScenario, KillRecord, ScenarioDocument, ScenarioTruth } from './types.ts';
@@ -122,7 +134,9 @@ function planTimeline(w: World, input: ScenarioSpec): void {
     }
     w.distractorAt = Math.round(tl.float(lo, hi));
   }
+  if (hasRolloutInWindow(spec)) placeFamilyRollout(w);
   w.revisions = makeRevisions(w);
+  if (hasRolloutInWindow(spec)) reviseFamilyRevisions(w);
   w.lastRolloutAt = (w.revisions[0] as Revision).createdAt;
 }
 
@@ -133,11 +147,14 @@ function layOutWorld(w: World): void {
   w.nodes = makeNodes(w, nodeCount);
   w.shares = makeShares(spec.replicas, spec.unevenLoad, rng.fork('shares'));
 
-  // Every entry of the table draws, in order: a new cause's amplitude is drawn apart so older scenarios stay byte for byte.
+  // Every entry of the table draws, in order: a new cause's amplitude is drawn apart (native memory
+  // from the main stream only for its own scenarios, a rollout family from its own stream) so older
+  // scenarios stay byte for byte.
   const nativeAmplitude = spec.cause === 'native_memory' ? rng.float(0.05, 0.25) : undefined;
   const amplitude =
     tuning.diurnalAmplitude ??
     nativeAmplitude ??
+    (spec.cause === 'deploy_regression' ? drawFamilyAmplitude(w) : undefined) ??
     (
       {
         limit_too_low: rng.float(0.03, 0.12),
@@ -219,6 +236,7 @@ function buildTruth(
       ? { heapCeilingBytes: Math.round(w.runtimeEnv.heapCeiling) }
       : {}),
     ...(w.runtimeEnv.flag ? { heapSetting: w.runtimeEnv.flag } : {}),
+    ...(hasRolloutInWindow(spec) ? { rollout: describeFamilyRollout(w) } : {}),
   };
 }
 
@@ -264,7 +282,7 @@ function describe(w: World, oomKills: number): string {
   const parts = [
     `Generated ${s.cause} (${s.variant}), seed ${s.seed}.`,
     `${s.workloadKind} ${s.workload} x${s.replicas}, container ${s.container}, limit ${quantity(s.limitBytes)}, ${oomKills} OOM kills in the window.`,
-    `Traffic: ${s.trafficFamily}; scrape ${s.intervalSeconds}s${s.gaps ? ' with gaps' : ''}; runtime ${s.runtime}${s.sidecar ? '; istio sidecar' : ''}${s.recentRollout ? '; recent rollout (not the cause)' : ''}${s.unevenLoad ? '; uneven load' : ''}.`,
+    `Traffic: ${s.trafficFamily}; scrape ${s.intervalSeconds}s${s.gaps ? ' with gaps' : ''}; runtime ${s.runtime}${s.sidecar ? '; istio sidecar' : ''}${s.recentRollout ? (hasRolloutInWindow(s) ? '; a rollout in the window' : '; recent rollout (not the cause)') : ''}${s.unevenLoad ? '; uneven load' : ''}.`,
   ];
   if (w.surgeAt !== undefined)
     parts.push(`Traffic x${(w.surgeFactor ?? 1).toFixed(1)} from ${formatIso(w.surgeAt)}.`);

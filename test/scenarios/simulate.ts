@@ -105,7 +105,8 @@ function simulatePod(w: World, pod: PodInstance): SimResult {
   const terms: Termination[] = [];
   const lifeStarts: number[] = [];
   const m = pod.model;
-  const L = w.L;
+  const L = pod.rev.limitBytes ?? w.L;
+  const killAt = L * (w.killAt / w.L);
   const capLevel = L * 0.9975;
   let waiting = pod.firstLifeStart > w.T0 + from * STEP;
   let lifeStart = pod.firstLifeStart;
@@ -163,7 +164,7 @@ function simulatePod(w: World, pod: PodInstance): SimResult {
       else terminate(t, 'OOMKilled', 137);
       continue;
     }
-    if (d >= w.killAt) {
+    if (d >= killAt) {
       ws[i] = L - L * r.float(0.0004, 0.0025);
       terminate(t, 'OOMKilled', 137);
       continue;

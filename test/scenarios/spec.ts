@@ -15,7 +15,9 @@ export const SCENARIO_CAUSES = [
   'no_oom',
   'native_memory',
 ] as const;
-export type ScenarioCause = (typeof SCENARIO_CAUSES)[number];
+/** Causes generated only in their own corpus, so the default corpus of the six stays as it was. */
+export const EXTRA_CAUSES = ['deploy_regression'] as const;
+export type ScenarioCause = (typeof SCENARIO_CAUSES)[number] | (typeof EXTRA_CAUSES)[number];
 
 export const TRAFFIC_CHOICES = [
   'http_requests_total',
@@ -39,7 +41,14 @@ export const VARIANTS = {
   heap_misconfigured: ['env', 'args', 'percentage'],
   no_oom: ['liveness', 'completed', 'app-error', 'no-restarts'],
   native_memory: NATIVE_VARIANTS,
+  deploy_regression: ['image', 'config'],
 } as const satisfies Record<ScenarioCause, readonly string[]>;
+
+/** Variants outside the default corpus's rotation: a rollout confounding an older cause. */
+export const EXTRA_VARIANTS: Partial<Record<ScenarioCause, readonly string[]>> = {
+  traffic_surge: ['with-rollout'],
+  limit_too_low: ['limit-lowered'],
+};
 
 /** Fine control for hand-made scenarios (the seed incident); fractions are of the memory limit. */
 export interface Tuning {
@@ -221,7 +230,7 @@ function containerNameFor(workload: string, rng: Random): string {
 
 export function resolveSpec(spec: ScenarioSpec, rng: Random): ResolvedSpec {
   const cause = spec.cause;
-  if (!SCENARIO_CAUSES.includes(cause)) throw new Error(`unknown cause: ${cause}`);
+  if (![...SCENARIO_CAUSES, ...EXTRA_CAUSES].includes(cause)) throw new Error(`unknown cause: ${cause}`);
   const r = rng.fork('knobs');
 
   let runtime: RuntimeChoice;
@@ -255,7 +264,8 @@ export function resolveSpec(spec: ScenarioSpec, rng: Random): ResolvedSpec {
 
   const variants: readonly string[] = VARIANTS[cause];
   let variant = spec.variant ?? r.pick(variants);
-  if (!variants.includes(variant)) throw new Error(`unknown variant "${variant}" for ${cause}`);
+  if (!variants.includes(variant) && !EXTRA_VARIANTS[cause]?.includes(variant))
+    throw new Error(`unknown variant "${variant}" for ${cause}`);
   if (cause === 'heap_misconfigured') {
     if (runtime === 'go' && variant !== 'env') variant = 'env';
     if (runtime === 'node' && variant === 'percentage') variant = 'env';
@@ -326,7 +336,7 @@ export function resolveSpec(spec: ScenarioSpec, rng: Random): ResolvedSpec {
   const requestBy =
     spec.requestBy ?? (workloadName !== serviceName && r.chance(0.25) ? 'workload' : 'service');
 
-  return {
+  const resolved: ResolvedSpec = {
     seed: spec.seed,
     cause,
     variant,
@@ -354,4 +364,13 @@ export function resolveSpec(spec: ScenarioSpec, rng: Random): ResolvedSpec {
     requestBy,
     eventTtlHours: spec.eventTtlHours ?? r.pick([1, 1, 2, 3]),
   };
+  // A rollout family needs a Deployment (ReplicaSets) and a rollout inside the window.
+  return hasRolloutInWindow(resolved)
+    ? { ...resolved, workloadKind: 'Deployment', recentRollout: true }
+    : resolved;
+}
+
+/** deploy_regression and the variants in which a rollout confounds an older cause. */
+export function hasRolloutInWindow(spec: { cause: ScenarioCause; variant: string }): boolean {
+  return spec.cause === 'deploy_regression' || EXTRA_VARIANTS[spec.cause]?.includes(spec.variant) === true;
 }

@@ -2,6 +2,7 @@
  * The generator's output types: metric series and families, the scenario.yaml document, the
  * Kubernetes objects and the ground truth kept for tests and benchmarks.
  */
+import type { RolloutTruth } from './rollout-family.ts';
 import type { ResolvedSpec, ScenarioCause } from './spec.ts';
 
 /** One time series: parallel arrays of timestamps (s) and values, the shape the sources use. */
@@ -68,6 +69,8 @@ export interface ScenarioTruth {
   pressureNode?: string;
   heapCeilingBytes?: number;
   heapSetting?: string;
+  /** The rollout family's rollout (deploy_regression and its confounders). */
+  rollout?: RolloutTruth;
 }
 
 export interface GeneratedScenario {

@@ -41,7 +41,7 @@ function templateFor(w: World, rev: Revision) {
   return {
     metadata: meta,
     spec: {
-      containers: [buildMainContainerSpec(w, rev.image)],
+      containers: [buildMainContainerSpec(w, rev.image, rev)],
       restartPolicy: 'Always',
       terminationGracePeriodSeconds: 30,
       serviceAccountName: spec.workload,

@@ -43,6 +43,10 @@ export interface Revision {
   version: string;
   image: string;
   templateAnnotations: Record<string, string>;
+  /** The main container's memory limit in this revision's template, when it differs from the spec's. */
+  limitBytes?: number;
+  /** Env the main container has in this revision only (a config change). */
+  extraEnv?: Array<{ name: string; value: string }>;
 }
 
 export interface Termination {
@@ -141,6 +145,8 @@ export interface World {
   distractorAt?: number;
   surgeAt?: number;
   surgeFactor?: number;
+  /** deploy_regression: the new revision's footprint over the old one's. */
+  familyStep?: number;
   trackPeak: boolean;
   labels: Record<string, string>;
   selector: Record<string, string>;

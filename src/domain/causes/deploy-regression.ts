@@ -32,8 +32,9 @@ function describeChange(r: RolloutAnalysis, e: Evidence, container: string): str
 function describeFootprint(r: RolloutAnalysis, container: string): string | undefined {
   const fp = r.footprint;
   if (!fp) return undefined;
-  const where = fp.trafficBand
-    ? `at matched traffic (${rate(fp.trafficBand.lo)}–${rate(fp.trafficBand.hi)})`
+  const band = fp.trafficBand;
+  const where = band
+    ? `at matched traffic (${rate(band.lo) === rate(band.hi) ? rate(band.lo) : `${rate(band.lo)}–${rate(band.hi)}`})`
     : r.trafficRatio === undefined
       ? '(no request rate to match traffic on)'
       : `(traffic ${ratio(r.trafficRatio)} of before, not matched)`;

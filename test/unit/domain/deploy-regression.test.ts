@@ -3,48 +3,9 @@
 // (limit_too_low, the old limit named) and a rollout that came with a traffic surge.
 import assert from 'node:assert/strict';
 import { diagnose } from '../../../src/domain/diagnose.ts';
-import type { ContainerSpec, Evidence } from '../../../src/domain/types.ts';
 import { toJsonReport } from '../../../src/report.ts';
-import { AT, buildEvidence, MI } from '../../support/evidence-builder.ts';
-
-const ROLLOUT = AT - 10 * 3600;
-const NEW_RS = 'svc-7d9f8b6c5d';
-const OLD_RS = 'svc-5c4b3a2918';
-
-function app(image: string, limit: number): ContainerSpec {
-  return { name: 'app', image, limitBytes: limit, requestBytes: 512 * MI, env: {}, command: [], args: [] };
-}
-
-/** Working set before the rollout belongs to the old ReplicaSet's pods; the revisions carry their templates. */
-function withRollout(e: Evidence, before: ContainerSpec, after: ContainerSpec): Evidence {
-  const workingSet = e.metrics.workingSet.flatMap((s) => {
-    const cut = s.t.findIndex((t) => t >= ROLLOUT);
-    if (cut <= 0) return [s];
-    const oldPod = (s.labels.pod ?? '').replace(NEW_RS, OLD_RS);
-    return [
-      { labels: { ...s.labels, pod: oldPod }, t: s.t.slice(0, cut), v: s.v.slice(0, cut) },
-      { ...s, t: s.t.slice(cut), v: s.v.slice(cut) },
-    ];
-  });
-  return {
-    ...e,
-    metrics: { ...e.metrics, workingSet },
-    workload: {
-      ...(e.workload as NonNullable<Evidence['workload']>),
-      lastRolloutAt: ROLLOUT,
-      revisions: [
-        { name: NEW_RS, revision: 8, createdAt: ROLLOUT, podTemplateHash: '7d9f8b6c5d', containers: [after] },
-        {
-          name: OLD_RS,
-          revision: 7,
-          createdAt: ROLLOUT - 9 * 86400,
-          podTemplateHash: '5c4b3a2918',
-          containers: [before],
-        },
-      ],
-    },
-  };
-}
+import { buildEvidence, MI } from '../../support/evidence-builder.ts';
+import { app, OLD_RS, ROLLOUT, withRollout } from '../../support/rollout-evidence.ts';
 
 const LIMIT = 1024 * MI;
 
@@ -64,7 +25,7 @@ describe('deploy_regression', () => {
     );
     assert.match(
       d.evidence.join('\n'),
-      /at matched traffic .*: 700Mi in revision 7, .* in revision 8 \(\+\d+%\)/,
+      /at matched traffic \(80\.0 req\/s\): 700Mi in revision 7, .* in revision 8 \(\+\d+%\)/,
     );
     assert.equal(d.actions[0]?.kind, 'rollback_deploy', 'the first advice is the rollback');
     assert.deepEqual(d.actions[0]?.rollbackTarget?.previous, {

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Button, KnownBlock } from '@slack/types';
 import fc from 'fast-check';
+import { diagnose } from '../../../src/domain/diagnose.ts';
 import type { Diagnosis } from '../../../src/domain/types.ts';
 import { ACTION_IDS, BLOCK_IDS, isActionId } from '../../../src/slack/action-ids.ts';
 import { renderRoot, renderThread } from '../../../src/slack/blocks/diagnosis.ts';
@@ -17,6 +18,8 @@ import {
   buildTarget,
   diagnosisFor,
 } from '../../support/diagnosis-builder.ts';
+import { buildEvidence, MI } from '../../support/evidence-builder.ts';
+import { app, ROLLOUT, withRollout } from '../../support/rollout-evidence.ts';
 
 const GOLDEN_DIR = new URL('./golden/', import.meta.url);
 const UPDATE = process.env.UPDATE_GOLDEN === '1';
@@ -81,6 +84,23 @@ describe('slack/blocks/diagnosis', () => {
         golden(`diagnosis-${cause}`, { root, thread, text: lines(renderAsText({ root, thread })) });
       });
     }
+
+    it('renders a deploy_regression diagnosed by the engine as before: rollback first, both revisions named', () => {
+      const e = buildEvidence({
+        limit: 1024 * MI,
+        hours: 24,
+        memory: ({ t }) => (t < ROLLOUT ? 700 * MI : 980 * MI + ((t % 3600) / 3600) * 120 * MI),
+        traffic: () => 40,
+      });
+      const d = diagnose(withRollout(e, app('reg/svc:1.4.2', 1024 * MI), app('reg/svc:1.5.0', 1024 * MI)));
+      assert.equal(d.cause, 'deploy_regression');
+      const root = renderRoot(d, { ...OPTS, counters: { alerts: 1, lastSeenAt: AT - 300 } });
+      const thread = renderThread(d);
+      const text = lines(renderAsText({ root, thread }));
+      golden('diagnosis-deploy_regression', { root, thread, text });
+      const first = buttons(root)[0];
+      assert.match(first?.text.text ?? '', /Roll back/, 'the first button is the rollback');
+    });
 
     it('renders every progress stage as before', () => {
       const target = buildTarget();
