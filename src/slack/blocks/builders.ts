@@ -36,7 +36,10 @@ export function header(text: string, blockId?: string): HeaderBlock {
 }
 
 export function context(...texts: string[]): ContextBlock {
-  return { type: 'context', elements: texts.filter(Boolean).map((t) => mrkdwn(t)) };
+  return {
+    type: 'context',
+    elements: texts.filter(Boolean).map((t) => mrkdwn(truncate(t, LIMITS.contextText))),
+  };
 }
 
 export function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {

@@ -4,7 +4,7 @@
  * rollout and verification results. Every string from the cluster is escaped.
  */
 
-import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
+import type { ActionsBlock, KnownBlock } from '@slack/types';
 import { duration } from '../../domain/format.ts';
 import type { DiffLine, GitOpsOwner } from '../../remediation/patch.ts';
 import { formatDiff } from '../../remediation/patch.ts';
@@ -18,6 +18,7 @@ import { actionName, type RemediationAction } from '../../remediation/policy.ts'
 import { ACTION_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';
 import { codeBlock, escapeKeepingUserMentions, escapeMrkdwn, truncate } from '../mrkdwn.ts';
+import { button, section } from './builders.ts';
 import type { SlackMessage } from './types.ts';
 
 /** "2026-11-24 09:12:05 UTC" */
@@ -25,24 +26,9 @@ export function utc(epochSeconds: number): string {
   return `${new Date(epochSeconds * 1000).toISOString().slice(0, 19).replace('T', ' ')} UTC`;
 }
 
-function section(text: string): KnownBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
-}
-
 function message(text: string, blocks: KnownBlock[]): SlackMessage {
   // the notification text is mrkdwn too: reasons quote the cluster's answers
   return { text: truncate(escapeKeepingUserMentions(text), 3000), blocks: fitMessage(blocks) };
-}
-
-function button(text: string, actionId: string, value: string, style?: 'primary' | 'danger'): Button {
-  const b: Button = {
-    type: 'button',
-    text: { type: 'plain_text', text, emoji: true },
-    action_id: actionId,
-    value,
-  };
-  if (style) b.style = style;
-  return b;
 }
 
 function rediagnoseBlock(incidentId: string): ActionsBlock {

@@ -4,19 +4,13 @@
  * plan is stored), and the answer to `/oom risks`. Everything from the cluster is escaped;
  * every message is fitted to the Block Kit limits.
  */
-import type {
-  ActionsBlock,
-  Button,
-  ContextBlock,
-  KnownBlock,
-  PlainTextElement,
-  SectionBlock,
-} from '@slack/types';
+import type { ActionsBlock, Button, KnownBlock } from '@slack/types';
 import type { Risk, RiskKind, RiskTarget } from '../../domain/forecast/types.ts';
 import { clock, duration } from '../../domain/format.ts';
 import { ACTION_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';
 import { codeBlock, escapeMrkdwn, joinLines, truncate } from '../mrkdwn.ts';
+import { context, plain, section } from './builders.ts';
 import type { SlackMessage } from './types.ts';
 
 export const RISK_LABEL: Record<RiskKind, string> = {
@@ -37,18 +31,6 @@ export const RISK_EMOJI: Record<RiskKind, string> = {
 
 /** Risks listed in one message; the rest are counted. */
 const MAX_LINES = 20;
-
-function plain(text: string): PlainTextElement {
-  return { type: 'plain_text', text, emoji: true };
-}
-
-function section(text: string): SectionBlock {
-  return { type: 'section', text: { type: 'mrkdwn', text: truncate(text, LIMITS.sectionText) } };
-}
-
-function context(text: string): ContextBlock {
-  return { type: 'context', elements: [{ type: 'mrkdwn', text: truncate(text, LIMITS.contextText) }] };
-}
 
 export function describeTarget(t: RiskTarget): string {
   const cluster = t.cluster ? `${t.cluster}:` : '';
