@@ -9,7 +9,7 @@
  * Prometheus, Alertmanager, and the kube binaries (kubectl included; built on first use).
  * Takes about 15 minutes on 2 cores; --quick runs each suite once, shorter (about 6 minutes).
  */
-import { writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -183,6 +183,20 @@ const text = [
   '',
 ].join('\n');
 
-writeFileSync(values.out as string, text);
+writeFileSync(values.out as string, text + keptSections(values.out as string, text));
 log(`wrote ${values.out}`);
 process.exit(failures.size > 0 && results.size === 0 ? 1 : 0);
+
+/**
+ * The `## ` sections of the file being replaced that this run did not write (a suite left out by
+ * --only, or figures measured by hand such as the container image), kept after the new ones.
+ */
+function keptSections(path: string, written: string): string {
+  if (!existsSync(path)) return '';
+  const headings = new Set(written.split('\n').filter((l) => l.startsWith('## ')));
+  const kept = readFileSync(path, 'utf8')
+    .split(/\n(?=## )/)
+    .slice(1)
+    .filter((section) => !headings.has(section.split('\n', 1)[0] as string));
+  return kept.length > 0 ? `\n${kept.map((k) => k.trimEnd()).join('\n\n')}\n` : '';
+}
