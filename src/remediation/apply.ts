@@ -18,7 +18,7 @@ import {
   memoryPatchFor,
   unexpectedChanges,
 } from './patch.ts';
-import { containerListOf, containerMemory, describeMemory, sameMemory } from './plan.ts';
+import { containerListOf, containerMemory, describeMemory, sameMemory, templatePath } from './plan.ts';
 import type { MemoryValues } from './plan-types.ts';
 
 export interface MemoryChange {
@@ -291,7 +291,26 @@ export async function killsSinceChange(
   since: number,
 ): Promise<KillSeen[]> {
   const workload = await cluster.readWorkload(target);
-  const selector: Record<string, string> = workload.spec?.selector?.matchLabels ?? {};
-  if (Object.keys(selector).length === 0) return [];
+  const selector = podSelectorOf(workload, target.kind);
+  if (Object.keys(selector).length === 0) {
+    // "no kills" would be a guess: say the pods could not be found instead
+    throw new OomBotError(
+      'source_unavailable',
+      `no label selects the pods of ${target.kind.toLowerCase()}/${target.name}, so its kills cannot be counted`,
+    );
+  }
   return oomKillsSince(await cluster.listPods(target.namespace, selector), container, since);
+}
+
+/**
+ * The labels that select a workload's pods: its selector, or for a kind without one (a CronJob,
+ * whose Jobs' pods carry the template's labels) the pod template's labels.
+ */
+export function podSelectorOf(workload: KubeObject, kind = workload.kind): Record<string, string> {
+  const matchLabels: Record<string, string> | undefined = workload.spec?.selector?.matchLabels;
+  if (matchLabels && Object.keys(matchLabels).length > 0) return matchLabels;
+  let template: KubeObject | undefined = workload;
+  for (const key of templatePath(kind))
+    template = (template as Record<string, KubeObject> | undefined)?.[key];
+  return template?.metadata?.labels ?? {};
 }
