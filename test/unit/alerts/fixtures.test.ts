@@ -4,7 +4,7 @@
  * with what each must produce (test/fixtures/alerts/expected.json).
  */
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
@@ -23,6 +23,8 @@ type Expected = {
   skipped: number;
   truncated: number;
   keys: string[];
+  /** The status of each kept alert, incident by incident, as the intake records it. */
+  statuses: string[];
 };
 const expected = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8')) as Record<string, Expected>;
 
@@ -50,6 +52,11 @@ describe('fixture corpus: real payload shapes through the webhook', () => {
   });
   after(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
+  it('has an expectation for every payload in the folder', () => {
+    const payloads = readdirSync(DIR).filter((f) => f.endsWith('.json') && f !== 'expected.json');
+    assert.deepEqual(payloads.sort(), Object.keys(expected).sort());
+  });
+
   for (const [file, want] of Object.entries(expected)) {
     it(`${file}: ${want.status}, ${want.alerts} alert(s) kept, ${want.skipped} skipped, incidents ${want.keys.join(', ')}`, async () => {
       received.length = 0;
@@ -73,6 +80,10 @@ describe('fixture corpus: real payload shapes through the webhook', () => {
       assert.deepEqual(
         c.incidents.map((i) => i.key),
         want.keys,
+      );
+      assert.deepEqual(
+        c.incidents.flatMap((i) => i.alerts.map((a) => a.status)),
+        want.statuses,
       );
     });
   }
