@@ -53,23 +53,15 @@ interface Outcome {
   ms: number;
 }
 
-/** The rollout's revisions and time; the footprints are medians of samples, not compared. */
-function rolloutVerdict(r: JsonReport) {
-  if (!r.rollout) return undefined;
-  const side = (x: NonNullable<JsonReport['rollout']>['from']) => ({
-    replicaSet: x.replicaSet,
-    revision: x.revision,
-    images: x.images,
-  });
-  return { from: side(r.rollout.from), to: side(r.rollout.to), at: r.rollout.at };
-}
-
-/** The part of the report parity is about: the cause, the rollout and the recommended resources. */
+/**
+ * The part of the report parity is about: the cause and the recommended resources. The rollout is
+ * left out here: the test apiserver stamps its own creationTimestamp on the ReplicaSets it is given,
+ * so the live path dates revisions at load time; the rollout cases below check it where that is fixed.
+ */
 function verdict(r: JsonReport) {
   return {
     cause: r.cause,
     container: r.target.container,
-    rollout: rolloutVerdict(r),
     firstAction: r.actions[0]?.kind,
     recommendation: r.recommendation
       ? {
