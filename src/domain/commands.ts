@@ -22,11 +22,17 @@ export function selectorArg(t: Target): string {
     .join(',');
 }
 
-/** Wait for the rollout, then look at the containers' memory. */
+/**
+ * Wait for the rollout, then look at the containers' memory (by the pods' labels; without a
+ * known selector, a `-l` with nothing after it would be wrong, so the whole namespace is shown).
+ */
 export function renderVerifyCommands(t: Target): string {
+  const selector = selectorArg(t);
   return [
     `kubectl -n ${t.namespace} rollout status ${workloadArg(t)} --timeout=5m`,
-    `kubectl -n ${t.namespace} top pod -l ${selectorArg(t)} --containers`,
+    selector
+      ? `kubectl -n ${t.namespace} top pod -l ${selector} --containers`
+      : `kubectl -n ${t.namespace} top pod --containers`,
   ].join('\n');
 }
 
