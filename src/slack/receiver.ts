@@ -249,9 +249,10 @@ export function createSlackReceiver(options: SlackReceiverOptions): HTTPReceiver
     try {
       if (await answeredAsRepeat(req, res, stamp as string)) return;
     } catch (error) {
-      log.error(`slack request refused (503): replays cannot be checked: ${describeError(error)}`);
-      refuse(res, 503, 'temporarily unavailable');
-      return;
+      // Redis is down: every effect of a request (a queued diagnosis, a consumed plan) needs Redis
+      // too, so a replay can do nothing now, while the user still deserves the handler's answer
+      // ("temporarily unavailable" rather than a bare 503 Slack shows as an error)
+      log.warn(`slack replay check skipped, Redis does not answer: ${describeError(error)}`);
     }
     // Bolt reads `rawBody` instead of the (consumed) stream
     Object.assign(req, { rawBody: read.body });

@@ -172,12 +172,16 @@ describe('reliability: the bot restarts while an approval is pending', function 
     const limit = d.spec?.template.spec?.containers.find((c) => c.name === 'auth')?.resources?.limits?.memory;
     assert.notEqual(limit, '512Mi', 'the new limit is in place');
 
-    // the very same signed request, replayed within Slack's 5-minute window
+    // the very same signed request, replayed within Slack's 5-minute window: refused as a replay
+    // (the (timestamp, signature) is remembered in Redis across the restart), nothing applied again
     assert.equal(
       (await postSigned(`${bot.url}/slack/events`, SECRET, signed, { timestamp: now })).status,
-      200,
+      401,
     );
+    // the approver clicking again (a new request) is told the approval was used
+    await postSigned(`${bot.url}/slack/events`, SECRET, clickBody(APPROVER));
     await ephemeral(APPROVER, /already used: you clicked Apply/);
+    assert.equal(await generation(), 2, 'still patched once');
     // another approver
     await postSigned(`${bot.url}/slack/events`, SECRET, clickBody(APPROVER2));
     await ephemeral(APPROVER2, /already used: <@U0APPROVER1> clicked Apply/);
