@@ -34,6 +34,8 @@ function makeProjectDir(slackPort: number): string {
     [
       'SLACK_BOT_TOKEN=xoxb-compose-test',
       `SLACK_SIGNING_SECRET=${SECRET}`,
+      // required since plans are signed; a test-only value
+      'APPROVAL_SIGNING_KEY=compose-test-approval-signing-key-0123456789',
       // Podman's name for the host, where the relay to the fake Slack listens
       `SLACK_API_URL=http://host.containers.internal:${slackPort}/api/`,
       'PROMETHEUS_URL=http://127.0.0.1:9',

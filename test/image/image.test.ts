@@ -29,6 +29,8 @@ function botEnv(port: number): Record<string, string> {
     REDIS_URL,
     SLACK_BOT_TOKEN: 'xoxb-image-test-token',
     SLACK_SIGNING_SECRET: SECRET,
+    // required since plans are signed; a test-only value
+    APPROVAL_SIGNING_KEY: 'image-test-approval-signing-key-0123456789',
     SLACK_API_URL: slackApiUrl,
     PROMETHEUS_URL: 'http://127.0.0.1:9',
   };
