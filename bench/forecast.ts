@@ -252,8 +252,12 @@ export async function measureForecast(options: {
     for (let i = 0; i < PER_SHAPE; i++) cases.push(...(await casesOf(shape, i)));
     options.log?.(`forecast bench: ${shape.name} done (${cases.length} cases)`);
   }
-  const traceDir = options.traceDir ?? '/work/shared/data/real-traces';
-  const traces = existsSync(join(traceDir, 'alibaba_genai_2026')) ? await traceCases(traceDir) : [];
+  // the real traces are kept outside the project: REAL_TRACES_DIR (or the option) names their folder
+  const traceDir = options.traceDir ?? process.env.REAL_TRACES_DIR;
+  const traces =
+    traceDir && existsSync(join(traceDir, 'alibaba_genai_2026')) ? await traceCases(traceDir) : [];
+  if (traces.length === 0)
+    options.log?.('forecast bench: no real traces (set REAL_TRACES_DIR to include them)');
   const lines = [
     `Horizon ${HORIZON / HOUR} h; ${PER_SHAPE} generated workloads per shape (seed ${SEED}), 48 h of series each; incidents cut 1, 3, 6, 10 and 20 h before each kill with at least 6 h of kill-free history before the cut (the scan sees only that history: the kill to come is the first it would see), at most ${MAX_CUTS} cuts per workload; healthy ones cut at 12, 24 and 36 h. A case is positive when an OOM kill comes within the horizon; a warning is any risk reported for it. ETA error: median |predicted - actual| over warned positives that have a time.`,
     '',
