@@ -164,6 +164,13 @@ describe('scheduled risk digest (real Redis, Prometheus and kube-apiserver)', fu
   let events: QueueEvents;
   let worker: Worker<RisksJobData>;
   const posts: Post[] = [];
+  const duplicates: Redis[] = [];
+  /** A connection of our own for a BullMQ object, closed in `after`. */
+  const connect = (): Redis => {
+    const c = redis.duplicate();
+    duplicates.push(c);
+    return c;
+  };
 
   before(async () => {
     dir = mkdtempSync(join(tmpdir(), 'oom-risks-digest-'));
@@ -172,7 +179,7 @@ describe('scheduled risk digest (real Redis, Prometheus and kube-apiserver)', fu
     stack = await startStack({ scenarioDir: dir });
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: null });
     queue = createRisksQueue(redis, prefix);
-    events = new QueueEvents(RISKS_QUEUE, { connection: redis.duplicate(), prefix });
+    events = new QueueEvents(RISKS_QUEUE, { connection: connect(), prefix });
     await events.waitUntilReady();
     const sources = {
       cluster: createKubernetesLister(stack.kube.kubeConfig, 'test'),
@@ -189,7 +196,7 @@ describe('scheduled risk digest (real Redis, Prometheus and kube-apiserver)', fu
       logger: createLogger({ level: 'silent', secrets: [] }),
     };
     worker = new Worker<RisksJobData>(RISKS_QUEUE, (job: Job<RisksJobData>) => processRisks(job, deps), {
-      connection: redis.duplicate(),
+      connection: connect(),
       prefix,
     });
   });
@@ -202,6 +209,8 @@ describe('scheduled risk digest (real Redis, Prometheus and kube-apiserver)', fu
     const keys = await redis.keys(`${prefix}:*`);
     if (keys.length > 0) await redis.del(...keys);
     redis?.disconnect();
+    // BullMQ leaves connections it was given open: close ours, or mocha never exits
+    for (const c of duplicates) c.disconnect();
     await stack?.stop();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -217,7 +226,7 @@ describe('scheduled risk digest (real Redis, Prometheus and kube-apiserver)', fu
   const threadTexts = (list: Post[]) => list.filter((p) => p.threadTs).map((p) => p.message.text);
 
   it('registers one scheduler however many workers register it', async () => {
-    const other = createRisksQueue(redis.duplicate(), prefix);
+    const other = createRisksQueue(connect(), prefix);
     await Promise.all([scheduleRiskScan(queue, '0 * * * *'), scheduleRiskScan(other, '0 * * * *')]);
     const schedulers = await queue.getJobSchedulers();
     assert.equal(schedulers.length, 1);
