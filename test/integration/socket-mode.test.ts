@@ -165,7 +165,9 @@ describe('Socket Mode end to end (real binary, real Redis, fake Slack, a Socket 
       slack
         .calls()
         .slice(before)
-        .filter((c) => c.method.startsWith('chat.')),
+        // The previous test's re-diagnosis may still be updating its own thread; only this
+        // event's channel must stay silent.
+        .filter((c) => c.method.startsWith('chat.') && c.args.channel === 'C0SOCKET002'),
       [],
     );
   });
