@@ -6,6 +6,7 @@
 import type { CustomRoute } from '@slack/bolt';
 import { type Job, type Queue, Worker } from 'bullmq';
 import type { Config } from '../config.ts';
+import { WRITE_ACTIONS } from '../contracts/remediation-actions.ts';
 import { describeError } from '../errors.ts';
 import { type AlertDiagnosisHooks, createAlertDiagnosisHooks } from '../incidents/alert-diagnosis.ts';
 import type { AlertIncidentStore } from '../incidents/alert-incident-types.ts';
@@ -21,7 +22,6 @@ import {
 import type { Logger } from '../logger.ts';
 import { createRedisConnection, type RedisConnection } from '../redis.ts';
 import type { PlanStore } from '../remediation/plan-store.ts';
-import { WRITE_ACTIONS } from '../remediation/policy.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import { addHeldSummaries, createHeldSummaryQueue, startHeldSummaryWorker } from './held-summary.ts';
 import { acceptAlerts } from './intake.ts';

@@ -2,7 +2,7 @@
  * The payloads of the BullMQ jobs: plain data, shared by the producers (slash command, alert
  * intake, buttons) and the processors. A leaf module: it imports nothing but types from below.
  */
-import type { RemediationAction } from '../remediation/policy.ts';
+import type { RemediationAction } from '../contracts/remediation-actions.ts';
 
 export interface ReplyTo {
   channel: string;

@@ -5,19 +5,12 @@
  * resourceVersion just read, with the audit annotations. Rollback is the same path backwards.
  * Then the rollout watch and the verification of the kills.
  */
+import type { DiffLine, GitOpsOwner } from '../contracts/object-diff.ts';
 import { OomBotError } from '../errors.ts';
 import { toEpoch } from '../sources/kube-objects.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster, WorkloadKey } from './cluster.ts';
-import {
-  type DiffLine,
-  diffObjects,
-  type GitOpsOwner,
-  gitOpsOwner,
-  gitOpsPatchYaml,
-  memoryPatchFor,
-  unexpectedChanges,
-} from './patch.ts';
+import { diffObjects, gitOpsOwner, gitOpsPatchYaml, memoryPatchFor, unexpectedChanges } from './patch.ts';
 import { containerListOf, containerMemory, describeMemory, sameMemory, templatePath } from './plan.ts';
 import type { MemoryValues } from './plan-types.ts';
 

@@ -7,6 +7,7 @@
  * the workload; and the diff between an object and its server-side dry run.
  */
 import { stringify as toYaml } from 'yaml';
+import type { DiffLine, GitOpsOwner } from '../contracts/object-diff.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import { type ContainerList, containerListOf, templateContainers, templatePath } from './plan.ts';
 import type { MemoryValues, PlanTarget } from './plan-types.ts';
@@ -169,12 +170,6 @@ export function memoryPatchFor(
 // ---------------------------------------------------------------------------------------------
 // GitOps
 
-export interface GitOpsOwner {
-  tool: 'Argo CD' | 'Flux';
-  /** The label or annotation that says so, e.g. `annotation argocd.argoproj.io/tracking-id`. */
-  evidence: string;
-}
-
 function domainOf(key: string): string {
   const slash = key.indexOf('/');
   return slash < 0 ? '' : key.slice(0, slash);
@@ -272,12 +267,6 @@ function flatten(value: Json, path: string, out: Map<string, string>): void {
   out.set(path, JSON.stringify(value));
 }
 
-export interface DiffLine {
-  path: string;
-  before?: string;
-  after?: string;
-}
-
 /** Every leaf that differs between an object and what the server says it would become. */
 export function diffObjects(before: KubeObject, after: KubeObject): DiffLine[] {
   const a = new Map<string, string>();
@@ -297,16 +286,6 @@ export function diffObjects(before: KubeObject, after: KubeObject): DiffLine[] {
       });
   }
   return lines;
-}
-
-/** `- path: old` / `+ path: new`, like a diff. */
-export function formatDiff(lines: readonly DiffLine[]): string {
-  const out: string[] = [];
-  for (const l of lines) {
-    if (l.before !== undefined) out.push(`- ${l.path}: ${l.before}`);
-    if (l.after !== undefined) out.push(`+ ${l.path}: ${l.after}`);
-  }
-  return out.join('\n');
 }
 
 /**

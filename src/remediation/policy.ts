@@ -9,31 +9,17 @@
 import { readFile } from 'node:fs/promises';
 import { parse as parseYaml } from 'yaml';
 import { z } from 'zod';
+import {
+  actionName,
+  REMEDIATION_ACTIONS,
+  type RemediationAction,
+  WRITE_ACTIONS,
+} from '../contracts/remediation-actions.ts';
 import { bytes } from '../domain/format.ts';
 import { mayRaiseLimit } from '../domain/limit-rule.ts';
 import { parseQuantity } from '../domain/quantity.ts';
 import type { Cause } from '../domain/types.ts';
 import { OomBotError } from '../errors.ts';
-
-/** What a button asks for. `preview` is read-only (a dry run) and needs no approver. */
-export const REMEDIATION_ACTIONS = [
-  'apply',
-  'preview',
-  'create_vpa',
-  'scale_out',
-  'rollback',
-  'rollout_undo',
-] as const;
-export type RemediationAction = (typeof REMEDIATION_ACTIONS)[number];
-
-/** Actions that change the cluster and so need an approver. */
-export const WRITE_ACTIONS: ReadonlySet<RemediationAction> = new Set([
-  'apply',
-  'create_vpa',
-  'scale_out',
-  'rollback',
-  'rollout_undo',
-]);
 
 const SLACK_USER = /^[UW][A-Z0-9]{2,}$/;
 const SLACK_GROUP = /^S[A-Z0-9]{2,}$/;
@@ -263,19 +249,6 @@ export interface ApprovalRequest {
 
 export type Decision = { allowed: true; rule: EffectiveRule } | { allowed: false; reason: string };
 
-const ACTION_NAMES: Record<RemediationAction, string> = {
-  apply: 'Apply',
-  preview: 'Preview',
-  create_vpa: 'Create VPA',
-  scale_out: 'Scale out',
-  rollback: 'Rollback',
-  rollout_undo: 'Roll back',
-};
-
-export function actionName(action: RemediationAction): string {
-  return ACTION_NAMES[action];
-}
-
 async function isApprover(approvers: Approvers, request: ApprovalRequest): Promise<boolean | 'unknown'> {
   if (approvers.users.includes(request.user)) return true;
   let unknown = false;
@@ -309,7 +282,7 @@ export function whereText(namespace: string, cluster = DEFAULT_CLUSTER): string 
 export async function decide(policy: ApprovalPolicy, request: ApprovalRequest): Promise<Decision> {
   const cluster = request.cluster ?? DEFAULT_CLUSTER;
   const rule = ruleFor(policy, request.namespace, cluster);
-  const name = ACTION_NAMES[request.action];
+  const name = actionName(request.action);
   const where = whereText(request.namespace, cluster);
   if (!rule.actions.includes(request.action)) {
     const none = policy === DEFAULT_POLICY ? ` No approval policy is configured, so only previews run.` : '';

@@ -3,6 +3,8 @@
  * the cluster and writes the audit trail in the incident's thread: the approval, the dry run,
  * the result, the rollout, and, after the verification window, whether the kills stopped.
  */
+
+import { actionName } from '../contracts/remediation-actions.ts';
 import { describeError } from '../errors.ts';
 import type { RemediateJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
@@ -18,7 +20,6 @@ import { applyMemoryChange, killsSinceChange } from './apply.ts';
 import { checkPlanJob, checkRollbackJob } from './execution-check.ts';
 import { changeAnnotations } from './patch.ts';
 import { type ClaimedThread, newRecordId } from './plan-store.ts';
-import { actionName } from './policy.ts';
 import {
   apply,
   createObject,

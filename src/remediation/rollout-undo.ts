@@ -9,6 +9,7 @@
  * the undo replaced.
  */
 import { stringify as toYaml } from 'yaml';
+import type { DiffLine } from '../contracts/object-diff.ts';
 import { OomBotError } from '../errors.ts';
 import type { RemediateJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
@@ -16,7 +17,7 @@ import { renderDrift, renderDryRunOnly, renderGitOps } from '../slack/blocks/rem
 import { renderRolloutUndone } from '../slack/blocks/rollout-undo.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster, WorkloadKey } from './cluster.ts';
-import { type DiffLine, diffObjects, gitOpsOwner } from './patch.ts';
+import { diffObjects, gitOpsOwner } from './patch.ts';
 import { containerMemory } from './plan.ts';
 import { newRecordId } from './plan-store.ts';
 import type { ChangeRecord, RemediationPlan } from './plan-types.ts';

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
 import type { Diagnosis, Target } from '../../src/domain/types.ts';
 import { OomBotError } from '../../src/errors.ts';
 import type { RemediateJobData } from '../../src/jobs/payloads.ts';
@@ -17,7 +18,6 @@ import { buildPlan, planOffers, snapshotOf } from '../../src/remediation/plan.ts
 import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
 import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
 import { createPlanner } from '../../src/remediation/planner.ts';
-import type { RemediationAction } from '../../src/remediation/policy.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediateDeps } from '../../src/remediation/remediate-steps.ts';
 import { renderRoot } from '../../src/slack/blocks/diagnosis.ts';

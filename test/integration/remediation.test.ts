@@ -14,6 +14,7 @@ import {
   type V1Container,
 } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
 import type { VpaSpec, VpaUpdateMode } from '../../src/domain/types.ts';
 import { OomBotError } from '../../src/errors.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../../src/jobs/payloads.ts';
@@ -23,7 +24,6 @@ import { diffObjects, memoryPatch, unexpectedChanges } from '../../src/remediati
 import { buildPlan, snapshotOf } from '../../src/remediation/plan.ts';
 import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
 import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
-import type { RemediationAction } from '../../src/remediation/policy.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediateDeps, RemediateResult } from '../../src/remediation/remediate-steps.ts';
 import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';

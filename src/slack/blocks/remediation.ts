@@ -5,16 +5,16 @@
  */
 
 import type { ActionsBlock, KnownBlock } from '@slack/types';
+import type { DiffLine, GitOpsOwner } from '../../contracts/object-diff.ts';
+import { formatDiff } from '../../contracts/object-diff.ts';
+import { actionName, type RemediationAction } from '../../contracts/remediation-actions.ts';
 import { duration } from '../../domain/format.ts';
-import type { DiffLine, GitOpsOwner } from '../../remediation/patch.ts';
-import { formatDiff } from '../../remediation/patch.ts';
 import type {
   ChangeRecord,
   MemoryValues,
   PlanTarget,
   RemediationPlan,
 } from '../../remediation/plan-types.ts';
-import { actionName, type RemediationAction } from '../../remediation/policy.ts';
 import { ACTION_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';
 import { codeBlock, escapeKeepingUserMentions, escapeMrkdwn, truncate } from '../mrkdwn.ts';

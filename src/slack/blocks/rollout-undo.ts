@@ -3,8 +3,8 @@
  * revision's template, the diff the server reported, and a Rollback button on the undo.
  */
 import type { KnownBlock } from '@slack/types';
+import { type DiffLine, formatDiff } from '../../contracts/object-diff.ts';
 import { duration } from '../../domain/format.ts';
-import { type DiffLine, formatDiff } from '../../remediation/patch.ts';
 import type { ChangeRecord } from '../../remediation/plan-types.ts';
 import { ACTION_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';

@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { parse } from 'yaml';
+import { formatDiff } from '../../../src/contracts/object-diff.ts';
 import {
   ANNOTATIONS,
   changeAnnotations,
   diffObjects,
-  formatDiff,
   gitOpsOwner,
   gitOpsPatchYaml,
   memoryPatch,
