@@ -51,7 +51,10 @@ module.exports = {
       comment:
         'Job payloads are plain data shared by producers and processors: only domain and policy types below them.',
       from: { path: '^src/jobs/payloads\\.ts$' },
-      to: { path: '^src/', pathNot: '^src/(domain/|contracts/remediation-actions\\.ts$|jobs/payloads\\.ts$)' },
+      to: {
+        path: '^src/',
+        pathNot: '^src/(domain/|contracts/remediation-actions\\.ts$|jobs/payloads\\.ts$)',
+      },
     },
     {
       name: 'only-job-plumbing-from-below',
