@@ -3,8 +3,8 @@
  * with a message naming the variable. Secrets are kept out of every message.
  */
 import { z } from 'zod';
-import { DEFAULT_ALERT_MATCHERS, type MatcherRule, parseMatcherRules } from './alerts/matchers.ts';
-import { type ChannelRoute, parseChannelRoutes } from './alerts/routing.ts';
+import { DEFAULT_ALERT_MATCHERS, type MatcherRule, parseMatcherRules } from './alert-labels/matchers.ts';
+import { type ChannelRoute, parseChannelRoutes } from './alert-labels/routing.ts';
 import { commaList, hostPorts, optionalString, prometheusByContext, url } from './config-values.ts';
 import { parseQuantity } from './domain/quantity.ts';
 import { OomBotError } from './errors.ts';

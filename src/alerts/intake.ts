@@ -8,6 +8,10 @@
  * pass {@link LABEL_BOUNDS} are not placed. Any failure propagates (the webhook answers 503 and
  * Alertmanager re-sends; every step is idempotent).
  */
+
+import { type MatcherRule, matchesAnyRule } from '../alert-labels/matchers.ts';
+import { type ChannelRoute, routeChannel } from '../alert-labels/routing.ts';
+import { type AlertTarget, incidentKeyOf, targetFromLabels } from '../alert-labels/target.ts';
 import {
   type AlertIncidentStore,
   alertJobId,
@@ -19,10 +23,7 @@ import {
   type UpdateRef,
 } from '../incidents/alert-incident-types.ts';
 import type { DiagnoseJobData } from '../jobs/payloads.ts';
-import { type MatcherRule, matchesAnyRule } from './matchers.ts';
 import type { AlertmanagerPayload, ReceivedAlert } from './payload.ts';
-import { type ChannelRoute, routeChannel } from './routing.ts';
-import { type AlertTarget, incidentKeyOf, targetFromLabels } from './target.ts';
 
 export interface IntakeOptions {
   rules: readonly MatcherRule[];

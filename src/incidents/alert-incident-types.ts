@@ -3,7 +3,7 @@
  * job ids are made of, and the compact copy of a diagnosis a root message is re-rendered from.
  */
 import { createHash } from 'node:crypto';
-import type { AlertTarget } from '../alerts/target.ts';
+import type { AlertTarget } from '../alert-labels/target.ts';
 import type { Diagnosis, Target } from '../domain/types.ts';
 
 export const ALERT_INCIDENT_TTL_SECONDS = 14 * 24 * 3600;

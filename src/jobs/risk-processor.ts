@@ -4,8 +4,8 @@
  * channel it came from.
  */
 import type { Job } from 'bullmq';
-import type { ChannelRoute } from '../alerts/routing.ts';
-import { routeChannel } from '../alerts/routing.ts';
+import type { ChannelRoute } from '../alert-labels/routing.ts';
+import { routeChannel } from '../alert-labels/routing.ts';
 import type { Risk } from '../domain/forecast/types.ts';
 import type { EvidenceSources } from '../evidence.ts';
 import { type DigestOutcome, runRiskDigest } from '../forecast/digest-job.ts';

@@ -5,7 +5,7 @@
  */
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
-import type { AlertTarget } from '../../src/alerts/target.ts';
+import type { AlertTarget } from '../../src/alert-labels/target.ts';
 import type {
   AlertIncidentState,
   AlertIncidentStore,

@@ -11,7 +11,11 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { parse, parseAllDocuments, stringify } from 'yaml';
-import { DEFAULT_ALERT_MATCHERS, matchesAnyRule, parseMatcherRules } from '../../src/alerts/matchers.ts';
+import {
+  DEFAULT_ALERT_MATCHERS,
+  matchesAnyRule,
+  parseMatcherRules,
+} from '../../src/alert-labels/matchers.ts';
 
 const run = promisify(execFile);
 const DIR = resolve(import.meta.dirname, '../../manifests/alerts');

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import { matchesAnyRule } from '../../src/alerts/matchers.ts';
-import { routeChannel } from '../../src/alerts/routing.ts';
+import { matchesAnyRule } from '../../src/alert-labels/matchers.ts';
+import { routeChannel } from '../../src/alert-labels/routing.ts';
 import { loadConfig } from '../../src/config.ts';
 import { OomBotError } from '../../src/errors.ts';
 

@@ -1,5 +1,9 @@
 import assert from 'node:assert/strict';
-import { DEFAULT_ALERT_MATCHERS, matchesAnyRule, parseMatcherRules } from '../../../src/alerts/matchers.ts';
+import {
+  DEFAULT_ALERT_MATCHERS,
+  matchesAnyRule,
+  parseMatcherRules,
+} from '../../../src/alert-labels/matchers.ts';
 import { OomBotError } from '../../../src/errors.ts';
 
 const defaults = parseMatcherRules(DEFAULT_ALERT_MATCHERS);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { parseChannelRoutes, routeChannel } from '../../../src/alerts/routing.ts';
+import { parseChannelRoutes, routeChannel } from '../../../src/alert-labels/routing.ts';
 import { OomBotError } from '../../../src/errors.ts';
 
 describe('channel routing: where an incident is posted', () => {

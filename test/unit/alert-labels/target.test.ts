@@ -4,7 +4,7 @@ import {
   incidentKeyOf,
   targetFromLabels,
   workloadFromPod,
-} from '../../../src/alerts/target.ts';
+} from '../../../src/alert-labels/target.ts';
 
 describe('alert target: workload from labels and pod names', () => {
   const pods: Array<[string, string]> = [

@@ -9,8 +9,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { pino } from 'pino';
+import { parseMatcherRules } from '../../../src/alert-labels/matchers.ts';
 import { classifyAlerts, type IntakeSummary } from '../../../src/alerts/intake.ts';
-import { parseMatcherRules } from '../../../src/alerts/matchers.ts';
 import type { AlertmanagerPayload } from '../../../src/alerts/payload.ts';
 import { createAlertmanagerHandler } from '../../../src/alerts/webhook.ts';
 

@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
+import { DEFAULT_ALERT_MATCHERS, parseMatcherRules } from '../../../src/alert-labels/matchers.ts';
+import { parseChannelRoutes } from '../../../src/alert-labels/routing.ts';
 import { acceptAlerts, classifyAlerts, type IntakeSink } from '../../../src/alerts/intake.ts';
-import { DEFAULT_ALERT_MATCHERS, parseMatcherRules } from '../../../src/alerts/matchers.ts';
 import type { ReceivedAlert } from '../../../src/alerts/payload.ts';
-import { parseChannelRoutes } from '../../../src/alerts/routing.ts';
 import type {
   AlertIncidentStore,
   IntakeIncident,
