@@ -6,7 +6,7 @@
  * writes, so a retried job repeats nothing but the count.
  */
 import { type Job, Queue, Worker } from 'bullmq';
-import type { HeldRef } from '../incidents/alert-incident-types.ts';
+import type { HeldRef } from '../contracts/alert-incident-types.ts';
 import type { Logger } from '../logger.ts';
 import type { RedisConnection } from '../redis.ts';
 import type { SlackMessage } from '../slack/blocks/types.ts';

@@ -21,7 +21,7 @@ import {
   type IntakeIncident,
   type IntakeOutcome,
   type UpdateRef,
-} from '../incidents/alert-incident-types.ts';
+} from '../contracts/alert-incident-types.ts';
 import type { DiagnoseJobData } from '../jobs/payloads.ts';
 import type { AlertmanagerPayload, ReceivedAlert } from './payload.ts';
 

@@ -6,10 +6,10 @@
 import type { CustomRoute } from '@slack/bolt';
 import { type Job, type Queue, Worker } from 'bullmq';
 import type { Config } from '../config.ts';
+import type { AlertIncidentStore } from '../contracts/alert-incident-types.ts';
 import { WRITE_ACTIONS } from '../contracts/remediation-actions.ts';
 import { describeError } from '../errors.ts';
 import { type AlertDiagnosisHooks, createAlertDiagnosisHooks } from '../incidents/alert-diagnosis.ts';
-import type { AlertIncidentStore } from '../incidents/alert-incident-types.ts';
 import { createAlertIncidentStore } from '../incidents/alert-incidents.ts';
 import { processRootUpdate } from '../incidents/root-updates.ts';
 import type { DiagnoseJobData } from '../jobs/payloads.ts';

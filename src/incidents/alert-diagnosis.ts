@@ -5,12 +5,18 @@
  * status; leave what later root updates need; and find the open incident thread a `/oom` answer
  * belongs in.
  */
+
+import type {
+  AlertIncidentStore,
+  OpenThread,
+  RootSnapshot,
+  UpdateRef,
+} from '../contracts/alert-incident-types.ts';
 import type { Target } from '../domain/types.ts';
 import type { AlertJobInfo, ReplyTo } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
 import { incidentCounters, incidentStatus, renderAlertProblemRoot } from '../slack/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import type { AlertIncidentStore, OpenThread, RootSnapshot, UpdateRef } from './alert-incident-types.ts';
 
 export interface AlertDiagnosisHooks {
   /** Whether this alert diagnosis should run; when not, the reason was already told in the thread. */

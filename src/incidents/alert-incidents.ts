@@ -16,8 +16,7 @@
  * handed out again (Alertmanager re-sends after a 503), and job ids are deterministic, so a
  * retry adds nothing twice.
  */
-import type { RedisConnection } from '../redis.ts';
-import { defineLuaCommands } from '../redis-scripts.ts';
+
 import {
   ALERT_INCIDENT_TTL_SECONDS,
   type AlertIncidentState,
@@ -27,7 +26,9 @@ import {
   type Lifecycle,
   type RootSnapshot,
   STALE_DIAGNOSIS_MS,
-} from './alert-incident-types.ts';
+} from '../contracts/alert-incident-types.ts';
+import type { RedisConnection } from '../redis.ts';
+import { defineLuaCommands } from '../redis-scripts.ts';
 
 interface ScriptClient {
   oomAlertRecord(...args: Array<string | number>): Promise<string>;

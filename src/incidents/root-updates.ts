@@ -4,11 +4,12 @@
  * incident has no diagnosis: its first update posts the root. Roots not posted yet are skipped:
  * the diagnosis renders the counters itself and asks for an update when more alerts came.
  */
+
+import type { AlertIncidentStore, UpdateRef } from '../contracts/alert-incident-types.ts';
 import { OomBotError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { renderIncidentRoot } from '../slack/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import type { AlertIncidentStore, UpdateRef } from './alert-incident-types.ts';
 
 export interface RootUpdateDeps {
   store: AlertIncidentStore;

@@ -2,10 +2,11 @@
  * The diagnose job's results in Slack: the verdict on the root, the details and the chart in its
  * thread, each post recorded once done; and the note on the root of a job BullMQ gave up on.
  */
+
+import { compactDiagnosis } from '../contracts/alert-incident-types.ts';
 import type { DiagnosisRun } from '../diagnosis-service.ts';
 import type { Diagnosis, Target } from '../domain/types.ts';
 import { describeError } from '../errors.ts';
-import { compactDiagnosis } from '../incidents/alert-incident-types.ts';
 import { renderRoot, renderThread } from '../slack/blocks/diagnosis.ts';
 import { renderChartPng } from '../slack/chart.ts';
 import { escapeMrkdwn } from '../slack/mrkdwn.ts';

@@ -4,7 +4,7 @@
  * and the job waits `delayMs` so that the alerts of a burst land in one `chat.update`.
  */
 import { type ConnectionOptions, Queue } from 'bullmq';
-import { type UpdateRef, updateJobId } from '../incidents/alert-incident-types.ts';
+import { type UpdateRef, updateJobId } from '../contracts/alert-incident-types.ts';
 
 export const ROOT_UPDATE_QUEUE = 'incident-updates';
 

@@ -6,13 +6,13 @@
  * Then the rollout watch and the verification of the kills.
  */
 import type { DiffLine, GitOpsOwner } from '../contracts/object-diff.ts';
+import type { MemoryValues } from '../contracts/plan-types.ts';
 import { OomBotError } from '../errors.ts';
 import { toEpoch } from '../sources/kube-objects.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster, WorkloadKey } from './cluster.ts';
 import { diffObjects, gitOpsOwner, gitOpsPatchYaml, memoryPatchFor, unexpectedChanges } from './patch.ts';
 import { containerListOf, containerMemory, describeMemory, sameMemory, templatePath } from './plan.ts';
-import type { MemoryValues } from './plan-types.ts';
 
 export interface MemoryChange {
   target: WorkloadKey;

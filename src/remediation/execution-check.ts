@@ -6,12 +6,13 @@
  * cluster, the namespace and the values, the two-person rule must be met by two distinct signed
  * approvals, and a write must target a namespace WRITE_NAMESPACES / DENY_NAMESPACES allow.
  */
+
+import type { ChangeRecord, RemediationPlan } from '../contracts/plan-types.ts';
 import { type RemediationAction, WRITE_ACTIONS } from '../contracts/remediation-actions.ts';
 import { parseQuantity } from '../domain/quantity.ts';
 import type { Cause } from '../domain/types.ts';
 import { type NamespaceGuard, writeRefusal } from './namespace-guard.ts';
 import type { PlanStore, RecordKind } from './plan-store.ts';
-import type { ChangeRecord, RemediationPlan } from './plan-types.ts';
 import { type ApprovalPolicy, approvalsRequired, DEFAULT_CLUSTER, decide } from './policy.ts';
 
 export interface ExecutionCheckDeps {

@@ -2,11 +2,12 @@
  * Scale out: the HorizontalPodAutoscaler the diagnosis showed for a traffic surge, built from the
  * action's typed HPA spec as an autoscaling/v2 object (what `kubectl autoscale` creates).
  */
+
+import type { PlanTarget } from '../contracts/plan-types.ts';
 import type { HpaSpec } from '../domain/types.ts';
 import { OomBotError } from '../errors.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster } from './cluster.ts';
-import type { PlanTarget } from './plan-types.ts';
 
 /** Refuses an HPA whose replica bounds the apiserver would reject or that scales to zero. */
 export function checkHpa(spec: HpaSpec): void {

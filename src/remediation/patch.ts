@@ -8,9 +8,9 @@
  */
 import { stringify as toYaml } from 'yaml';
 import type { DiffLine, GitOpsOwner } from '../contracts/object-diff.ts';
+import type { MemoryValues, PlanTarget } from '../contracts/plan-types.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import { type ContainerList, containerListOf, templateContainers, templatePath } from './plan.ts';
-import type { MemoryValues, PlanTarget } from './plan-types.ts';
 
 /** Annotation keys the bot writes on a workload it changed. */
 export const ANNOTATIONS = Object.freeze({

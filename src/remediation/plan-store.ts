@@ -10,9 +10,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { Cluster, Redis } from 'ioredis';
+import type { ChangeRecord, RemediationPlan } from '../contracts/plan-types.ts';
 import type { RemediationAction } from '../contracts/remediation-actions.ts';
 import { loadLua } from '../redis-scripts.ts';
-import type { ChangeRecord, RemediationPlan } from './plan-types.ts';
 import type { RecordSigner } from './signing.ts';
 
 /** 16 random bytes, base64url. */

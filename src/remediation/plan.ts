@@ -5,12 +5,12 @@
  * workload; no I/O, no clock.
  */
 
+import type { MemoryValues, PlanMeta, RemediationPlan, WorkloadSnapshot } from '../contracts/plan-types.ts';
 import type { RemediationAction } from '../contracts/remediation-actions.ts';
 import { mayRaiseLimit } from '../domain/limit-rule.ts';
 import { parseQuantity, toQuantity } from '../domain/quantity.ts';
 import type { Action, Diagnosis, WorkloadKind } from '../domain/types.ts';
 import type { KubeObject } from '../sources/ports.ts';
-import type { MemoryValues, PlanMeta, RemediationPlan, WorkloadSnapshot } from './plan-types.ts';
 import { rolloutUndoOf } from './rollout-undo-plan.ts';
 
 /**

@@ -3,11 +3,12 @@
  * generation, resourceVersion and the container's memory) so that drift can be told later, and
  * returns the opaque plan id the buttons carry.
  */
+
+import type { WorkloadSnapshot } from '../contracts/plan-types.ts';
 import type { Diagnosis } from '../domain/types.ts';
 import type { ObjectLister } from '../sources/ports.ts';
 import { buildPlan, snapshotOf } from './plan.ts';
 import { newRecordId, type PlanStore } from './plan-store.ts';
-import type { WorkloadSnapshot } from './plan-types.ts';
 
 export interface PlanContext {
   incidentId: string;

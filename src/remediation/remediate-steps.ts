@@ -4,6 +4,7 @@
  * rollout, reporting a failure. The job shell (remediate-processor.ts) picks the step.
  */
 import { stringify as toYaml } from 'yaml';
+import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from '../contracts/plan-types.ts';
 import type { RemediationAction } from '../contracts/remediation-actions.ts';
 import { describeError, OomBotError } from '../errors.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../jobs/payloads.ts';
@@ -33,7 +34,6 @@ import type { ExecutionCheckDeps } from './execution-check.ts';
 import { createHpa } from './hpa.ts';
 import { changeAnnotations } from './patch.ts';
 import { newRecordId, type PlanStore } from './plan-store.ts';
-import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from './plan-types.ts';
 import { createVpa } from './vpa.ts';
 
 export interface RemediateDeps extends ExecutionCheckDeps {

@@ -3,8 +3,9 @@
  * typed rollbackTarget, never its command text) to the ReplicaSet whose template the rollout
  * undo restores. Only a Deployment's ReplicaSets can be restored.
  */
+
+import type { RolloutUndoPlan } from '../contracts/plan-types.ts';
 import type { Diagnosis } from '../domain/types.ts';
-import type { RolloutUndoPlan } from './plan-types.ts';
 
 export function rolloutUndoOf(d: Diagnosis): RolloutUndoPlan | undefined {
   if (d.cause !== 'deploy_regression' || d.target.workload.kind !== 'Deployment') return undefined;

@@ -10,6 +10,7 @@
  */
 import { stringify as toYaml } from 'yaml';
 import type { DiffLine } from '../contracts/object-diff.ts';
+import type { ChangeRecord, RemediationPlan } from '../contracts/plan-types.ts';
 import { OomBotError } from '../errors.ts';
 import type { RemediateJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
@@ -20,7 +21,6 @@ import type { RemediationCluster, WorkloadKey } from './cluster.ts';
 import { diffObjects, gitOpsOwner } from './patch.ts';
 import { containerMemory } from './plan.ts';
 import { newRecordId } from './plan-store.ts';
-import type { ChangeRecord, RemediationPlan } from './plan-types.ts';
 import {
   type Post,
   type RemediateDeps,

@@ -6,6 +6,7 @@
  * enqueued. A refusal is explained to the clicker (ephemeral) and recorded in the thread.
  */
 import type { App as BoltApp, webApi } from '@slack/bolt';
+import type { ChangeRecord, RemediationPlan } from '../contracts/plan-types.ts';
 import { actionName, type RemediationAction, WRITE_ACTIONS } from '../contracts/remediation-actions.ts';
 import { parseQuantity } from '../domain/quantity.ts';
 import { describeError } from '../errors.ts';
@@ -18,7 +19,6 @@ import { withTimeout } from '../timeout.ts';
 import { groupResolver } from './groups.ts';
 import { planOffers } from './plan.ts';
 import { KEEP_AFTER_EXPIRY_SECONDS, type PlanStore, RECORD_ID } from './plan-store.ts';
-import type { ChangeRecord, RemediationPlan } from './plan-types.ts';
 import { type ApprovalPolicy, approvalsRequired, DEFAULT_CLUSTER, decide, whereText } from './policy.ts';
 
 type WebClient = webApi.WebClient;

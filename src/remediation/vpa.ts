@@ -2,11 +2,12 @@
  * Create VPA: the VerticalPodAutoscaler the diagnosis showed, built from the action's typed VPA
  * spec, only in Off or Initial mode: the bot never lets a VPA evict pods.
  */
+
+import type { PlanTarget } from '../contracts/plan-types.ts';
 import type { VpaSpec } from '../domain/types.ts';
 import { OomBotError } from '../errors.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster } from './cluster.ts';
-import type { PlanTarget } from './plan-types.ts';
 
 /** Update modes the bot creates: recommendations only, or applied at pod creation. */
 export const SAFE_VPA_MODES: ReadonlySet<string> = new Set(['Off', 'Initial']);

@@ -11,7 +11,7 @@ import type {
   AlertIncidentStore,
   IntakeAlert,
   IntakeIncident,
-} from '../../src/incidents/alert-incident-types.ts';
+} from '../../src/contracts/alert-incident-types.ts';
 import { createAlertIncidentStore } from '../../src/incidents/alert-incidents.ts';
 import { incidentStatus } from '../../src/slack/blocks/incident.ts';
 

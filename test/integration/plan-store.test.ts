@@ -2,8 +2,8 @@
 // (many concurrent clicks, on many connections, give exactly one "ok").
 import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
+import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import { createPlanStore, newRecordId } from '../../src/remediation/plan-store.ts';
-import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
 import { testSigner } from '../support/remediation-fixtures.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
 import type { Diagnosis, Target } from '../../src/domain/types.ts';
 import { OomBotError } from '../../src/errors.ts';
@@ -16,7 +17,6 @@ import { createRemediationCluster, type RemediationCluster } from '../../src/rem
 import { memoryPatchFor } from '../../src/remediation/patch.ts';
 import { buildPlan, planOffers, snapshotOf } from '../../src/remediation/plan.ts';
 import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
-import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
 import { createPlanner } from '../../src/remediation/planner.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediateDeps } from '../../src/remediation/remediate-steps.ts';

@@ -14,6 +14,7 @@ import {
   type V1Container,
 } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
 import type { VpaSpec, VpaUpdateMode } from '../../src/domain/types.ts';
 import { OomBotError } from '../../src/errors.ts';
@@ -23,7 +24,6 @@ import { createRemediationCluster, type RemediationCluster } from '../../src/rem
 import { diffObjects, memoryPatch, unexpectedChanges } from '../../src/remediation/patch.ts';
 import { buildPlan, snapshotOf } from '../../src/remediation/plan.ts';
 import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
-import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediateDeps, RemediateResult } from '../../src/remediation/remediate-steps.ts';
 import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';

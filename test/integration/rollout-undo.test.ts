@@ -6,13 +6,13 @@
 import assert from 'node:assert/strict';
 import { AppsV1Api, type KubeConfig, type V1PodTemplateSpec } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
+import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
 import type { RemediateJobData } from '../../src/jobs/payloads.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';
 import { buildPlan, snapshotOf } from '../../src/remediation/plan.ts';
 import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
-import type { RemediationPlan } from '../../src/remediation/plan-types.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediateDeps, RemediateResult } from '../../src/remediation/remediate-steps.ts';
 import { type KubeStack, startKube } from '../stack/kube.ts';

@@ -5,9 +5,9 @@
  */
 
 import type { KnownBlock } from '@slack/types';
+import type { AlertIncidentState, RootSnapshot } from '../../contracts/alert-incident-types.ts';
 import { clock } from '../../domain/format.ts';
 import type { Target } from '../../domain/types.ts';
-import type { AlertIncidentState, RootSnapshot } from '../../incidents/alert-incident-types.ts';
 import { fitMessage } from '../limits.ts';
 import { escapeMrkdwn, truncate } from '../mrkdwn.ts';
 import { renderRoot } from './diagnosis.ts';

@@ -7,14 +7,9 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { DiffLine, GitOpsOwner } from '../../contracts/object-diff.ts';
 import { formatDiff } from '../../contracts/object-diff.ts';
+import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from '../../contracts/plan-types.ts';
 import { actionName, type RemediationAction } from '../../contracts/remediation-actions.ts';
 import { duration } from '../../domain/format.ts';
-import type {
-  ChangeRecord,
-  MemoryValues,
-  PlanTarget,
-  RemediationPlan,
-} from '../../remediation/plan-types.ts';
 import { ACTION_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';
 import { codeBlock, escapeKeepingUserMentions, escapeMrkdwn, truncate } from '../mrkdwn.ts';

@@ -4,8 +4,8 @@
  */
 import type { KnownBlock } from '@slack/types';
 import { type DiffLine, formatDiff } from '../../contracts/object-diff.ts';
+import type { ChangeRecord } from '../../contracts/plan-types.ts';
 import { duration } from '../../domain/format.ts';
-import type { ChangeRecord } from '../../remediation/plan-types.ts';
 import { ACTION_IDS } from '../action-ids.ts';
 import { fitMessage, LIMITS } from '../limits.ts';
 import { codeBlock, escapeMrkdwn, truncate } from '../mrkdwn.ts';

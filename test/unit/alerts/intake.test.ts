@@ -7,7 +7,7 @@ import type {
   AlertIncidentStore,
   IntakeIncident,
   IntakeOutcome,
-} from '../../../src/incidents/alert-incident-types.ts';
+} from '../../../src/contracts/alert-incident-types.ts';
 
 const options = {
   rules: parseMatcherRules(DEFAULT_ALERT_MATCHERS),

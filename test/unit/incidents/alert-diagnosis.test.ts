@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
 import { pino } from 'pino';
-import { createAlertDiagnosisHooks } from '../../../src/incidents/alert-diagnosis.ts';
 import type {
   AlertIncidentState,
   AlertIncidentStore,
   RootSnapshot,
   UpdateRef,
-} from '../../../src/incidents/alert-incident-types.ts';
+} from '../../../src/contracts/alert-incident-types.ts';
+import { createAlertDiagnosisHooks } from '../../../src/incidents/alert-diagnosis.ts';
 import type { AlertJobInfo } from '../../../src/jobs/payloads.ts';
 import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';

@@ -5,7 +5,7 @@ import type {
   AlertIncidentStore,
   RootSnapshot,
   UpdateRef,
-} from '../../../src/incidents/alert-incident-types.ts';
+} from '../../../src/contracts/alert-incident-types.ts';
 import { processRootUpdate } from '../../../src/incidents/root-updates.ts';
 import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';

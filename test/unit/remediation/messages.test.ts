@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { loadConfig } from '../../../src/config.ts';
-import type { ChangeRecord, RemediationPlan } from '../../../src/remediation/plan-types.ts';
+import type { ChangeRecord, RemediationPlan } from '../../../src/contracts/plan-types.ts';
 import {
   renderApplied,
   renderApproved,

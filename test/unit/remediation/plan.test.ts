@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
+import type { PlanMeta } from '../../../src/contracts/plan-types.ts';
 import { renderScaleOut, renderVpa } from '../../../src/domain/commands.ts';
 import type { Action, Cause, HpaSpec, VpaSpec } from '../../../src/domain/types.ts';
 import { driftReasons, oomKillsSince, rolloutState } from '../../../src/remediation/apply.ts';
 import { checkHpa, hpaObject } from '../../../src/remediation/hpa.ts';
 import { buildPlan, planOffers, snapshotOf } from '../../../src/remediation/plan.ts';
-import type { PlanMeta } from '../../../src/remediation/plan-types.ts';
 import { checkVpa, vpaObject } from '../../../src/remediation/vpa.ts';
 import type { KubeObject } from '../../../src/sources/ports.ts';
 import { buildDiagnosis, buildTarget, diagnosisFor, GI, MI } from '../../support/diagnosis-builder.ts';

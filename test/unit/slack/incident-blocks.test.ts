@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
-import type { AlertIncidentState } from '../../../src/incidents/alert-incident-types.ts';
-import { compactDiagnosis } from '../../../src/incidents/alert-incident-types.ts';
+import type { AlertIncidentState } from '../../../src/contracts/alert-incident-types.ts';
+import { compactDiagnosis } from '../../../src/contracts/alert-incident-types.ts';
 import {
   incidentStatus,
   renderIncidentRoot,
