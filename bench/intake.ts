@@ -9,7 +9,7 @@
  * queue is read back: every diagnosis a 202 announced must be in it.
  */
 import { Queue } from 'bullmq';
-import { DIAGNOSE_QUEUE } from '../src/jobs/queues.ts';
+import { DIAGNOSE_QUEUE } from '../src/queues/queues.ts';
 import { startFakeSlack } from '../test/support/fake-slack.ts';
 import { oomAlert, webhookPayload } from './lib/alerts.ts';
 import { type LoadResult, runLoad, shareOf, unexpected } from './lib/load.ts';

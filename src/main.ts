@@ -17,18 +17,18 @@ import { reportAbandoned } from './jobs/diagnose-posts.ts';
 import { processDiagnose } from './jobs/diagnose-processor.ts';
 import { createRootClaims } from './jobs/diagnose-root.ts';
 import { failureOf } from './jobs/diagnose-slack-errors.ts';
-import type { DiagnoseJobData, RisksJobData } from './jobs/payloads.ts';
+import { processRisks } from './jobs/risk-processor.ts';
+import type { Logger } from './logger.ts';
+import { createMetrics, type Metrics } from './metrics.ts';
+import type { DiagnoseJobData, RisksJobData } from './queues/payloads.ts';
 import {
   createDiagnoseQueue,
   createRemediateQueue,
   DIAGNOSE_QUEUE,
   enqueueDiagnosis,
   REMEDIATE_QUEUE,
-} from './jobs/queues.ts';
-import { processRisks } from './jobs/risk-processor.ts';
-import { createRisksQueue, enqueueRisksAsk, RISKS_QUEUE, scheduleRiskScan } from './jobs/risk-queue.ts';
-import type { Logger } from './logger.ts';
-import { createMetrics, type Metrics } from './metrics.ts';
+} from './queues/queues.ts';
+import { createRisksQueue, enqueueRisksAsk, RISKS_QUEUE, scheduleRiskScan } from './queues/risk-queue.ts';
 import { createRedisConnection } from './redis.ts';
 import { createRemediation } from './remediation/wiring.ts';
 import { createSlackApp } from './slack/app.ts';

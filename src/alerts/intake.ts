@@ -22,7 +22,7 @@ import {
   type IntakeOutcome,
   type UpdateRef,
 } from '../contracts/alert-incident-types.ts';
-import type { DiagnoseJobData } from '../jobs/payloads.ts';
+import type { DiagnoseJobData } from '../queues/payloads.ts';
 import type { AlertmanagerPayload, ReceivedAlert } from './payload.ts';
 
 export interface IntakeOptions {

@@ -12,14 +12,14 @@ import { describeError } from '../errors.ts';
 import { type AlertDiagnosisHooks, createAlertDiagnosisHooks } from '../incidents/alert-diagnosis.ts';
 import { createAlertIncidentStore } from '../incidents/alert-incidents.ts';
 import { processRootUpdate } from '../incidents/root-updates.ts';
-import type { DiagnoseJobData } from '../jobs/payloads.ts';
+import type { Logger } from '../logger.ts';
+import type { DiagnoseJobData } from '../queues/payloads.ts';
 import {
   addRootUpdates,
   createRootUpdateQueue,
   ROOT_UPDATE_QUEUE,
   type RootUpdateJobData,
-} from '../jobs/root-update-queue.ts';
-import type { Logger } from '../logger.ts';
+} from '../queues/root-update-queue.ts';
 import { createRedisConnection, type RedisConnection } from '../redis.ts';
 import type { PlanStore } from '../remediation/plan-store.ts';
 import type { SlackPoster } from '../slack/poster.ts';

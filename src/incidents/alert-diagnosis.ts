@@ -13,8 +13,8 @@ import type {
   UpdateRef,
 } from '../contracts/alert-incident-types.ts';
 import type { Target } from '../domain/types.ts';
-import type { AlertJobInfo, ReplyTo } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
+import type { AlertJobInfo, ReplyTo } from '../queues/payloads.ts';
 import { incidentCounters, incidentStatus, renderAlertProblemRoot } from '../slack/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 

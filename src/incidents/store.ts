@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
 import type { Cause } from '../domain/types.ts';
-import type { DiagnoseJobData } from '../jobs/payloads.ts';
+import type { DiagnoseJobData } from '../queues/payloads.ts';
 
 export interface IncidentRecord {
   id: string;

@@ -6,8 +6,8 @@
 import { UnrecoverableError } from 'bullmq';
 import { describeError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
+import type { ReplyTo } from '../queues/payloads.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import type { ReplyTo } from './payloads.ts';
 
 /** Each permanent Web API error and what the user should do about it. */
 const FIXES: Record<string, string> = {

@@ -12,9 +12,9 @@ import { type DigestOutcome, runRiskDigest } from '../forecast/digest-job.ts';
 import { scanRisks } from '../forecast/scan.ts';
 import type { RiskStateStore } from '../forecast/state-store.ts';
 import type { Logger } from '../logger.ts';
+import type { RisksJobData } from '../queues/payloads.ts';
 import { renderRiskList } from '../slack/blocks/risks.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import type { RisksJobData } from './payloads.ts';
 
 export interface RiskJobDeps {
   sourcesFor(cluster?: string): EvidenceSources;

@@ -6,8 +6,8 @@
 
 import { actionName } from '../contracts/remediation-actions.ts';
 import { describeError } from '../errors.ts';
-import type { RemediateJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
+import type { RemediateJobData } from '../queues/payloads.ts';
 import {
   renderApproved,
   renderFailure,

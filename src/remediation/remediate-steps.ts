@@ -7,8 +7,8 @@ import { stringify as toYaml } from 'yaml';
 import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from '../contracts/plan-types.ts';
 import type { RemediationAction } from '../contracts/remediation-actions.ts';
 import { describeError, OomBotError } from '../errors.ts';
-import type { DiagnoseJobData, RemediateJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
+import type { DiagnoseJobData, RemediateJobData } from '../queues/payloads.ts';
 import {
   renderApplied,
   renderConflict,

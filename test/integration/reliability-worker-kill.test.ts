@@ -14,7 +14,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
-import type { DiagnoseJobData } from '../../src/jobs/payloads.ts';
+import type { DiagnoseJobData } from '../../src/queues/payloads.ts';
 import { FULL, report, sleep, waitUntil } from '../reliability/intensity.ts';
 import { transcript } from '../reliability/transcript.ts';
 import { seedIncident, writeScenario } from '../scenarios/generator.ts';

@@ -8,8 +8,8 @@ import { AppsV1Api, type KubeConfig, type V1PodTemplateSpec } from '@kubernetes/
 import { Redis } from 'ioredis';
 import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
-import type { RemediateJobData } from '../../src/jobs/payloads.ts';
 import { createLogger } from '../../src/logger.ts';
+import type { RemediateJobData } from '../../src/queues/payloads.ts';
 import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';
 import { buildPlan, snapshotOf } from '../../src/remediation/plan.ts';
 import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';

@@ -7,7 +7,7 @@ import type {
   UpdateRef,
 } from '../../../src/contracts/alert-incident-types.ts';
 import { createAlertDiagnosisHooks } from '../../../src/incidents/alert-diagnosis.ts';
-import type { AlertJobInfo } from '../../../src/jobs/payloads.ts';
+import type { AlertJobInfo } from '../../../src/queues/payloads.ts';
 import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';
 import { buildTarget } from '../../support/diagnosis-builder.ts';

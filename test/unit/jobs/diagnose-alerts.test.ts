@@ -4,7 +4,7 @@ import type { AlertDiagnosisHooks } from '../../../src/incidents/alert-diagnosis
 import type { IncidentStore } from '../../../src/incidents/store.ts';
 import type { DiagnoseJob } from '../../../src/jobs/diagnose-job.ts';
 import { processDiagnose } from '../../../src/jobs/diagnose-processor.ts';
-import type { DiagnoseJobData } from '../../../src/jobs/payloads.ts';
+import type { DiagnoseJobData } from '../../../src/queues/payloads.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';
 import type { KubeObject, MetricsSource } from '../../../src/sources/ports.ts';
 import { createStaticLister } from '../../../src/sources/scenario.ts';

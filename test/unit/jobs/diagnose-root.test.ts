@@ -15,7 +15,7 @@ import type { IncidentStore } from '../../../src/incidents/store.ts';
 import type { DiagnoseDeps, DiagnoseJob } from '../../../src/jobs/diagnose-job.ts';
 import { processDiagnose } from '../../../src/jobs/diagnose-processor.ts';
 import { createRootClaims, ROOT_EVENT } from '../../../src/jobs/diagnose-root.ts';
-import type { DiagnoseJobData } from '../../../src/jobs/payloads.ts';
+import type { DiagnoseJobData } from '../../../src/queues/payloads.ts';
 import { createSlackPoster } from '../../../src/slack/poster.ts';
 import { readScenario, type Scenario } from '../../../src/sources/scenario.ts';
 import { seedIncident, writeScenario } from '../../scenarios/generator.ts';
