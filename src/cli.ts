@@ -15,10 +15,10 @@ import { describeError, OomBotError, usageError } from './errors.ts';
 import { parseRisksArgs, runRisks } from './forecast/cli.ts';
 import { createLogger } from './logger.ts';
 import { createSourceFactory, runBot } from './main.ts';
+import { renderRoot, renderThread } from './render/blocks/diagnosis.ts';
+import { renderAsText } from './render/blocks/text.ts';
+import { renderChartPng } from './render/chart.ts';
 import { toJsonReport } from './report.ts';
-import { renderRoot, renderThread } from './slack/blocks/diagnosis.ts';
-import { renderAsText } from './slack/blocks/text.ts';
-import { renderChartPng } from './slack/chart.ts';
 import { DNS_1123_LABEL } from './slack/command.ts';
 import { readScenario, type Scenario } from './sources/scenario.ts';
 

@@ -9,8 +9,8 @@ import { type Job, Queue, Worker } from 'bullmq';
 import type { HeldRef } from '../contracts/alert-incident-types.ts';
 import type { Logger } from '../logger.ts';
 import type { RedisConnection } from '../redis.ts';
-import type { SlackMessage } from '../slack/blocks/types.ts';
-import { escapeMrkdwn } from '../slack/mrkdwn.ts';
+import type { SlackMessage } from '../render/blocks/types.ts';
+import { escapeMrkdwn } from '../render/mrkdwn.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 
 export const HELD_SUMMARY_QUEUE = 'alert-held-summary';

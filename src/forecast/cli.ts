@@ -6,8 +6,8 @@
 import { parseArgs } from 'node:util';
 import type { Forecast } from '../domain/forecast/types.ts';
 import { usageError } from '../errors.ts';
-import { renderRiskList } from '../slack/blocks/risks.ts';
-import { renderAsText } from '../slack/blocks/text.ts';
+import { renderRiskList } from '../render/blocks/risks.ts';
+import { renderAsText } from '../render/blocks/text.ts';
 import { DNS_1123_LABEL } from '../slack/command.ts';
 import { type ScanResult, type ScanSources, scanRisks } from './scan.ts';
 

@@ -5,7 +5,7 @@
  */
 import { diffRisks } from '../domain/forecast/digest.ts';
 import type { Risk } from '../domain/forecast/types.ts';
-import { renderRiskDigest, renderRiskThread } from '../slack/blocks/risks.ts';
+import { renderRiskDigest, renderRiskThread } from '../render/blocks/risks.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import type { ScanResult } from './scan.ts';
 import type { RiskStateStore } from './state-store.ts';

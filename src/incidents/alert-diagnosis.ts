@@ -15,7 +15,7 @@ import type {
 import type { Target } from '../domain/types.ts';
 import type { Logger } from '../logger.ts';
 import type { AlertJobInfo, ReplyTo } from '../queues/payloads.ts';
-import { incidentCounters, incidentStatus, renderAlertProblemRoot } from '../slack/blocks/incident.ts';
+import { incidentCounters, incidentStatus, renderAlertProblemRoot } from '../render/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 
 export interface AlertDiagnosisHooks {

@@ -8,7 +8,7 @@
 import type { AlertIncidentStore, UpdateRef } from '../contracts/alert-incident-types.ts';
 import { OomBotError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
-import { renderIncidentRoot } from '../slack/blocks/incident.ts';
+import { renderIncidentRoot } from '../render/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 
 export interface RootUpdateDeps {

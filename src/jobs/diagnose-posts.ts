@@ -7,9 +7,9 @@ import { compactDiagnosis } from '../contracts/alert-incident-types.ts';
 import type { DiagnosisRun } from '../diagnosis-service.ts';
 import type { Diagnosis, Target } from '../domain/types.ts';
 import { describeError } from '../errors.ts';
-import { renderRoot, renderThread } from '../slack/blocks/diagnosis.ts';
-import { renderChartPng } from '../slack/chart.ts';
-import { escapeMrkdwn } from '../slack/mrkdwn.ts';
+import { renderRoot, renderThread } from '../render/blocks/diagnosis.ts';
+import { renderChartPng } from '../render/chart.ts';
+import { escapeMrkdwn } from '../render/mrkdwn.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import { type DiagnoseJob, type DiagnoseRun, type DiagnoseSources, record } from './diagnose-job.ts';
 

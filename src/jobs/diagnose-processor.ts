@@ -7,7 +7,7 @@ import { diagnoseWorkload } from '../diagnosis-service.ts';
 import type { Target } from '../domain/types.ts';
 import { describeError, OomBotError } from '../errors.ts';
 import { newIncidentId } from '../incidents/store.ts';
-import { renderProgress } from '../slack/blocks/progress.ts';
+import { renderProgress } from '../render/blocks/progress.ts';
 import {
   type DiagnoseDeps,
   type DiagnoseJob,

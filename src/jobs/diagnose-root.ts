@@ -6,7 +6,7 @@
  */
 import type { Redis } from 'ioredis';
 import { describeError } from '../errors.ts';
-import type { SlackMessage } from '../slack/blocks/types.ts';
+import type { SlackMessage } from '../render/blocks/types.ts';
 import type { DiagnoseJob, DiagnoseRun, RootClaims } from './diagnose-job.ts';
 
 /** The metadata event type of a root message. */

@@ -13,7 +13,7 @@ import { scanRisks } from '../forecast/scan.ts';
 import type { RiskStateStore } from '../forecast/state-store.ts';
 import type { Logger } from '../logger.ts';
 import type { RisksJobData } from '../queues/payloads.ts';
-import { renderRiskList } from '../slack/blocks/risks.ts';
+import { renderRiskList } from '../render/blocks/risks.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 
 export interface RiskJobDeps {

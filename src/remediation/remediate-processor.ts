@@ -14,8 +14,8 @@ import {
   renderStillOoming,
   renderVerified,
   utc,
-} from '../slack/blocks/remediation.ts';
-import type { SlackMessage } from '../slack/blocks/types.ts';
+} from '../render/blocks/remediation.ts';
+import type { SlackMessage } from '../render/blocks/types.ts';
 import { applyMemoryChange, killsSinceChange } from './apply.ts';
 import { checkPlanJob, checkRollbackJob } from './execution-check.ts';
 import { changeAnnotations } from './patch.ts';

@@ -19,8 +19,8 @@ import {
   renderGitOps,
   renderPreview,
   renderRollout,
-} from '../slack/blocks/remediation.ts';
-import type { SlackMessage } from '../slack/blocks/types.ts';
+} from '../render/blocks/remediation.ts';
+import type { SlackMessage } from '../render/blocks/types.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import {
   type ApplyOutcome,

@@ -13,11 +13,11 @@ import type { Logger } from '../logger.ts';
 import { type Metrics, metricsHandler } from '../metrics.ts';
 import type { DiagnoseJobData, RisksJobData } from '../queues/payloads.ts';
 import { type RemediationActionDeps, registerRemediationActions } from '../remediation/slack-actions.ts';
+import { ACTION_IDS } from '../render/action-ids.ts';
+import { escapeMrkdwn } from '../render/mrkdwn.ts';
 import { withTimeout } from '../timeout.ts';
-import { ACTION_IDS } from './action-ids.ts';
 import { cacheGroupMembers, checkOomRequest, type GroupMembers } from './allow-list.ts';
 import { parseOomCommand, USAGE } from './command.ts';
-import { escapeMrkdwn } from './mrkdwn.ts';
 import { createSlackReceiver } from './receiver.ts';
 import type { ReplayGuard } from './replay-guard.ts';
 

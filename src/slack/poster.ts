@@ -3,7 +3,7 @@
  * channel by default, in order, waiting out a 429's Retry-After and delivering once.
  */
 import type { webApi } from '@slack/bolt';
-import type { SlackMessage } from './blocks/types.ts';
+import type { SlackMessage } from '../render/blocks/types.ts';
 
 type WebClient = webApi.WebClient;
 

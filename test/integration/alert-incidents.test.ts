@@ -13,7 +13,7 @@ import type {
   IntakeIncident,
 } from '../../src/contracts/alert-incident-types.ts';
 import { createAlertIncidentStore } from '../../src/incidents/alert-incidents.ts';
-import { incidentStatus } from '../../src/slack/blocks/incident.ts';
+import { incidentStatus } from '../../src/render/blocks/incident.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const HOUR = 3600_000;

@@ -9,7 +9,7 @@
 import assert from 'node:assert/strict';
 import { Queue } from 'bullmq';
 import fc from 'fast-check';
-import { ACTION_IDS } from '../../src/slack/action-ids.ts';
+import { ACTION_IDS } from '../../src/render/action-ids.ts';
 import { propertyRuns, propertySeed, report } from '../reliability/intensity.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { FAKE_SLACK_DEFAULTS as D, type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';

@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { AppsV1Api } from '@kubernetes/client-node';
 import { Queue } from 'bullmq';
 import { stringify } from 'yaml';
-import { ACTION_IDS } from '../../src/slack/action-ids.ts';
+import { ACTION_IDS } from '../../src/render/action-ids.ts';
 import { report, sleep } from '../reliability/intensity.ts';
 import { writeScenario } from '../scenarios/generator.ts';
 import { freePort } from '../stack/ports.ts';

@@ -16,7 +16,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ACTION_IDS } from '../../src/slack/action-ids.ts';
+import { ACTION_IDS } from '../../src/render/action-ids.ts';
 import { report, sleep, waitUntil } from '../reliability/intensity.ts';
 import { type PrivateRedis, startPrivateRedis } from '../reliability/redis-server.ts';
 import { seedIncident, writeScenario } from '../scenarios/generator.ts';

@@ -26,7 +26,7 @@ import { createPlanner } from '../../src/remediation/planner.ts';
 import { type ApprovalPolicy, DEFAULT_POLICY, parsePolicy } from '../../src/remediation/policy.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediationActionDeps } from '../../src/remediation/slack-actions.ts';
-import { ACTION_IDS } from '../../src/slack/action-ids.ts';
+import { ACTION_IDS } from '../../src/render/action-ids.ts';
 import { createSlackApp } from '../../src/slack/app.ts';
 import { createSlackPoster } from '../../src/slack/poster.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';

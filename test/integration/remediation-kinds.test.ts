@@ -20,7 +20,7 @@ import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediat
 import { createPlanner } from '../../src/remediation/planner.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediateDeps } from '../../src/remediation/remediate-steps.ts';
-import { renderRoot } from '../../src/slack/blocks/diagnosis.ts';
+import { renderRoot } from '../../src/render/blocks/diagnosis.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { type KubeStack, startKube } from '../stack/kube.ts';
 import { buildDiagnosis, buildTarget, GI } from '../support/diagnosis-builder.ts';

@@ -19,7 +19,7 @@ import { processRisks } from '../../src/jobs/risk-processor.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { RisksJobData } from '../../src/queues/payloads.ts';
 import { createRisksQueue, RISKS_QUEUE, scheduleRiskScan } from '../../src/queues/risk-queue.ts';
-import type { SlackMessage } from '../../src/slack/blocks/types.ts';
+import type { SlackMessage } from '../../src/render/blocks/types.ts';
 import type { SlackPoster } from '../../src/slack/poster.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { createPrometheusSource } from '../../src/sources/prometheus.ts';

@@ -22,7 +22,7 @@ import { parse, parseAllDocuments } from 'yaml';
 import { defaultDenyNamespaces, type NamespaceGuard } from '../../src/remediation/namespace-guard.ts';
 import { type ApprovalPolicy, parsePolicy } from '../../src/remediation/policy.ts';
 import { createSigner } from '../../src/remediation/signing.ts';
-import type { SlackMessage } from '../../src/slack/blocks/types.ts';
+import type { SlackMessage } from '../../src/render/blocks/types.ts';
 import type { SlackPoster } from '../../src/slack/poster.ts';
 
 export const VPA_CRD_FILE = new URL('../../manifests/crds/vpa-crd.yaml', import.meta.url);

@@ -4,7 +4,7 @@ import type { Risk } from '../../../src/domain/forecast/types.ts';
 import { runRiskDigest } from '../../../src/forecast/digest-job.ts';
 import type { ScanResult } from '../../../src/forecast/scan.ts';
 import { createMemoryRiskStateStore } from '../../../src/forecast/state-store.ts';
-import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
+import type { SlackMessage } from '../../../src/render/blocks/types.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';
 
 const AT = Date.parse('2026-11-20T12:00:00Z') / 1000;

@@ -5,9 +5,9 @@ import type { ActionsBlock } from '@slack/types';
 import { diffRisks, riskKey, type SeenRisks } from '../../../src/domain/forecast/digest.ts';
 import type { Risk } from '../../../src/domain/forecast/types.ts';
 import { createMemoryRiskStateStore } from '../../../src/forecast/state-store.ts';
-import { ACTION_IDS } from '../../../src/slack/action-ids.ts';
-import { renderRiskDigest, renderRiskList, renderRiskThread } from '../../../src/slack/blocks/risks.ts';
-import { findViolations } from '../../../src/slack/limits.ts';
+import { ACTION_IDS } from '../../../src/render/action-ids.ts';
+import { renderRiskDigest, renderRiskList, renderRiskThread } from '../../../src/render/blocks/risks.ts';
+import { findViolations } from '../../../src/render/limits.ts';
 
 const AT = Date.parse('2026-11-20T12:00:00Z') / 1000;
 const HOUR = 3600;

@@ -8,7 +8,7 @@ import type {
 } from '../../../src/contracts/alert-incident-types.ts';
 import { createAlertDiagnosisHooks } from '../../../src/incidents/alert-diagnosis.ts';
 import type { AlertJobInfo } from '../../../src/queues/payloads.ts';
-import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
+import type { SlackMessage } from '../../../src/render/blocks/types.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';
 import { buildTarget } from '../../support/diagnosis-builder.ts';
 

@@ -7,7 +7,7 @@ import type {
   UpdateRef,
 } from '../../../src/contracts/alert-incident-types.ts';
 import { processRootUpdate } from '../../../src/incidents/root-updates.ts';
-import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
+import type { SlackMessage } from '../../../src/render/blocks/types.ts';
 import type { SlackPoster } from '../../../src/slack/poster.ts';
 
 const silent = pino({ level: 'silent' });

@@ -11,8 +11,8 @@ import {
   renderRefusalEphemeral,
   renderRollout,
   renderStillOoming,
-} from '../../../src/slack/blocks/remediation.ts';
-import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
+} from '../../../src/render/blocks/remediation.ts';
+import type { SlackMessage } from '../../../src/render/blocks/types.ts';
 import { blockKitErrors } from '../../support/fake-slack.ts';
 
 const TARGET = { namespace: 'prod', kind: 'Deployment' as const, name: 'auth-service' };

@@ -6,7 +6,7 @@ import {
   POD_COLORS,
   renderChartPng,
   renderChartSvg,
-} from '../../../src/slack/chart.ts';
+} from '../../../src/render/chart.ts';
 import { AT, buildChart, buildTarget, DAY, GI, MI } from '../../support/diagnosis-builder.ts';
 
 /** Attributes of the first element matching `selector` (an id or a class) in the SVG. */

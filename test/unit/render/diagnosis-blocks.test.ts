@@ -4,12 +4,12 @@ import type { Button, KnownBlock } from '@slack/types';
 import fc from 'fast-check';
 import { diagnose } from '../../../src/domain/diagnose.ts';
 import type { Diagnosis } from '../../../src/domain/types.ts';
-import { ACTION_IDS, BLOCK_IDS, isActionId } from '../../../src/slack/action-ids.ts';
-import { renderRoot, renderThread } from '../../../src/slack/blocks/diagnosis.ts';
-import { renderProgress } from '../../../src/slack/blocks/progress.ts';
-import { renderAsText } from '../../../src/slack/blocks/text.ts';
-import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
-import { findViolations, fitMessage, LIMITS } from '../../../src/slack/limits.ts';
+import { ACTION_IDS, BLOCK_IDS, isActionId } from '../../../src/render/action-ids.ts';
+import { renderRoot, renderThread } from '../../../src/render/blocks/diagnosis.ts';
+import { renderProgress } from '../../../src/render/blocks/progress.ts';
+import { renderAsText } from '../../../src/render/blocks/text.ts';
+import type { SlackMessage } from '../../../src/render/blocks/types.ts';
+import { findViolations, fitMessage, LIMITS } from '../../../src/render/limits.ts';
 import {
   ALL_CAUSES,
   AT,

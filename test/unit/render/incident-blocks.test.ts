@@ -5,8 +5,8 @@ import {
   incidentStatus,
   renderIncidentRoot,
   renderNodeIncidentRoot,
-} from '../../../src/slack/blocks/incident.ts';
-import { findViolations } from '../../../src/slack/limits.ts';
+} from '../../../src/render/blocks/incident.ts';
+import { findViolations } from '../../../src/render/limits.ts';
 import { buildDiagnosis, buildTarget } from '../../support/diagnosis-builder.ts';
 
 const T = Date.parse('2026-11-24T09:00:00Z');

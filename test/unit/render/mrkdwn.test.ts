@@ -11,7 +11,7 @@ import {
   takeAtMost,
   truncate,
   unescapeMrkdwn,
-} from '../../../src/slack/mrkdwn.ts';
+} from '../../../src/render/mrkdwn.ts';
 
 describe('slack/mrkdwn', () => {
   describe('escapeMrkdwn', () => {

@@ -1,6 +1,6 @@
 /** The chart's reduction of a series to pixel columns: extremes kept, gaps kept, bounded size. */
 import assert from 'node:assert/strict';
-import { reduceToColumns } from '../../../src/slack/chart/downsample.ts';
+import { reduceToColumns } from '../../../src/render/chart/downsample.ts';
 
 /** A day on a 900-column plot: 96 s per column. */
 const START = 1_700_000_000;
