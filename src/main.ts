@@ -31,10 +31,10 @@ import {
 import { createRisksQueue, enqueueRisksAsk, RISKS_QUEUE, scheduleRiskScan } from './queues/risk-queue.ts';
 import { createRedisConnection } from './redis.ts';
 import { createRemediation } from './remediation/wiring.ts';
-import { createSlackApp } from './slack/app.ts';
 import { createSlackPoster } from './slack/poster.ts';
 import { MAX_CLOCK_SKEW_SECONDS } from './slack/receiver.ts';
 import { createReplayGuard } from './slack/replay-guard.ts';
+import { createSlackApp } from './slack-app.ts';
 import { createKubernetesLister, loadKubeConfig } from './sources/kubernetes.ts';
 import type { MetricsSource } from './sources/ports.ts';
 import { createPrometheusSource } from './sources/prometheus.ts';

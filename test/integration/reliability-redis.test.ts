@@ -15,7 +15,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { QUEUE_DOWN_TEXT } from '../../src/remediation/slack-actions.ts';
-import { UNAVAILABLE_TEXT } from '../../src/slack/app.ts';
+import { UNAVAILABLE_TEXT } from '../../src/slack-app.ts';
 import { intensity, report, sleep, waitUntil } from '../reliability/intensity.ts';
 import { type PrivateRedis, startPrivateRedis } from '../reliability/redis-server.ts';
 import { duplicates, transcript } from '../reliability/transcript.ts';

@@ -27,8 +27,8 @@ import { type ApprovalPolicy, DEFAULT_POLICY, parsePolicy } from '../../src/reme
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediationActionDeps } from '../../src/remediation/slack-actions.ts';
 import { ACTION_IDS } from '../../src/render/action-ids.ts';
-import { createSlackApp } from '../../src/slack/app.ts';
 import { createSlackPoster } from '../../src/slack/poster.ts';
+import { createSlackApp } from '../../src/slack-app.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { readScenario } from '../../src/sources/scenario.ts';
 import { seedIncident, writeScenario } from '../scenarios/generator.ts';

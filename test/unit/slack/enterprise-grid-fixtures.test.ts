@@ -11,7 +11,7 @@ import { loadConfig } from '../../../src/config.ts';
 import type { IncidentRecord } from '../../../src/incidents/store.ts';
 import { createLogger } from '../../../src/logger.ts';
 import type { DiagnoseJobData } from '../../../src/queues/payloads.ts';
-import { createSlackApp } from '../../../src/slack/app.ts';
+import { createSlackApp } from '../../../src/slack-app.ts';
 import { freePort } from '../../stack/ports.ts';
 import { FAKE_SLACK_DEFAULTS as D } from '../../support/fake-slack.ts';
 import { postSigned } from '../../support/slack-requests.ts';
