@@ -1,9 +1,79 @@
 /**
- * Layering rules for src/, checked by `npm run lint:deps` (part of `npm run check`). Layers, from
- * the bottom: domain (pure), the shared leaves (errors, logger, timeout, config…), sources,
- * the diagnosis service, the features (slack, incidents, alerts, remediation, jobs), and the
- * entry points (main, cli). Imports only point down.
+ * Layering rules for src/, checked by `npm run lint:deps` (part of `npm run check`).
+ *
+ * Every folder and top-level file of src/ has a place in LAYERS, listed from the top. A module
+ * may import its own folder and anything on a lower line; an import that points to a higher line,
+ * or sideways to another unit of its own line, breaks `no-upward-import`. From the top:
+ *
+ *   cli.ts                     the binary: dispatches to the commands
+ *   main.ts                    composition root: clients, queues, web, workers
+ *   slack-app.ts, alerts/      the triggers: the Bolt app (/oom, buttons) and the webhook intake
+ *   jobs/                      the job processors (diagnose, risks)
+ *   remediation/               plans, approvals, the checked write path and its button handlers
+ *   incidents/                 alert incidents in Redis
+ *   forecast/                  the risk scan
+ *   diagnosis-service.ts       resolve, collect evidence, diagnose
+ *   evidence.ts, health-server.ts
+ *   slack/                     Slack transport: receiver, replay guard, allow-list, /oom parser, poster
+ *   queues/                    job payloads and the BullMQ queue plumbing
+ *   render/                    pure rendering: Block Kit, text, the PNG chart, action ids
+ *   contracts/                 plain data shared across features: incident shapes, plan records,
+ *                              remediation actions, the object diff
+ *   sources/, redis.ts, metrics.ts, report.ts
+ *   config.ts                  the one reader of process.env
+ *   alert-labels/              alert label parsers: matchers, channel routes, target from labels
+ *   errors, logger, timeout, http-body, redis-scripts, config-values   shared leaves
+ *   domain/                    pure diagnosis engine
  */
+
+/** Units of src/ from the top; each entry is one layer, each string one folder (`x/`) or file. */
+const LAYERS = [
+  ['cli.ts'],
+  ['main.ts'],
+  ['slack-app.ts', 'alerts/'],
+  ['jobs/'],
+  ['remediation/'],
+  ['incidents/'],
+  ['forecast/'],
+  ['diagnosis-service.ts'],
+  ['evidence.ts', 'health-server.ts'],
+  ['slack/'],
+  ['queues/'],
+  ['render/'],
+  ['contracts/'],
+  ['sources/', 'redis.ts', 'metrics.ts', 'report.ts'],
+  ['config.ts'],
+  ['alert-labels/'],
+  ['errors.ts', 'logger.ts', 'timeout.ts', 'http-body.ts', 'redis-scripts.ts', 'config-values.ts'],
+  ['domain/', 'demo/'],
+];
+
+/** A path pattern for a unit: a folder and all below it, or exactly one file. */
+function unitPattern(unit) {
+  const escaped = unit.replace(/[.]/g, '\\.');
+  return unit.endsWith('/') ? `^src/${escaped}` : `^src/${escaped}$`;
+}
+
+/** One pattern matching any of the units given. */
+function anyOf(units) {
+  return units.map(unitPattern).join('|');
+}
+
+/** For each unit: importing any unit above it, or another unit of its own layer, is forbidden. */
+const upwardRules = LAYERS.flatMap((layer, index) =>
+  layer.map((unit) => {
+    const above = LAYERS.slice(0, index).flat();
+    const peers = layer.filter((other) => other !== unit);
+    return {
+      name: 'no-upward-import',
+      severity: 'error',
+      comment: `${unit} imports only its own unit and the layers below it (see LAYERS).`,
+      from: { path: unitPattern(unit) },
+      to: { path: anyOf([...above, ...peers]) },
+    };
+  }),
+);
+
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -14,20 +84,27 @@ module.exports = {
       from: { path: '^src/' },
       to: { circular: true },
     },
+    ...upwardRules.filter((rule) => rule.to.path !== ''),
+    {
+      name: 'every-unit-has-a-layer',
+      severity: 'error',
+      comment: 'A new folder or top-level file of src/ gets its place in LAYERS before anything imports it.',
+      from: { path: '^src/' },
+      to: { path: '^src/', pathNot: anyOf(LAYERS.flat()) },
+    },
+    {
+      name: 'every-unit-has-a-layer',
+      severity: 'error',
+      comment: 'A module outside LAYERS imports nothing from src/: give it its place first.',
+      from: { path: '^src/', pathNot: anyOf(LAYERS.flat()) },
+      to: { path: '^src/' },
+    },
     {
       name: 'domain-is-pure',
       severity: 'error',
       comment: 'src/domain imports nothing outside src/domain (node built-ins and packages excepted).',
       from: { path: '^src/domain/' },
       to: { path: '^src/', pathNot: '^src/domain/' },
-    },
-    {
-      name: 'sources-below-features',
-      severity: 'error',
-      comment:
-        'Evidence sources read clusters and metrics; they know nothing of Slack, jobs, incidents, alerts or remediation.',
-      from: { path: '^src/sources/' },
-      to: { path: '^src/(slack|jobs|incidents|alerts|remediation)/' },
     },
     {
       name: 'shared-leaves-stay-leaves',
@@ -38,36 +115,12 @@ module.exports = {
       to: { path: '^src/' },
     },
     {
-      name: 'config-below-features',
-      severity: 'error',
-      comment:
-        'config holds its own defaults; it may parse with alert matchers/routes but imports no feature module.',
-      from: { path: '^src/config\\.ts$' },
-      to: { path: '^src/(slack|jobs|incidents|remediation|sources)/|^src/alerts/(?!matchers|routing)' },
-    },
-    {
       name: 'payloads-are-a-leaf',
       severity: 'error',
       comment:
-        'Job payloads are plain data shared by producers and processors: only domain and policy types below them.',
-      from: { path: '^src/jobs/payloads\\.ts$' },
-      to: {
-        path: '^src/',
-        pathNot: '^src/(domain/|contracts/remediation-actions\\.ts$|jobs/payloads\\.ts$)',
-      },
-    },
-    {
-      name: 'only-job-plumbing-from-below',
-      severity: 'error',
-      comment:
-        'Below the job processors only the payload types and the queue plumbing of src/jobs may be imported.',
-      from: {
-        path: '^src/(domain|sources|incidents|slack|alerts|remediation)/|^src/(evidence|diagnosis-service|config|redis)\\.ts$',
-      },
-      to: {
-        path: '^src/jobs/',
-        pathNot: '^src/jobs/(payloads|queues|root-update-queue)\\.ts$',
-      },
+        'Job payloads are plain data shared by producers and processors: only domain and contracts below them.',
+      from: { path: '^src/queues/payloads\\.ts$' },
+      to: { path: '^src/', pathNot: '^src/(domain|contracts)/' },
     },
     {
       name: 'processors-from-entry-points',
@@ -75,31 +128,7 @@ module.exports = {
       comment:
         'Job processors are wired by main (remediation/wiring.ts runs the remediate processor it owns).',
       from: { path: '^src/', pathNot: '^src/(main\\.ts|jobs/|remediation/wiring\\.ts$)' },
-      to: { path: '^src/jobs/(diagnose-[a-z]+|remediate-processor)\\.ts$' },
-    },
-    {
-      name: 'incidents-below-alerts',
-      severity: 'error',
-      comment: 'The alert intake records incidents; incidents know only the shape of an alert target.',
-      from: { path: '^src/incidents/' },
-      to: { path: '^src/alerts/', pathNot: '^src/alerts/target\\.ts$' },
-    },
-    {
-      name: 'domain-and-sources-below-rendering',
-      severity: 'error',
-      comment: 'Nothing below the features renders Slack messages or runs jobs.',
-      from: { path: '^src/(domain|sources)/|^src/(evidence|diagnosis-service|config|redis)\\.ts$' },
-      to: {
-        path: '^src/(slack|incidents|alerts|remediation)/',
-        pathNot: '^src/alerts/(matchers|routing)\\.ts$',
-      },
-    },
-    {
-      name: 'service-below-features',
-      severity: 'error',
-      comment: 'The diagnosis service and evidence collection know sources and domain, no feature.',
-      from: { path: '^src/(evidence|diagnosis-service)\\.ts$' },
-      to: { path: '^src/(slack|jobs|incidents|alerts|remediation)/' },
+      to: { path: '^src/(jobs/|remediation/remediate-processor\\.ts$)' },
     },
     {
       name: 'entry-points-are-tops',
