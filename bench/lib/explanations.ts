@@ -47,7 +47,7 @@ export const EXPLANATIONS: Record<string, string> = {
     "Node 24 itself is about 45 MiB of RSS; loading @slack/bolt brings a process to the bare app's figure, and",
     "BullMQ, ioredis, zod, pino, prom-client and the bot's own modules add their code and heap. The Kubernetes",
     'client (about 80 MiB on its own), prometheus-query and resvg are now loaded on first use',
-    '(src/sources/kube-client.ts, src/sources/prometheus.ts, src/slack/chart.ts), so the web process, which',
+    '(src/sources/kube-client.ts, src/sources/prometheus.ts, src/render/chart.ts), so the web process, which',
     'never needs them, no longer loads them: its idle RSS went from about 207 MiB to the figure above. Under the',
     "storm's webhook deliveries its young generation grows (V8 sizes the semi-spaces to the allocation rate), which",
     'is the difference between idle and peak.',

@@ -23,7 +23,7 @@ function day(step: number, value: (t: number, i: number) => number): { t: number
   return { t, v };
 }
 
-describe('slack/chart downsample', () => {
+describe('render/chart downsample', () => {
   it('keeps at most two samples per pixel column, in time order', () => {
     const s = day(15, (_, i) => 100e6 + (i % 7) * 1e6);
     const r = reduceToColumns(s.t, s.v, grid);

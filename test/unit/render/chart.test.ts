@@ -55,7 +55,7 @@ function pathPoints(d: string): Array<{ x: number; y: number }> {
 
 const near = (a: number, b: number, tolerance = 0.06) => Math.abs(a - b) <= tolerance;
 
-describe('slack/chart', () => {
+describe('render/chart', () => {
   describe('renderChartSvg', () => {
     const chart = buildChart();
     const { svg, geometry } = renderChartSvg(chart, 'prod/auth-service · container auth');

@@ -71,7 +71,7 @@ function lines(text: string): string[] {
   return text.split('\n');
 }
 
-describe('slack/blocks/diagnosis', () => {
+describe('render/blocks/diagnosis', () => {
   describe('golden files', () => {
     for (const cause of ALL_CAUSES) {
       it(`renders the ${cause} diagnosis as before`, () => {

@@ -13,7 +13,7 @@ import {
   unescapeMrkdwn,
 } from '../../../src/render/mrkdwn.ts';
 
-describe('slack/mrkdwn', () => {
+describe('render/mrkdwn', () => {
   describe('escapeMrkdwn', () => {
     // input -> escaped, one row per case
     const CASES: Array<[string, string]> = [
