@@ -21,6 +21,7 @@
  *                              remediation actions, the object diff
  *   sources/, redis.ts, metrics.ts, report.ts
  *   config.ts                  the one reader of process.env
+ *   config/                    its sections: Slack, Redis, remediation, the alert webhook
  *   alert-labels/              alert label parsers: matchers, channel routes, target from labels
  *   errors, logger, timeout, http-body, redis-scripts, config-values   shared leaves
  *   domain/                    pure diagnosis engine
@@ -43,6 +44,7 @@ const LAYERS = [
   ['contracts/'],
   ['sources/', 'redis.ts', 'metrics.ts', 'report.ts'],
   ['config.ts'],
+  ['config/'],
   ['alert-labels/'],
   ['errors.ts', 'logger.ts', 'timeout.ts', 'http-body.ts', 'redis-scripts.ts', 'config-values.ts'],
   ['domain/', 'demo/'],
