@@ -30,7 +30,7 @@ import {
 import type { RemediationCluster } from './cluster.ts';
 import type { ExecutionCheckDeps } from './execution-check.ts';
 import { createHpa } from './hpa.ts';
-import { changeAnnotations } from './patch.ts';
+import { changeAnnotations, type DiffLine, type GitOpsOwner } from './patch.ts';
 import { newRecordId, type PlanStore } from './plan-store.ts';
 import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from './plan-types.ts';
 import type { RemediationAction } from './policy.ts';
@@ -126,6 +126,57 @@ export async function preview(
   return 'previewed';
 }
 
+/** The outcomes every write step shares, whatever it writes; `A` is its own "applied" outcome. */
+export type WriteOutcome<A extends { kind: 'applied'; diff: DiffLine[] }> =
+  | A
+  | { kind: 'dry_run_only'; diff: DiffLine[] }
+  | { kind: 'gitops'; owner: GitOpsOwner; yaml: string }
+  | { kind: 'drift'; reasons: string[] };
+
+/** How one kind of change is reported: its target, its dry-run wording, its record and message. */
+export interface OutcomeReport<A> {
+  target: PlanTarget;
+  incidentId: string;
+  /** "the patch of container `app` of deployment/api", for the dry-run note. */
+  what: string;
+  /** The change record of a written outcome. */
+  record(applied: A): ChangeRecord;
+  /** The thread message of the written change (with its Rollback button). */
+  render(change: ChangeRecord, diff: readonly DiffLine[]): SlackMessage;
+}
+
+/**
+ * Posts the outcome of any write (drift, GitOps, dry run, or written); a written change is saved,
+ * announced, and saved again with the ts of its message (its Rollback button's home).
+ */
+export async function reportWriteOutcome<A extends { kind: 'applied'; diff: DiffLine[] }>(
+  outcome: WriteOutcome<A>,
+  report: OutcomeReport<A>,
+  deps: RemediateDeps,
+  post: Post,
+): Promise<ChangeRecord | RemediateResult> {
+  switch (outcome.kind) {
+    case 'drift':
+      await post(renderDrift(report.target, outcome.reasons, report.incidentId));
+      return 'refused';
+    case 'gitops':
+      await post(renderGitOps(outcome.owner, report.target, outcome.yaml));
+      return 'refused';
+    case 'dry_run_only':
+      await post(renderDryRunOnly(report.what, outcome.diff));
+      return 'dry_run';
+    default: {
+      const applied = outcome as A;
+      const change = report.record(applied);
+      await deps.plans.saveChange(change);
+      const ts = await post(report.render(change, applied.diff));
+      const posted = { ...change, messageTs: ts };
+      await deps.plans.saveChange(posted);
+      return posted;
+    }
+  }
+}
+
 /** Posts the outcome of an apply or a rollback; returns the change when one was written. */
 export async function reportOutcome(
   outcome: ApplyOutcome,
@@ -133,36 +184,24 @@ export async function reportOutcome(
   deps: RemediateDeps,
   post: Post,
 ): Promise<ChangeRecord | RemediateResult> {
-  switch (outcome.kind) {
-    case 'drift':
-      await post(renderDrift(c.target, outcome.reasons, c.incidentId));
-      return 'refused';
-    case 'gitops':
-      await post(renderGitOps(outcome.owner, c.target, outcome.yaml));
-      return 'refused';
-    case 'dry_run_only':
-      await post(
-        renderDryRunOnly(
-          `the patch of container \`${c.container}\` of ${c.target.kind.toLowerCase()}/${c.target.name}`,
-          outcome.diff,
-        ),
-      );
-      return 'dry_run';
-    case 'applied': {
-      const { to: _to, ...rest } = c;
-      const change: ChangeRecord = {
+  const { to: _to, ...rest } = c;
+  return reportWriteOutcome<Extract<ApplyOutcome, { kind: 'applied' }>>(
+    outcome,
+    {
+      target: c.target,
+      incidentId: c.incidentId,
+      what: `the patch of container \`${c.container}\` of ${c.target.kind.toLowerCase()}/${c.target.name}`,
+      record: (applied) => ({
         ...rest,
-        previous: outcome.previous,
-        applied: outcome.applied,
-        ...(outcome.generation !== undefined ? { generation: outcome.generation } : {}),
-      };
-      await deps.plans.saveChange(change);
-      const ts = await post(renderApplied(change, outcome.diff, { rolloutTimeoutMs: deps.rolloutTimeoutMs }));
-      const posted = { ...change, messageTs: ts };
-      await deps.plans.saveChange(posted);
-      return posted;
-    }
-  }
+        previous: applied.previous,
+        applied: applied.applied,
+        ...(applied.generation !== undefined ? { generation: applied.generation } : {}),
+      }),
+      render: (change, diff) => renderApplied(change, diff, { rolloutTimeoutMs: deps.rolloutTimeoutMs }),
+    },
+    deps,
+    post,
+  );
 }
 
 export async function watchAndReport(

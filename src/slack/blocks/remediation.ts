@@ -72,6 +72,13 @@ export function describePlanAction(plan: RemediationPlan, action: RemediationAct
       return plan.rollout
         ? `${where} back to revision ${plan.rollout.revision} (ReplicaSet ${escapeMrkdwn(plan.rollout.replicaSet)})`
         : where;
+    case 'vpa_policy': {
+      const p = plan.vpaPolicy;
+      if (!p) return where;
+      const from = `minAllowed ${p.from.minAllowed ?? 'unset'}, maxAllowed ${p.from.maxAllowed ?? 'unset'}`;
+      const to = `minAllowed ${p.to.minAllowed ?? 'unset'}, maxAllowed ${p.to.maxAllowed ?? 'unset'}`;
+      return `the memory bounds of container \`${escapeMrkdwn(p.container)}\` in verticalpodautoscaler/${escapeMrkdwn(p.vpa)} of ${where}: ${escapeMrkdwn(`${from} → ${to}`)}`;
+    }
   }
 }
 
