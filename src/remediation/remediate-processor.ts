@@ -22,6 +22,7 @@ import { actionName } from './policy.ts';
 import {
   apply,
   createObject,
+  moveHpaWith,
   preview,
   type RemediateDeps,
   type RemediateResult,
@@ -184,6 +185,8 @@ async function rollback(data: RemediateJobData, deps: RemediateDeps, log: Logger
       post,
     );
     if (typeof result === 'string') return result;
+    if (original.hpaMemoryTarget)
+      await moveHpaWith(result, original.hpaMemoryTarget, 'back', cluster, deps, post);
     await watchAndReport(result, cluster, deps, post, false);
     return 'rolled_back';
   } catch (error) {

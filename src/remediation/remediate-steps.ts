@@ -4,9 +4,11 @@
  * rollout, reporting a failure. The job shell (remediate-processor.ts) picks the step.
  */
 import { stringify as toYaml } from 'yaml';
+import type { HpaMemoryTargetSpec } from '../domain/types.ts';
 import { describeError, OomBotError } from '../errors.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
+import { renderHpaTargetMoved } from '../slack/blocks/autoscaler-changes.ts';
 import {
   renderApplied,
   renderConflict,
@@ -30,6 +32,7 @@ import {
 import type { RemediationCluster } from './cluster.ts';
 import type { ExecutionCheckDeps } from './execution-check.ts';
 import { createHpa } from './hpa.ts';
+import { hpaTargetDrift, moveHpaTarget } from './hpa-target.ts';
 import { changeAnnotations, type DiffLine, type GitOpsOwner } from './patch.ts';
 import { newRecordId, type PlanStore } from './plan-store.ts';
 import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from './plan-types.ts';
@@ -227,6 +230,17 @@ export async function apply(
   post: Post,
 ): Promise<RemediateResult> {
   if (!plan.memory) throw new OomBotError('approval_refused', 'this plan has no memory change');
+  const hpaTarget = plan.hpaMemoryTarget;
+  if (hpaTarget) {
+    // the HPA's target moves with the request: checked and dry-run before anything is written
+    const reasons = await hpaTargetDrift(cluster, plan.target.namespace, hpaTarget, hpaTarget.fromPercent);
+    if (reasons.length > 0) {
+      await post(renderDrift(plan.target, reasons, plan.incidentId));
+      return 'refused';
+    }
+    const move = { from: hpaTarget.fromPercent, to: hpaTarget.toPercent };
+    await moveHpaTarget(cluster, plan.target.namespace, hpaTarget, move, { dryRunOnly: true });
+  }
   const changeId = newRecordId();
   const at = Math.floor(deps.now());
   const annotations = changeAnnotations({
@@ -262,13 +276,62 @@ export async function apply(
     post,
   );
   if (typeof result === 'string') return result;
-  if (await watchAndReport(result, cluster, deps, post, true)) {
+  const change = hpaTarget ? await moveHpaWith(result, hpaTarget, 'forward', cluster, deps, post) : result;
+  if (await watchAndReport(change, cluster, deps, post, true)) {
     await deps.scheduleVerify(
-      { kind: 'verify', action: 'apply', recordId: result.id, user: data.user, clickedAt: data.clickedAt },
+      { kind: 'verify', action: 'apply', recordId: change.id, user: data.user, clickedAt: data.clickedAt },
       deps.verifySeconds * 1000,
     );
   }
   return 'applied';
+}
+
+/**
+ * Moves an HPA's memory target with a written memory change (forward) or its rollback (back),
+ * and records it on the change so its Rollback moves it back. A failure is said in the thread:
+ * the memory change stays written, with its Rollback button.
+ */
+export async function moveHpaWith(
+  change: ChangeRecord,
+  spec: HpaMemoryTargetSpec,
+  direction: 'forward' | 'back',
+  cluster: RemediationCluster,
+  deps: RemediateDeps,
+  post: Post,
+): Promise<ChangeRecord> {
+  const move =
+    direction === 'forward'
+      ? { from: spec.fromPercent, to: spec.toPercent }
+      : { from: spec.toPercent, to: spec.fromPercent };
+  try {
+    await moveHpaTarget(cluster, change.target.namespace, spec, move, { dryRunOnly: false });
+  } catch (error) {
+    await post(
+      renderFailure(
+        direction === 'forward' ? 'apply' : 'rollback',
+        `the memory change is written, but HPA ${spec.hpaName}'s memory target stayed at ${move.from}%: ${describeError(error)}`,
+      ),
+    );
+    return change;
+  }
+  const moved = direction === 'forward' ? { ...change, hpaMemoryTarget: spec } : change;
+  if (moved !== change) await deps.plans.saveChange(moved);
+  await post(renderHpaTargetMoved(moved, spec.hpaName, move));
+  return moved;
+}
+
+/** Create VPA never adds a second VPA beside one that already targets the workload, whatever its name. */
+async function refuseSecondVpa(cluster: RemediationCluster, target: PlanTarget): Promise<void> {
+  const existing = (await cluster.listVpas?.(target.namespace)) ?? [];
+  const other = existing.find(
+    (v) => v.spec?.targetRef?.kind === target.kind && v.spec?.targetRef?.name === target.name,
+  );
+  if (other) {
+    throw new OomBotError(
+      'approval_refused',
+      `verticalpodautoscaler/${other.metadata?.name} already controls ${target.kind.toLowerCase()}/${target.name}; the bot never adds a second VPA`,
+    );
+  }
 }
 
 export async function createObject(
@@ -285,6 +348,7 @@ export async function createObject(
   try {
     if (what === 'VPA') {
       if (!plan.vpa) throw new OomBotError('approval_refused', 'this plan has no VPA');
+      await refuseSecondVpa(cluster, target);
       created = await createVpa(cluster, plan.vpa, target, annotations, { dryRunOnly: deps.dryRunOnly });
     } else {
       if (!plan.hpa) throw new OomBotError('approval_refused', 'this plan has no HPA');

@@ -13,7 +13,7 @@ import { stringify as toYaml } from 'yaml';
 import { OomBotError } from '../errors.ts';
 import type { RemediateJobData } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
-import { renderVpaBoundsSet } from '../slack/blocks/vpa-policy.ts';
+import { renderVpaBoundsSet } from '../slack/blocks/autoscaler-changes.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster } from './cluster.ts';
 import { type DiffLine, diffObjects, type GitOpsOwner, gitOpsOwner } from './patch.ts';

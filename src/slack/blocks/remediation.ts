@@ -47,6 +47,12 @@ function memoryChangeText(from: MemoryValues, to: MemoryValues): string {
   return `memory limit ${escapeMrkdwn(change(from.limit, to.limit))}, request ${escapeMrkdwn(change(from.request, to.request))}`;
 }
 
+/** "; HPA api's memory target 80% → 40%" when the Apply moves it with the request. */
+function hpaTargetText(plan: RemediationPlan): string {
+  const h = plan.hpaMemoryTarget;
+  return h ? `; HPA ${escapeMrkdwn(h.hpaName)}'s memory target ${h.fromPercent}% → ${h.toPercent}%` : '';
+}
+
 /** What a button of this plan does, in one line. */
 export function describePlanAction(plan: RemediationPlan, action: RemediationAction): string {
   // approval messages name the cluster a change targets
@@ -55,7 +61,7 @@ export function describePlanAction(plan: RemediationPlan, action: RemediationAct
     case 'apply':
     case 'preview':
       return plan.memory
-        ? `container \`${escapeMrkdwn(plan.container)}\` of ${where}: ${memoryChangeText(plan.memory.from, plan.memory.to)}`
+        ? `container \`${escapeMrkdwn(plan.container)}\` of ${where}: ${memoryChangeText(plan.memory.from, plan.memory.to)}${hpaTargetText(plan)}`
         : where;
     case 'create_vpa': {
       // biome-ignore lint/suspicious/noExplicitAny: manifest JSON

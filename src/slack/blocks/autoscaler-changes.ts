@@ -1,6 +1,7 @@
 /**
- * The thread message of a written VPA bounds change (or of its rollback): who, when, which VPA
- * and container, the diff the server reported, and a Rollback button on the change.
+ * Thread messages of autoscaler changes: a written VPA bounds change (or its rollback) with who,
+ * when, which VPA and container, the server's diff and a Rollback button; and the HPA memory
+ * target an Apply (or its Rollback) moved with the request.
  */
 import type { KnownBlock } from '@slack/types';
 import { type DiffLine, formatDiff } from '../../remediation/patch.ts';
@@ -51,4 +52,17 @@ export function renderVpaBoundsSet(c: ChangeRecord, diff: readonly DiffLine[]): 
   ];
   if (!c.rollbackOf) blocks.push(rollbackButton(c, vpa));
   return { text: `${verb}: verticalpodautoscaler/${vpa}`, blocks: fitMessage(blocks) };
+}
+
+/** The HPA memory target moved with the memory change (or back with its rollback). */
+export function renderHpaTargetMoved(
+  c: ChangeRecord,
+  hpa: string,
+  move: { from: number; to: number },
+): SlackMessage {
+  const text = `:straight_ruler: HPA ${escapeMrkdwn(hpa)} of ${workloadText(c.target)}: memory target ${move.from}% → ${move.to}% of the request, with the ${c.rollbackOf ? 'rollback' : 'memory change'} approved by <@${c.approver}> (change ${escapeMrkdwn(c.id)}).`;
+  return {
+    text: `HPA ${hpa}: memory target ${move.from}% → ${move.to}%`,
+    blocks: fitMessage([section(text)]),
+  };
 }
