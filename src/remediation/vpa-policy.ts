@@ -158,6 +158,22 @@ function generationDrift(vpa: KubeObject, expected: number | undefined): string[
   return [`its generation moved from ${expected} to ${generation} (its spec was edited)`];
 }
 
+/** A 409 (the resourceVersion read is stale: someone wrote the VPA since) as the conflict users are told about. */
+async function refuseConcurrentEdit(vpa: string, write: Promise<KubeObject>): Promise<KubeObject> {
+  try {
+    return await write;
+  } catch (error) {
+    if (error instanceof OomBotError && error.code === 'conflict') {
+      throw new OomBotError(
+        'conflict',
+        `verticalpodautoscaler/${vpa} was changed by someone else between the bot's read and its patch; the patch was refused and nothing was overwritten`,
+        { cause: error, details: { conflict: true } },
+      );
+    }
+    throw error;
+  }
+}
+
 /** Dry run, check the diff, then (unless dry-run only) the guarded patch. */
 async function writePolicies(
   cluster: RemediationCluster,
@@ -185,7 +201,9 @@ async function writePolicies(
       `verticalpodautoscaler/${write.vpa} was read without a resourceVersion`,
     );
   const body = vpaPolicyPatch(next, rv, write.annotations);
-  const dry = await patch(write.namespace, write.vpa, body, { dryRun: true });
+  const guarded = (dryRun: boolean) =>
+    refuseConcurrentEdit(write.vpa, patch(write.namespace, write.vpa, body, { dryRun }));
+  const dry = await guarded(true);
   const diff = diffObjects(current, dry);
   const stray = strayVpaChanges(diff, allowed);
   if (stray.length > 0) {
@@ -195,19 +213,7 @@ async function writePolicies(
     );
   }
   if (options.dryRunOnly) return { kind: 'dry_run_only', diff };
-  let after: KubeObject;
-  try {
-    after = await patch(write.namespace, write.vpa, body, { dryRun: false });
-  } catch (error) {
-    if (error instanceof OomBotError && error.code === 'conflict') {
-      throw new OomBotError(
-        'conflict',
-        `verticalpodautoscaler/${write.vpa} was changed by someone else between the bot's read and its patch; the patch was refused and nothing was overwritten`,
-        { cause: error, details: { conflict: true } },
-      );
-    }
-    throw error;
-  }
+  const after = await guarded(false);
   return {
     kind: 'applied',
     previous: containerPoliciesOf(current),
