@@ -44,6 +44,8 @@ export function planVpaBounds(
   const vpa = vpaRewritesRequests(e);
   if (!vpa || requestBytes <= 0) return undefined;
   const bounds = vpaBoundsFor(e, container);
+  // an entry in Off mode, or one that leaves memory out, does not touch this container's memory
+  if (bounds?.mode === 'Off' || bounds?.controlsMemory === false) return undefined;
   const min = parseQuantity(bounds?.minAllowedMemory);
   if (min !== undefined && min >= requestBytes) return undefined;
   const max = parseQuantity(bounds?.maxAllowedMemory);

@@ -171,6 +171,10 @@ export interface VpaContainerBounds {
   containerName: string;
   minAllowedMemory?: string;
   maxAllowedMemory?: string;
+  /** The entry's own mode: `Off` leaves the container alone. */
+  mode?: string;
+  /** False when its controlledResources leave memory out. */
+  controlsMemory?: boolean;
 }
 
 /** A VerticalPodAutoscaler that targets the workload. */

@@ -195,6 +195,10 @@ function toVpaBounds(policy: any): VpaContainerBounds {
     containerName: String(policy?.containerName ?? '*'),
     ...(min !== undefined && min !== null ? { minAllowedMemory: String(min) } : {}),
     ...(max !== undefined && max !== null ? { maxAllowedMemory: String(max) } : {}),
+    ...(policy?.mode ? { mode: String(policy.mode) } : {}),
+    ...(Array.isArray(policy?.controlledResources) && !policy.controlledResources.includes('memory')
+      ? { controlsMemory: false }
+      : {}),
   };
 }
 

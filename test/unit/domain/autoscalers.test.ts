@@ -82,6 +82,16 @@ describe('a VPA that rewrites requests', () => {
     });
   });
 
+  it('leaves a container whose entry is Off, or controls no memory, alone', () => {
+    const e = (bounds: object): Evidence => ({
+      ...tooLow(),
+      vpa: { name: 'v', mode: 'Auto', containers: [{ containerName: 'app', ...bounds }] },
+    });
+    assert.equal(planVpaBounds(e({ mode: 'Off' }), 'app', GI), undefined);
+    assert.equal(planVpaBounds(e({ controlsMemory: false }), 'app', GI), undefined);
+    assert.ok(planVpaBounds(e({ mode: 'Auto' }), 'app', GI));
+  });
+
   it('takes the `*` entry for a container without its own', () => {
     const e: Evidence = {
       ...tooLow(),
