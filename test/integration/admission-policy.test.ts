@@ -2,7 +2,8 @@
 // bot's ServiceAccount: what RBAC grants (patch any field of any Deployment) is narrowed by the
 // apiserver to the memory fix. A stolen token cannot change an image, a command, a volume or the
 // replicas, nor create an autoscaler for another workload or a VPA that evicts; the bot's own
-// memory patch still passes, and people (the admin) are not affected.
+// memory patch still passes, and people (the admin) are not affected. An update of a VPA or HPA by the
+// bot may change only a container's memory bounds or the HPA's memory utilization target.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {

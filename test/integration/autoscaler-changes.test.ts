@@ -2,8 +2,8 @@
 // and Redis, through the planner, the signed plan, the worker's checks and the remediation job:
 // Set VPA bounds patches exactly the container's entry in the VPA's resourcePolicy, audited and
 // verified, and its Rollback restores the list; a spec edit since the plan and a concurrent edit
-// between the bot's read and its write are refused; a non-approver is refused; Create VPA never
-// adds a second VPA; Apply moves an HPA's memory target with the request and Rollback moves it back.
+// between the bot's read and its write are refused; a non-approver is refused, one approval is not
+// enough under the two-person rule, dry-run mode writes nothing; Create VPA never adds a second VPA; Apply moves an HPA's memory target with the request and Rollback moves it back.
 import assert from 'node:assert/strict';
 import { AppsV1Api, AutoscalingV2Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import type { Action, Diagnosis } from '../../src/domain/types.ts';
@@ -300,6 +300,46 @@ describe('changes an autoscaler would undo, on a real kube-apiserver with the VP
       items: unknown[];
     };
     assert.equal(list.items.length, 1);
+  });
+
+  it('holds Set VPA bounds to the two-person rule, and to dry-run mode', async () => {
+    const ns = await freshNamespace(admin, 'vpa');
+    await createDeployment(admin, ns);
+    await createVpa(ns, { minAllowed: { memory: '256Mi' } });
+    const floor = async () => (await readVpa(ns)).spec.resourcePolicy.containerPolicies[2].minAllowed.memory;
+
+    const dry = await plan(diagnosisOf(ns, [vpaAction], false));
+    const dryRun = remediationHarness(stack, {
+      policy: testPolicy([ALICE]),
+      overrides: { dryRunOnly: true },
+    });
+    assert.equal(await run(dryRun.deps, dry.id, 'vpa_policy'), 'dry_run');
+    assert.match(dryRun.poster.texts().join('\n'), /Dry-run mode/);
+    assert.equal(await floor(), '256Mi', 'nothing written in dry-run mode');
+
+    const p = await plan(diagnosisOf(ns, [vpaAction], false));
+    const policy = testPolicy([ALICE, MALLORY], { namespaces: [{ match: 'vpa-*', twoPersonRule: true }] });
+    const deps = remediationHarness(stack, { policy }).deps;
+    assert.equal(
+      (await plans.consume('plan', p.id, 'vpa_policy', ALICE, Date.now() / 1000, 2)).status,
+      'first',
+    );
+    const alone: RemediateJobData = {
+      kind: 'execute',
+      action: 'vpa_policy',
+      recordId: p.id,
+      user: ALICE,
+      clickedAt: Date.now() / 1000,
+    };
+    assert.equal(await processRemediate({ id: 'job-alone', data: alone }, deps), 'refused');
+    assert.equal(await floor(), '256Mi', 'one approval is not enough');
+    assert.equal(
+      (await plans.consume('plan', p.id, 'vpa_policy', MALLORY, Date.now() / 1000, 2)).status,
+      'ok',
+    );
+    const second = { ...alone, user: MALLORY };
+    assert.equal(await processRemediate({ id: 'job-second', data: second }, deps), 'applied');
+    assert.equal(await floor(), '1Gi');
   });
 
   it("Apply moves an HPA's memory target with the request, and its Rollback moves it back", async () => {
