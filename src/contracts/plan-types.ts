@@ -3,7 +3,7 @@
  * (by id), the change an Apply or Rollback wrote, and the values they compare. A leaf module:
  * plan building, the HPA/VPA builders, the patch, the store and the job all read these.
  */
-import type { Cause, HpaSpec, VpaSpec, WorkloadKind } from '../domain/types.ts';
+import type { Cause, HpaMemoryTargetSpec, HpaSpec, VpaSpec, WorkloadKind } from '../domain/types.ts';
 
 /** Memory of one container as quantity strings; a missing field is unset in the spec. */
 export interface MemoryValues {
@@ -23,6 +23,31 @@ export interface WorkloadSnapshot {
   resourceVersion?: string;
   /** The target container's memory at diagnosis. */
   memory: MemoryValues;
+  /** The VPA that controls the workload, as read when the plan was made. */
+  vpa?: VpaSnapshot;
+}
+
+/** Memory bounds of one container in a VPA's resourcePolicy, as quantity strings; unset when absent. */
+export interface VpaBounds {
+  minAllowed?: string;
+  maxAllowed?: string;
+}
+
+/** A VPA as the plan saw it: drift is told from its generation and the container's bounds. */
+export interface VpaSnapshot {
+  name: string;
+  generation?: number;
+  resourceVersion?: string;
+  /** The bounds that governed the container (its own entry, else the `*` entry). */
+  bounds: VpaBounds;
+}
+
+/** Set VPA bounds: the container's memory bounds in the VPA's resourcePolicy, from → to. */
+export interface VpaPolicyPlan {
+  vpa: string;
+  container: string;
+  from: VpaBounds;
+  to: VpaBounds;
 }
 
 export interface RemediationPlan {
@@ -51,6 +76,10 @@ export interface RemediationPlan {
   hpa?: HpaSpec;
   /** Roll back: the ReplicaSet whose pod template the rollout undo restores. */
   rollout?: RolloutUndoPlan;
+  /** Set VPA bounds: the change in the VPA that rewrites the container's requests. */
+  vpaPolicy?: VpaPolicyPlan;
+  /** Apply: the HPA memory target that moves with the new request (same approval). */
+  hpaMemoryTarget?: HpaMemoryTargetSpec;
 }
 
 /** What the Roll back button restores (`kubectl rollout undo --to-revision`). */
@@ -87,6 +116,10 @@ export interface ChangeRecord {
   rollbackOf?: string;
   /** A rollout undo: the whole pod template before and after it (its Rollback restores `previous`). */
   template?: { previous: object; applied: object; revision?: number };
+  /** A VPA bounds change: the VPA's whole containerPolicies list before and after (its Rollback restores `previous`). */
+  vpaPolicy?: { vpa: string; previous: object[]; applied: object[]; generation?: number };
+  /** The HPA memory target an Apply moved with the request (its Rollback moves it back). */
+  hpaMemoryTarget?: HpaMemoryTargetSpec;
 }
 
 export interface PlanMeta {

@@ -11,6 +11,7 @@ export const REMEDIATION_ACTIONS = [
   'scale_out',
   'rollback',
   'rollout_undo',
+  'vpa_policy',
 ] as const;
 export type RemediationAction = (typeof REMEDIATION_ACTIONS)[number];
 
@@ -21,6 +22,7 @@ export const WRITE_ACTIONS: ReadonlySet<RemediationAction> = new Set([
   'scale_out',
   'rollback',
   'rollout_undo',
+  'vpa_policy',
 ]);
 
 const ACTION_NAMES: Record<RemediationAction, string> = {
@@ -30,6 +32,7 @@ const ACTION_NAMES: Record<RemediationAction, string> = {
   scale_out: 'Scale out',
   rollback: 'Rollback',
   rollout_undo: 'Roll back',
+  vpa_policy: 'Set VPA bounds',
 };
 
 export function actionName(action: RemediationAction): string {

@@ -2,9 +2,11 @@
  * Ranked, typed actions for a diagnosis: each carries what it changes as typed fields, and the
  * ready-to-run command (with the real names) rendered from them. Pure.
  */
+import { hpaMemoryEffect, vpaPolicyAction, vpaRewritesRequests } from './autoscalers.ts';
 import { planRegressionActions, toRollbackTarget } from './causes/deploy-regression.ts';
 import { hoursToLimit, measureLeak } from './causes/memory-leak.ts';
 import {
+  renderHpaMemoryTarget,
   renderMemoryPatch,
   renderRollback,
   renderScaleOut,
@@ -97,15 +99,6 @@ function offModeVpa(container: string): VpaSpec {
   };
 }
 
-/** A VPA that sets requests when pods are created (Auto, Recreate, Initial): it overrides a patched template. */
-export function vpaRewritesRequests(e: Evidence): { name: string; mode: string } | undefined {
-  const mode = e.vpa?.mode;
-  return e.vpa &&
-    (mode === 'Auto' || mode === 'Recreate' || mode === 'Initial' || mode === 'InPlaceOrRecreate')
-    ? e.vpa
-    : undefined;
-}
-
 /** The scale-out action: its HPA and the command rendered from it. */
 function scaleOutAction(t: Target, hpa: HpaSpec, why: string): Action {
   return {
@@ -146,6 +139,41 @@ function hpaReplicas(f: Features, e: Evidence): { hpa: HpaSpec; why: string } | 
     hpa: { minReplicas: needed, maxReplicas: Math.max(needed + 1, needed * 2), cpuPercent: 70 },
     why: `${rate(peakTotal)} peak / ${rate(t.perPodBaselineRate)} per pod before the jump = ${needed} replicas (now ${replicas})`,
   };
+}
+
+/**
+ * A VPA that rewrites requests gets the change where it holds (its own bounds), said on the
+ * patch too; an HPA on memory utilization is told what the new request does to it, its target
+ * moved with it by the same Apply where that is right.
+ */
+function adviseAroundAutoscalers(
+  actions: Action[],
+  cause: Cause,
+  f: Features,
+  e: Evidence,
+  rec: Recommendation,
+) {
+  const patch = actions.find((a) => a.kind === 'patch_memory_limit');
+  const note = (text: string) => {
+    if (patch) patch.detail = `${patch.detail ?? ''}${patch.detail ? '; ' : ''}${text}`;
+  };
+  const existing = vpaRewritesRequests(e);
+  const vpaAction = vpaPolicyAction(e, f.container, rec);
+  if (existing && vpaAction) {
+    note(
+      `VPA ${existing.name} (${existing.mode}) rewrites requests at pod creation and keeps the limit:request ratio: raise its minAllowed memory for ${f.container} to ${rec.memoryRequest} as well (Set VPA bounds), or the pods will not get this`,
+    );
+    actions.splice(patch ? actions.indexOf(patch) + 1 : 0, 0, vpaAction);
+  }
+  const effect = hpaMemoryEffect(e, cause, f.requestBytes, rec.memoryRequestBytes);
+  if (!effect) return;
+  note(effect.text);
+  if (patch && effect.target) {
+    patch.hpaMemoryTarget = effect.target;
+    // the HPA's patch right after the memory patch, before the verification commands
+    const [first = '', ...rest] = (patch.command ?? '').split('\n');
+    patch.command = [first, renderHpaMemoryTarget(e.target, effect.target), ...rest].join('\n');
+  }
 }
 
 /** Roll back the last rollout when the kills began with it. */
@@ -235,12 +263,8 @@ export function planActions(
       }
       const scale = cause === 'traffic_surge' ? hpaReplicas(f, e) : undefined;
       if (scale) actions.push(scaleOutAction(t, scale.hpa, scale.why));
-      const existing = vpaRewritesRequests(e);
-      if (existing && rec) {
-        const patch = actions.find((a) => a.kind === 'patch_memory_limit');
-        if (patch)
-          patch.detail = `${patch.detail ?? ''}${patch.detail ? '; ' : ''}VPA ${existing.name} (${existing.mode}) rewrites requests at pod creation and keeps the limit:request ratio: raise its maxAllowed memory for ${f.container} to ${rec.memoryRequest} as well, or the pods will not get this`;
-      }
+      if (rec) adviseAroundAutoscalers(actions, cause, f, e, rec);
+      // never a second VPA for a workload one already controls
       if (!e.vpa) {
         const vpa = offModeVpa(f.container);
         actions.push({

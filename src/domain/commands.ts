@@ -5,7 +5,15 @@
  * Pure.
  */
 import { toQuantity } from './quantity.ts';
-import type { HpaSpec, MemoryPatchSpec, RollbackTarget, Target, VpaSpec } from './types.ts';
+import type {
+  HpaMemoryTargetSpec,
+  HpaSpec,
+  MemoryPatchSpec,
+  RollbackTarget,
+  Target,
+  VpaPolicySpec,
+  VpaSpec,
+} from './types.ts';
 
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;
@@ -83,4 +91,31 @@ export function renderVpa(t: Target, vpa: VpaSpec): string {
 export function renderRollback(t: Target, rollback: RollbackTarget): string {
   const ref = `${rollback.workload.kind.toLowerCase()}/${rollback.workload.name}`;
   return `kubectl -n ${t.namespace} rollout undo ${ref}`;
+}
+
+/**
+ * The edit of a VPA's resourcePolicy entry for one container: its memory bounds. A merge patch
+ * would replace the whole containerPolicies list, so people are shown the entry to edit instead.
+ */
+export function renderVpaPolicy(t: Target, spec: VpaPolicySpec): string {
+  const bounds = [`minAllowed: {memory: ${toQuantity(spec.minAllowedBytes)}}`];
+  if (spec.maxAllowedBytes !== undefined)
+    bounds.push(`maxAllowed: {memory: ${toQuantity(spec.maxAllowedBytes)}}`);
+  return [
+    `kubectl -n ${t.namespace} edit verticalpodautoscaler/${spec.vpaName}`,
+    `# in spec.resourcePolicy.containerPolicies, the entry of container ${spec.container} (add it if missing):`,
+    `#   - containerName: ${spec.container}`,
+    ...bounds.map((b) => `#     ${b}`),
+  ].join('\n');
+}
+
+/** The JSON patch of an HPA's memory target: checks the metric is the memory one at the old value first. */
+export function renderHpaMemoryTarget(t: Target, spec: HpaMemoryTargetSpec): string {
+  const at = `/spec/metrics/${spec.metricIndex}/resource`;
+  const ops = [
+    { op: 'test', path: `${at}/name`, value: 'memory' },
+    { op: 'test', path: `${at}/target/averageUtilization`, value: spec.fromPercent },
+    { op: 'replace', path: `${at}/target/averageUtilization`, value: spec.toPercent },
+  ];
+  return `kubectl -n ${t.namespace} patch horizontalpodautoscaler/${spec.hpaName} --type=json -p ${shellQuote(JSON.stringify(ops))}`;
 }

@@ -154,6 +154,37 @@ export interface HpaInfo {
   minReplicas?: number;
   maxReplicas: number;
   metrics: string[];
+  /** Its memory metric when it scales on memory utilization (usage / request): where it sits in spec.metrics. */
+  memoryTarget?: HpaMemoryTarget;
+}
+
+/** An HPA's Resource metric on memory with a Utilization target (percent of the pods' requests). */
+export interface HpaMemoryTarget {
+  /** Index of the metric in spec.metrics. */
+  index: number;
+  averageUtilization: number;
+}
+
+/** One container's memory bounds in a VPA's resourcePolicy, as the VPA has them. */
+export interface VpaContainerBounds {
+  /** The container's name, or `*` for the default entry. */
+  containerName: string;
+  minAllowedMemory?: string;
+  maxAllowedMemory?: string;
+  /** The entry's own mode: `Off` leaves the container alone. */
+  mode?: string;
+  /** False when its controlledResources leave memory out. */
+  controlsMemory?: boolean;
+}
+
+/** A VerticalPodAutoscaler that targets the workload. */
+export interface VpaInfo {
+  name: string;
+  mode: string;
+  /** RequestsAndLimits (the default) or RequestsOnly. */
+  controlledValues?: string;
+  /** The memory bounds of its containerPolicies entries, in their order. */
+  containers?: VpaContainerBounds[];
 }
 
 export type TrafficFamily =
@@ -200,7 +231,7 @@ export interface Evidence {
   events: EventInfo[];
   nodes: NodeInfo[];
   hpa?: HpaInfo;
-  vpa?: { name: string; mode: string };
+  vpa?: VpaInfo;
   metrics: MetricsEvidence;
   gaps: Gap[];
 }
@@ -246,6 +277,7 @@ export const ACTION_KINDS = [
   'adjust_requests',
   'fix_runtime_heap',
   'create_vpa',
+  'vpa_policy',
   'rollback_deploy',
   'add_node_capacity',
   'none',
@@ -279,6 +311,27 @@ export interface VpaSpec {
   containerPolicies: VpaContainerPolicy[];
 }
 
+/**
+ * New memory bounds for one container in an existing VPA's resourcePolicy: what the VPA's own
+ * recommendation is clamped to, so a request it rewrites at pod creation stays at least `minAllowed`.
+ */
+export interface VpaPolicySpec {
+  vpaName: string;
+  container: string;
+  minAllowedBytes: number;
+  /** Set only when the VPA's maxAllowed would sit below the new minAllowed. */
+  maxAllowedBytes?: number;
+}
+
+/** An existing HPA's memory target moved with a new request, so it scales out at the same usage. */
+export interface HpaMemoryTargetSpec {
+  hpaName: string;
+  /** Index of the memory metric in spec.metrics. */
+  metricIndex: number;
+  fromPercent: number;
+  toPercent: number;
+}
+
 /** What a rollback restores: the workload's revision before the rollout at `rolloutAt`. */
 export interface RollbackTarget {
   workload: WorkloadRef;
@@ -302,6 +355,10 @@ export interface Action {
   memoryPatch?: MemoryPatchSpec;
   hpa?: HpaSpec;
   vpa?: VpaSpec;
+  /** vpa_policy: the bounds to set in the VPA that controls the container. */
+  vpaPolicy?: VpaPolicySpec;
+  /** patch_memory_limit: the HPA memory target that moves with the new request. */
+  hpaMemoryTarget?: HpaMemoryTargetSpec;
   rollbackTarget?: RollbackTarget;
 }
 

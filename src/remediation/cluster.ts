@@ -31,6 +31,24 @@ export interface RemediationCluster {
   readReplicaSet?(namespace: string, name: string): Promise<KubeObject>;
   /** Replace the whole workload (PUT): its metadata.resourceVersion is the precondition (409 on a concurrent edit). */
   replaceWorkload?(ref: WorkloadKey, obj: KubeObject, options: { dryRun: boolean }): Promise<KubeObject>;
+  /** The VPAs of a namespace (Create VPA refuses a workload one already targets). */
+  listVpas?(namespace: string): Promise<KubeObject[]>;
+  readVpa?(namespace: string, name: string): Promise<KubeObject>;
+  /** A JSON merge patch of a VPA (a CRD takes no strategic merge). */
+  patchVpa?(
+    namespace: string,
+    name: string,
+    patch: object,
+    options: { dryRun: boolean },
+  ): Promise<KubeObject>;
+  readHpa?(namespace: string, name: string): Promise<KubeObject>;
+  /** A JSON Patch (RFC 6902) of an HPA: its `test` operations are the precondition. */
+  patchHpa?(
+    namespace: string,
+    name: string,
+    ops: object[],
+    options: { dryRun: boolean },
+  ): Promise<KubeObject>;
 }
 
 export const FIELD_MANAGER = 'oom-bot';
@@ -95,6 +113,7 @@ export function createRemediationCluster(
   const custom = kc.makeApiClient(CustomObjectsApi);
   const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
   const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+  const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
 
   async function call<T>(what: string, run: () => Promise<T>): Promise<T> {
     try {
@@ -222,6 +241,53 @@ export function createRemediationCluster(
         }),
       );
       return plain(obj);
+    },
+    async listVpas(namespace) {
+      const list = (await call(`list verticalpodautoscalers in ${namespace}`, () =>
+        custom.listNamespacedCustomObject({ ...VPA, namespace }),
+      )) as { items?: unknown[] };
+      return (list.items ?? []).map(plain);
+    },
+    async readVpa(namespace, name) {
+      return plain(
+        await call(`read verticalpodautoscaler/${name} in ${namespace}`, () =>
+          custom.getNamespacedCustomObject({ ...VPA, namespace, name }),
+        ),
+      );
+    },
+    async patchVpa(namespace, name, patch, { dryRun }) {
+      const what = `${dryRun ? 'dry-run ' : ''}patch verticalpodautoscaler/${name} in ${namespace}`;
+      const args = {
+        ...VPA,
+        namespace,
+        name,
+        body: patch,
+        fieldManager: FIELD_MANAGER,
+        ...(dryRun ? { dryRun: 'All' } : {}),
+      };
+      return plain(await call(what, () => custom.patchNamespacedCustomObject(args, merge)));
+    },
+    async readHpa(namespace, name) {
+      const obj = await call(`read horizontalpodautoscaler/${name} in ${namespace}`, () =>
+        autoscaling.readNamespacedHorizontalPodAutoscaler({ namespace, name }),
+      );
+      return { ...plain(obj), apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' };
+    },
+    async patchHpa(namespace, name, ops, { dryRun }) {
+      const what = `${dryRun ? 'dry-run ' : ''}patch horizontalpodautoscaler/${name} in ${namespace}`;
+      const obj = await call(what, () =>
+        autoscaling.patchNamespacedHorizontalPodAutoscaler(
+          {
+            namespace,
+            name,
+            body: ops,
+            fieldManager: FIELD_MANAGER,
+            ...(dryRun ? { dryRun: 'All' } : {}),
+          },
+          jsonPatch,
+        ),
+      );
+      return { ...plain(obj), apiVersion: 'autoscaling/v2', kind: 'HorizontalPodAutoscaler' };
     },
   };
 }

@@ -12,6 +12,7 @@ import { type RemediationAction, WRITE_ACTIONS } from '../contracts/remediation-
 import { parseQuantity } from '../domain/quantity.ts';
 import type { Cause } from '../domain/types.ts';
 import { type NamespaceGuard, writeRefusal } from './namespace-guard.ts';
+import { vpaBoundLimit } from './plan.ts';
 import type { PlanStore, RecordKind } from './plan-store.ts';
 import { type ApprovalPolicy, approvalsRequired, DEFAULT_CLUSTER, decide } from './policy.ts';
 
@@ -46,6 +47,7 @@ function subjectOfPlan(plan: RemediationPlan, action: RemediationAction, default
     cluster: plan.cluster ?? defaultCluster,
     cause: plan.cause,
     ...(action === 'apply' && plan.memory ? { newLimit: plan.memory.to.limit } : {}),
+    ...(action === 'vpa_policy' && vpaBoundLimit(plan) ? { newLimit: vpaBoundLimit(plan) } : {}),
     ...(action === 'scale_out' && plan.hpa ? { maxReplicas: plan.hpa.maxReplicas } : {}),
   };
 }

@@ -5,7 +5,14 @@
  * workload; no I/O, no clock.
  */
 
-import type { MemoryValues, PlanMeta, RemediationPlan, WorkloadSnapshot } from '../contracts/plan-types.ts';
+import type {
+  MemoryValues,
+  PlanMeta,
+  RemediationPlan,
+  VpaBounds,
+  VpaPolicyPlan,
+  WorkloadSnapshot,
+} from '../contracts/plan-types.ts';
 import type { RemediationAction } from '../contracts/remediation-actions.ts';
 import { mayRaiseLimit } from '../domain/limit-rule.ts';
 import { parseQuantity, toQuantity } from '../domain/quantity.ts';
@@ -122,7 +129,9 @@ export function buildPlan(
   const vpa = findAction(d, 'create_vpa')?.vpa;
   const hpa = findAction(d, 'scale_out')?.hpa;
   const rollout = rolloutUndoOf(d);
-  if (!memory && !vpa && !hpa && !rollout) return undefined;
+  const vpaPolicy = vpaPolicyOf(d, snapshot);
+  const hpaMemoryTarget = memory ? findAction(d, 'patch_memory_limit')?.hpaMemoryTarget : undefined;
+  if (!memory && !vpa && !hpa && !rollout && !vpaPolicy) return undefined;
   return {
     id: meta.id,
     incidentId: meta.incidentId,
@@ -145,7 +154,41 @@ export function buildPlan(
     ...(vpa ? { vpa } : {}),
     ...(hpa ? { hpa } : {}),
     ...(rollout ? { rollout } : {}),
+    ...(vpaPolicy ? { vpaPolicy } : {}),
+    ...(hpaMemoryTarget ? { hpaMemoryTarget } : {}),
   };
+}
+
+/**
+ * Set VPA bounds, from the diagnosis's typed vpa_policy action: only where a bigger request is
+ * the right fix, and the bounds it starts from are those the VPA had when the plan was made.
+ */
+function vpaPolicyOf(d: Diagnosis, snapshot: WorkloadSnapshot | undefined): VpaPolicyPlan | undefined {
+  const spec = findAction(d, 'vpa_policy')?.vpaPolicy;
+  if (!spec || !mayRaiseLimit(d.cause)) return undefined;
+  const seen = snapshot?.vpa?.name === spec.vpaName ? snapshot.vpa.bounds : undefined;
+  if (!seen) return undefined;
+  const to: VpaBounds = {
+    minAllowed: toQuantity(spec.minAllowedBytes),
+    ...(spec.maxAllowedBytes !== undefined
+      ? { maxAllowed: toQuantity(spec.maxAllowedBytes) }
+      : seen.maxAllowed !== undefined
+        ? { maxAllowed: seen.maxAllowed }
+        : {}),
+  };
+  return { vpa: spec.vpaName, container: spec.container, from: seen, to };
+}
+
+/** The highest memory bound Set VPA bounds would write: what the policy's maxMemoryLimit caps. */
+export function vpaBoundLimit(plan: RemediationPlan | undefined): string | undefined {
+  const change = plan?.vpaPolicy;
+  if (!change) return undefined;
+  // a maxAllowed the change leaves as it was is not the bot's to answer for
+  const raisedMax = sameQuantity(change.to.maxAllowed, change.from.maxAllowed)
+    ? undefined
+    : change.to.maxAllowed;
+  const values = [change.to.minAllowed, raisedMax].filter((v): v is string => v !== undefined);
+  return values.sort((a, b) => (parseQuantity(b) ?? 0) - (parseQuantity(a) ?? 0))[0];
 }
 
 /** Whether a plan has something for a button to do. */
@@ -162,5 +205,7 @@ export function planOffers(plan: RemediationPlan, action: RemediationAction): bo
       return false;
     case 'rollout_undo':
       return plan.rollout !== undefined;
+    case 'vpa_policy':
+      return plan.vpaPolicy !== undefined;
   }
 }

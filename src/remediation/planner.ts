@@ -4,11 +4,12 @@
  * returns the opaque plan id the buttons carry.
  */
 
-import type { WorkloadSnapshot } from '../contracts/plan-types.ts';
+import type { VpaSnapshot, WorkloadSnapshot } from '../contracts/plan-types.ts';
 import type { Diagnosis } from '../domain/types.ts';
 import type { ObjectLister } from '../sources/ports.ts';
 import { buildPlan, snapshotOf } from './plan.ts';
 import { newRecordId, type PlanStore } from './plan-store.ts';
+import { vpaSnapshotOf } from './vpa-policy.ts';
 
 export interface PlanContext {
   incidentId: string;
@@ -32,9 +33,21 @@ async function snapshot(d: Diagnosis, lister: ObjectLister): Promise<WorkloadSna
   const holder = t.podTemplate;
   if (holder) {
     const obj = await lister.get(holder.kind, t.namespace, holder.name).catch(() => undefined);
-    if (obj) return snapshotOf({ ...obj, kind: holder.kind }, container);
+    const workload = obj ? snapshotOf({ ...obj, kind: holder.kind }, container) : undefined;
+    const vpa = workload ? await vpaSnapshot(d, lister) : undefined;
+    return workload && vpa ? { ...workload, vpa } : workload;
   }
   return undefined;
+}
+
+/** The VPA a vpa_policy action names, as it is now: drift is told from it at execution. */
+async function vpaSnapshot(d: Diagnosis, lister: ObjectLister): Promise<VpaSnapshot | undefined> {
+  const spec = d.actions.find((a) => a.kind === 'vpa_policy')?.vpaPolicy;
+  if (!spec) return undefined;
+  const vpa = await lister
+    .get('VerticalPodAutoscaler', d.target.namespace, spec.vpaName)
+    .catch(() => undefined);
+  return vpa ? vpaSnapshotOf(vpa, spec.container) : undefined;
 }
 
 export function createPlanner(options: {

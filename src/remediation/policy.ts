@@ -239,7 +239,7 @@ export interface ApprovalRequest {
   /** The Slack user who clicked (or, at execution, the approver the worker checks). */
   user: string;
   cause: Cause;
-  /** The memory limit the change would set (apply and rollback). */
+  /** The memory limit the change would set (apply and rollback), or the VPA bound it would set (vpa_policy). */
   newLimitBytes?: number;
   /** The most replicas the change allows (scale out: the HPA's maxReplicas). */
   maxReplicas?: number;
@@ -291,14 +291,14 @@ export async function decide(policy: ApprovalPolicy, request: ApprovalRequest): 
       reason: `${name} is not allowed in ${where} by ${rule.from} of ${policy.source}.${none}`,
     };
   }
-  if (request.action === 'apply' && !mayRaiseLimit(request.cause)) {
+  if ((request.action === 'apply' || request.action === 'vpa_policy') && !mayRaiseLimit(request.cause)) {
     return {
       allowed: false,
-      reason: `a bigger memory limit is the wrong fix for ${request.cause.replace('_', ' ')}, so Apply is never offered for it.`,
+      reason: `a bigger memory limit is the wrong fix for ${request.cause.replace('_', ' ')}, so ${name} is never offered for it.`,
     };
   }
   if (
-    (request.action === 'apply' || request.action === 'rollback') &&
+    (request.action === 'apply' || request.action === 'rollback' || request.action === 'vpa_policy') &&
     request.newLimitBytes !== undefined &&
     request.newLimitBytes > rule.maxMemoryLimitBytes
   ) {

@@ -23,6 +23,7 @@ import { type ClaimedThread, newRecordId } from './plan-store.ts';
 import {
   apply,
   createObject,
+  moveHpaWith,
   preview,
   type RemediateDeps,
   type RemediateResult,
@@ -31,6 +32,7 @@ import {
   watchAndReport,
 } from './remediate-steps.ts';
 import { rolloutUndo, undoRolloutUndo } from './rollout-undo.ts';
+import { setVpaBounds, undoVpaBounds } from './vpa-policy.ts';
 
 /** The part of a BullMQ job the processor uses: testable without Redis. */
 export interface RemediateJob {
@@ -76,6 +78,8 @@ export async function processRemediate(job: RemediateJob, deps: RemediateDeps): 
         return await createObject('HPA', plan, data, cluster, deps, post);
       case 'rollout_undo':
         return await rolloutUndo(plan, data, cluster, deps, post);
+      case 'vpa_policy':
+        return await setVpaBounds(plan, data, cluster, deps, post);
     }
   } catch (error) {
     return reportFailure(error, data.action, plan.incidentId, post, log);
@@ -123,6 +127,7 @@ async function rollback(data: RemediateJobData, deps: RemediateDeps, log: Logger
   const refusal = await checkRollbackJob(original, data.user, deps);
   if (refusal) return refuseJob(data, refusal, post, log);
   if (original.template) return undoRolloutUndo(original, data, deps, post, log);
+  if (original.vpaPolicy) return undoVpaBounds(original, data, deps, post, log);
   await post({
     text: `Rollback approved by <@${data.user}> at ${utc(data.clickedAt)}`,
     blocks: [
@@ -181,6 +186,8 @@ async function rollback(data: RemediateJobData, deps: RemediateDeps, log: Logger
       post,
     );
     if (typeof result === 'string') return result;
+    if (original.hpaMemoryTarget)
+      await moveHpaWith(result, original.hpaMemoryTarget, 'back', cluster, deps, post);
     await watchAndReport(result, cluster, deps, post, false);
     return 'rolled_back';
   } catch (error) {

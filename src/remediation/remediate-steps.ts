@@ -4,11 +4,14 @@
  * rollout, reporting a failure. The job shell (remediate-processor.ts) picks the step.
  */
 import { stringify as toYaml } from 'yaml';
+import type { DiffLine, GitOpsOwner } from '../contracts/object-diff.ts';
 import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from '../contracts/plan-types.ts';
 import type { RemediationAction } from '../contracts/remediation-actions.ts';
+import type { HpaMemoryTargetSpec } from '../domain/types.ts';
 import { describeError, OomBotError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../queues/payloads.ts';
+import { renderHpaTargetMoved } from '../render/blocks/autoscaler-changes.ts';
 import {
   renderApplied,
   renderConflict,
@@ -32,6 +35,7 @@ import {
 import type { RemediationCluster } from './cluster.ts';
 import type { ExecutionCheckDeps } from './execution-check.ts';
 import { createHpa } from './hpa.ts';
+import { hpaTargetDrift, moveHpaTarget } from './hpa-target.ts';
 import { changeAnnotations } from './patch.ts';
 import { newRecordId, type PlanStore } from './plan-store.ts';
 import { createVpa } from './vpa.ts';
@@ -126,6 +130,57 @@ export async function preview(
   return 'previewed';
 }
 
+/** The outcomes every write step shares, whatever it writes; `A` is its own "applied" outcome. */
+export type WriteOutcome<A extends { kind: 'applied'; diff: DiffLine[] }> =
+  | A
+  | { kind: 'dry_run_only'; diff: DiffLine[] }
+  | { kind: 'gitops'; owner: GitOpsOwner; yaml: string }
+  | { kind: 'drift'; reasons: string[] };
+
+/** How one kind of change is reported: its target, its dry-run wording, its record and message. */
+export interface OutcomeReport<A> {
+  target: PlanTarget;
+  incidentId: string;
+  /** "the patch of container `app` of deployment/api", for the dry-run note. */
+  what: string;
+  /** The change record of a written outcome. */
+  record(applied: A): ChangeRecord;
+  /** The thread message of the written change (with its Rollback button). */
+  render(change: ChangeRecord, diff: readonly DiffLine[]): SlackMessage;
+}
+
+/**
+ * Posts the outcome of any write (drift, GitOps, dry run, or written); a written change is saved,
+ * announced, and saved again with the ts of its message (its Rollback button's home).
+ */
+export async function reportWriteOutcome<A extends { kind: 'applied'; diff: DiffLine[] }>(
+  outcome: WriteOutcome<A>,
+  report: OutcomeReport<A>,
+  deps: RemediateDeps,
+  post: Post,
+): Promise<ChangeRecord | RemediateResult> {
+  switch (outcome.kind) {
+    case 'drift':
+      await post(renderDrift(report.target, outcome.reasons, report.incidentId));
+      return 'refused';
+    case 'gitops':
+      await post(renderGitOps(outcome.owner, report.target, outcome.yaml));
+      return 'refused';
+    case 'dry_run_only':
+      await post(renderDryRunOnly(report.what, outcome.diff));
+      return 'dry_run';
+    default: {
+      const applied = outcome as A;
+      const change = report.record(applied);
+      await deps.plans.saveChange(change);
+      const ts = await post(report.render(change, applied.diff));
+      const posted = { ...change, messageTs: ts };
+      await deps.plans.saveChange(posted);
+      return posted;
+    }
+  }
+}
+
 /** Posts the outcome of an apply or a rollback; returns the change when one was written. */
 export async function reportOutcome(
   outcome: ApplyOutcome,
@@ -133,36 +188,24 @@ export async function reportOutcome(
   deps: RemediateDeps,
   post: Post,
 ): Promise<ChangeRecord | RemediateResult> {
-  switch (outcome.kind) {
-    case 'drift':
-      await post(renderDrift(c.target, outcome.reasons, c.incidentId));
-      return 'refused';
-    case 'gitops':
-      await post(renderGitOps(outcome.owner, c.target, outcome.yaml));
-      return 'refused';
-    case 'dry_run_only':
-      await post(
-        renderDryRunOnly(
-          `the patch of container \`${c.container}\` of ${c.target.kind.toLowerCase()}/${c.target.name}`,
-          outcome.diff,
-        ),
-      );
-      return 'dry_run';
-    case 'applied': {
-      const { to: _to, ...rest } = c;
-      const change: ChangeRecord = {
+  const { to: _to, ...rest } = c;
+  return reportWriteOutcome<Extract<ApplyOutcome, { kind: 'applied' }>>(
+    outcome,
+    {
+      target: c.target,
+      incidentId: c.incidentId,
+      what: `the patch of container \`${c.container}\` of ${c.target.kind.toLowerCase()}/${c.target.name}`,
+      record: (applied) => ({
         ...rest,
-        previous: outcome.previous,
-        applied: outcome.applied,
-        ...(outcome.generation !== undefined ? { generation: outcome.generation } : {}),
-      };
-      await deps.plans.saveChange(change);
-      const ts = await post(renderApplied(change, outcome.diff, { rolloutTimeoutMs: deps.rolloutTimeoutMs }));
-      const posted = { ...change, messageTs: ts };
-      await deps.plans.saveChange(posted);
-      return posted;
-    }
-  }
+        previous: applied.previous,
+        applied: applied.applied,
+        ...(applied.generation !== undefined ? { generation: applied.generation } : {}),
+      }),
+      render: (change, diff) => renderApplied(change, diff, { rolloutTimeoutMs: deps.rolloutTimeoutMs }),
+    },
+    deps,
+    post,
+  );
 }
 
 export async function watchAndReport(
@@ -188,6 +231,17 @@ export async function apply(
   post: Post,
 ): Promise<RemediateResult> {
   if (!plan.memory) throw new OomBotError('approval_refused', 'this plan has no memory change');
+  const hpaTarget = plan.hpaMemoryTarget;
+  if (hpaTarget) {
+    // the HPA's target moves with the request: checked and dry-run before anything is written
+    const reasons = await hpaTargetDrift(cluster, plan.target.namespace, hpaTarget, hpaTarget.fromPercent);
+    if (reasons.length > 0) {
+      await post(renderDrift(plan.target, reasons, plan.incidentId));
+      return 'refused';
+    }
+    const move = { from: hpaTarget.fromPercent, to: hpaTarget.toPercent };
+    await moveHpaTarget(cluster, plan.target.namespace, hpaTarget, move, { dryRunOnly: true });
+  }
   const changeId = newRecordId();
   const at = Math.floor(deps.now());
   const annotations = changeAnnotations({
@@ -223,13 +277,62 @@ export async function apply(
     post,
   );
   if (typeof result === 'string') return result;
-  if (await watchAndReport(result, cluster, deps, post, true)) {
+  const change = hpaTarget ? await moveHpaWith(result, hpaTarget, 'forward', cluster, deps, post) : result;
+  if (await watchAndReport(change, cluster, deps, post, true)) {
     await deps.scheduleVerify(
-      { kind: 'verify', action: 'apply', recordId: result.id, user: data.user, clickedAt: data.clickedAt },
+      { kind: 'verify', action: 'apply', recordId: change.id, user: data.user, clickedAt: data.clickedAt },
       deps.verifySeconds * 1000,
     );
   }
   return 'applied';
+}
+
+/**
+ * Moves an HPA's memory target with a written memory change (forward) or its rollback (back),
+ * and records it on the change so its Rollback moves it back. A failure is said in the thread:
+ * the memory change stays written, with its Rollback button.
+ */
+export async function moveHpaWith(
+  change: ChangeRecord,
+  spec: HpaMemoryTargetSpec,
+  direction: 'forward' | 'back',
+  cluster: RemediationCluster,
+  deps: RemediateDeps,
+  post: Post,
+): Promise<ChangeRecord> {
+  const move =
+    direction === 'forward'
+      ? { from: spec.fromPercent, to: spec.toPercent }
+      : { from: spec.toPercent, to: spec.fromPercent };
+  try {
+    await moveHpaTarget(cluster, change.target.namespace, spec, move, { dryRunOnly: false });
+  } catch (error) {
+    await post(
+      renderFailure(
+        direction === 'forward' ? 'apply' : 'rollback',
+        `the memory change is written, but HPA ${spec.hpaName}'s memory target stayed at ${move.from}%: ${describeError(error)}`,
+      ),
+    );
+    return change;
+  }
+  const moved = direction === 'forward' ? { ...change, hpaMemoryTarget: spec } : change;
+  if (moved !== change) await deps.plans.saveChange(moved);
+  await post(renderHpaTargetMoved(moved, spec.hpaName, move));
+  return moved;
+}
+
+/** Create VPA never adds a second VPA beside one that already targets the workload, whatever its name. */
+async function refuseSecondVpa(cluster: RemediationCluster, target: PlanTarget): Promise<void> {
+  const existing = (await cluster.listVpas?.(target.namespace)) ?? [];
+  const other = existing.find(
+    (v) => v.spec?.targetRef?.kind === target.kind && v.spec?.targetRef?.name === target.name,
+  );
+  if (other) {
+    throw new OomBotError(
+      'approval_refused',
+      `verticalpodautoscaler/${other.metadata?.name} already controls ${target.kind.toLowerCase()}/${target.name}; the bot never adds a second VPA`,
+    );
+  }
 }
 
 export async function createObject(
@@ -246,6 +349,7 @@ export async function createObject(
   try {
     if (what === 'VPA') {
       if (!plan.vpa) throw new OomBotError('approval_refused', 'this plan has no VPA');
+      await refuseSecondVpa(cluster, target);
       created = await createVpa(cluster, plan.vpa, target, annotations, { dryRunOnly: deps.dryRunOnly });
     } else {
       if (!plan.hpa) throw new OomBotError('approval_refused', 'this plan has no HPA');

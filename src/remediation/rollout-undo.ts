@@ -14,7 +14,7 @@ import type { ChangeRecord, RemediationPlan } from '../contracts/plan-types.ts';
 import { OomBotError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { RemediateJobData } from '../queues/payloads.ts';
-import { renderDrift, renderDryRunOnly, renderGitOps } from '../render/blocks/remediation.ts';
+import { renderDrift } from '../render/blocks/remediation.ts';
 import { renderRolloutUndone } from '../render/blocks/rollout-undo.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster, WorkloadKey } from './cluster.ts';
@@ -26,6 +26,7 @@ import {
   type RemediateDeps,
   type RemediateResult,
   reportFailure,
+  reportWriteOutcome,
   watchAndReport,
 } from './remediate-steps.ts';
 
@@ -172,45 +173,37 @@ function undoAnnotations(
 type ChangeBase = Omit<ChangeRecord, 'previous' | 'applied' | 'generation' | 'template'>;
 
 /** Posts the outcome; saves and returns the change when one was written. */
-async function reportRestore(
+function reportRestore(
   outcome: RestoreOutcome,
   base: ChangeBase & { template: Json; revision?: number },
   deps: RemediateDeps,
   post: Post,
 ): Promise<ChangeRecord | RemediateResult> {
-  const where = `${base.target.kind.toLowerCase()}/${base.target.name}`;
-  switch (outcome.kind) {
-    case 'drift':
-      await post(renderDrift(base.target, outcome.reasons, base.incidentId));
-      return 'refused';
-    case 'gitops':
-      await post(renderGitOps(outcome.owner, base.target, outcome.yaml));
-      return 'refused';
-    case 'dry_run_only':
-      await post(renderDryRunOnly(`the rollback of ${where}`, outcome.diff));
-      return 'dry_run';
-    case 'applied': {
-      const { template, revision, ...rest } = base;
-      const memoryOf = (t: Json) =>
-        containerMemory({ kind: 'Deployment', spec: { template: t } }, base.container) ?? {};
-      const change: ChangeRecord = {
+  const { template, revision, ...rest } = base;
+  const memoryOf = (t: Json) =>
+    containerMemory({ kind: 'Deployment', spec: { template: t } }, base.container) ?? {};
+  return reportWriteOutcome<Extract<RestoreOutcome, { kind: 'applied' }>>(
+    outcome,
+    {
+      target: base.target,
+      incidentId: base.incidentId,
+      what: `the rollback of ${base.target.kind.toLowerCase()}/${base.target.name}`,
+      record: (applied) => ({
         ...rest,
-        previous: memoryOf(outcome.previousTemplate),
+        previous: memoryOf(applied.previousTemplate),
         applied: memoryOf(template),
-        ...(outcome.generation !== undefined ? { generation: outcome.generation } : {}),
+        ...(applied.generation !== undefined ? { generation: applied.generation } : {}),
         template: {
-          previous: outcome.previousTemplate,
+          previous: applied.previousTemplate,
           applied: template,
           ...(revision !== undefined ? { revision } : {}),
         },
-      };
-      await deps.plans.saveChange(change);
-      const ts = await post(renderRolloutUndone(change, outcome.diff, deps.rolloutTimeoutMs));
-      const posted = { ...change, messageTs: ts };
-      await deps.plans.saveChange(posted);
-      return posted;
-    }
-  }
+      }),
+      render: (change, diff) => renderRolloutUndone(change, diff, deps.rolloutTimeoutMs),
+    },
+    deps,
+    post,
+  );
 }
 
 function changeBase(

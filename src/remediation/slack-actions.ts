@@ -17,7 +17,7 @@ import { renderRefusalAudit, renderRefusalEphemeral, utc } from '../render/block
 import type { SlackMessage } from '../render/blocks/types.ts';
 import { withTimeout } from '../timeout.ts';
 import { groupResolver } from './groups.ts';
-import { planOffers } from './plan.ts';
+import { planOffers, vpaBoundLimit } from './plan.ts';
 import { KEEP_AFTER_EXPIRY_SECONDS, type PlanStore, RECORD_ID } from './plan-store.ts';
 import { type ApprovalPolicy, approvalsRequired, DEFAULT_CLUSTER, decide, whereText } from './policy.ts';
 
@@ -45,6 +45,7 @@ export const REMEDIATION_ACTION_IDS: Readonly<Record<string, RemediationAction>>
   [ACTION_IDS.scaleOut]: 'scale_out',
   [ACTION_IDS.rollback]: 'rollback',
   [ACTION_IDS.rolloutUndo]: 'rollout_undo',
+  [ACTION_IDS.vpaPolicy]: 'vpa_policy',
 });
 
 export const QUEUE_DOWN_TEXT =
@@ -120,7 +121,8 @@ export async function gateClick(
   }
   const plan = isRollback ? undefined : (record as RemediationPlan);
   const change = isRollback ? (record as ChangeRecord) : undefined;
-  const newLimit = plan?.memory?.to.limit ?? change?.previous.limit;
+  const newLimit =
+    click.action === 'vpa_policy' ? vpaBoundLimit(plan) : (plan?.memory?.to.limit ?? change?.previous.limit);
   const cluster = record.cluster ?? deps.defaultCluster ?? DEFAULT_CLUSTER;
   const decision = await decide(deps.policy, {
     action: click.action,
@@ -129,7 +131,7 @@ export async function gateClick(
     workload: `${record.target.kind.toLowerCase()}/${record.target.name}`,
     user: click.user,
     cause: plan?.cause ?? 'unknown',
-    ...(newLimit !== undefined && (click.action === 'apply' || isRollback)
+    ...(newLimit !== undefined && (click.action === 'apply' || click.action === 'vpa_policy' || isRollback)
       ? { newLimitBytes: parseQuantity(newLimit) }
       : {}),
     ...(click.action === 'scale_out' && plan?.hpa ? { maxReplicas: plan.hpa.maxReplicas } : {}),

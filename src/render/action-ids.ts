@@ -20,6 +20,8 @@ export const ACTION_IDS = Object.freeze({
   rollback: 'oom_rollback',
   /** Roll the workload back to the revision before the rollout (value: plan id). */
   rolloutUndo: 'oom_rollout_undo',
+  /** Set the memory bounds of the container in the VPA that rewrites its requests (value: plan id). */
+  vpaPolicy: 'oom_vpa_policy',
   /** Choose one of several matching workloads (value: candidate id). */
   pickTarget: 'oom_pick_target',
 });

@@ -8,10 +8,13 @@ import type {
   ContainerStatus,
   EventInfo,
   HpaInfo,
+  HpaMemoryTarget,
   NodeInfo,
   PodInfo,
   Revision,
   TerminatedState,
+  VpaContainerBounds,
+  VpaInfo,
   WorkloadInfo,
   WorkloadKind,
 } from '../domain/types.ts';
@@ -158,13 +161,58 @@ function findLastRollout(workload: KubeObject): number | undefined {
   return toEpoch(progressing?.lastUpdateTime ?? progressing?.lastTransitionTime);
 }
 
+/** The HPA's Resource metric on memory with a Utilization target, if it has one. */
+export function findMemoryTarget(hpa: KubeObject): HpaMemoryTarget | undefined {
+  const metrics: unknown[] = Array.isArray(hpa.spec?.metrics) ? hpa.spec.metrics : [];
+  for (const [index, m] of metrics.entries()) {
+    // biome-ignore lint/suspicious/noExplicitAny: metric specs are open-ended JSON
+    const r = (m as any)?.type === 'Resource' ? (m as any).resource : undefined;
+    const utilization = r?.target?.type === 'Utilization' ? Number(r.target.averageUtilization) : Number.NaN;
+    if (r?.name === 'memory' && Number.isFinite(utilization) && utilization > 0)
+      return { index, averageUtilization: utilization };
+  }
+  return undefined;
+}
+
 export function toHpaInfo(hpa: KubeObject): HpaInfo {
+  const memoryTarget = findMemoryTarget(hpa);
   return {
     name: hpa.metadata?.name ?? '',
     minReplicas: hpa.spec?.minReplicas,
     maxReplicas: Number(hpa.spec?.maxReplicas ?? 0),
     // biome-ignore lint/suspicious/noExplicitAny: metric specs are open-ended JSON
     metrics: (hpa.spec?.metrics ?? []).map((m: any) => String(m?.resource?.name ?? m?.type ?? 'unknown')),
+    ...(memoryTarget ? { memoryTarget } : {}),
+  };
+}
+
+/** The memory bounds of one VPA containerPolicies entry. */
+// biome-ignore lint/suspicious/noExplicitAny: container policies are open-ended JSON
+function toVpaBounds(policy: any): VpaContainerBounds {
+  const min = policy?.minAllowed?.memory;
+  const max = policy?.maxAllowed?.memory;
+  return {
+    containerName: String(policy?.containerName ?? '*'),
+    ...(min !== undefined && min !== null ? { minAllowedMemory: String(min) } : {}),
+    ...(max !== undefined && max !== null ? { maxAllowedMemory: String(max) } : {}),
+    ...(policy?.mode ? { mode: String(policy.mode) } : {}),
+    ...(Array.isArray(policy?.controlledResources) && !policy.controlledResources.includes('memory')
+      ? { controlsMemory: false }
+      : {}),
+  };
+}
+
+/** A VPA as the diagnosis reads it: name, update mode, and each container entry's memory bounds. */
+export function toVpaInfo(vpa: KubeObject): VpaInfo {
+  const listed = vpa.spec?.resourcePolicy?.containerPolicies;
+  // biome-ignore lint/suspicious/noExplicitAny: container policies are open-ended JSON
+  const policies: any[] = Array.isArray(listed) ? listed : [];
+  const controlled = policies.find((p) => p?.controlledValues)?.controlledValues;
+  return {
+    name: vpa.metadata?.name ?? '',
+    mode: String(vpa.spec?.updatePolicy?.updateMode ?? 'Auto'),
+    ...(controlled ? { controlledValues: String(controlled) } : {}),
+    ...(policies.length > 0 ? { containers: policies.map(toVpaBounds) } : {}),
   };
 }
 

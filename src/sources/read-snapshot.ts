@@ -11,6 +11,7 @@ import {
   toHpaInfo,
   toNodeInfo,
   toPodInfo,
+  toVpaInfo,
   toWorkloadInfo,
 } from './kube-objects.ts';
 import { isControlledBy } from './owners.ts';
@@ -162,8 +163,6 @@ export async function readSnapshot(lister: ObjectLister, target: Target): Promis
     events: related,
     nodes: nodes.filter((n): n is KubeObject => n !== undefined).map(toNodeInfo),
     hpa: hpa ? toHpaInfo(hpa) : undefined,
-    vpa: vpa
-      ? { name: vpa.metadata?.name ?? '', mode: String(vpa.spec?.updatePolicy?.updateMode ?? 'Auto') }
-      : undefined,
+    vpa: vpa ? toVpaInfo(vpa) : undefined,
   };
 }

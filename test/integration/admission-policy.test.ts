@@ -2,7 +2,8 @@
 // bot's ServiceAccount: what RBAC grants (patch any field of any Deployment) is narrowed by the
 // apiserver to the memory fix. A stolen token cannot change an image, a command, a volume or the
 // replicas, nor create an autoscaler for another workload or a VPA that evicts; the bot's own
-// memory patch still passes, and people (the admin) are not affected.
+// memory patch still passes, and people (the admin) are not affected. An update of a VPA or HPA by the
+// bot may change only a container's memory bounds or the HPA's memory utilization target.
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import {
@@ -18,7 +19,9 @@ import {
   type V1Deployment,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { hpaTargetOps } from '../../src/remediation/hpa-target.ts';
 import { memoryPatch } from '../../src/remediation/patch.ts';
+import { vpaPolicyPatch, withBounds } from '../../src/remediation/vpa-policy.ts';
 import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';
 import { loadClusterYaml } from '../stack/load-scenario.ts';
 
@@ -127,6 +130,11 @@ async function attempt(call: Promise<unknown>): Promise<Outcome> {
 }
 
 const strategic = setHeaderOptions('Content-Type', PatchStrategy.StrategicMergePatch);
+const merge = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+const jsonPatch = setHeaderOptions('Content-Type', PatchStrategy.JsonPatch);
+
+// biome-ignore lint/suspicious/noExplicitAny: VPA objects are open-ended JSON
+type Json = any;
 
 describe('manifests/admission-policy.yaml: the apiserver holds the bot to the memory fix', function () {
   this.timeout(120_000);
@@ -420,5 +428,156 @@ describe('manifests/admission-policy.yaml: the apiserver holds the bot to the me
     );
     assert.equal(answer.status, 403, answer.message);
     assert.match(answer.message, /only when no controller owns it/);
+  });
+  it("holds the bot's update of a VPA to a container's memory bounds, and of an HPA to its memory target", async () => {
+    const vpaArgs = {
+      group: 'autoscaling.k8s.io',
+      version: 'v1',
+      namespace: 'shop',
+      plural: 'verticalpodautoscalers',
+    };
+    await admin.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      ...vpaArgs,
+      body: {
+        apiVersion: 'autoscaling.k8s.io/v1',
+        kind: 'VerticalPodAutoscaler',
+        metadata: { name: 'cart-vpa' },
+        spec: {
+          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cart' },
+          updatePolicy: { updateMode: 'Auto' },
+          resourcePolicy: {
+            containerPolicies: [
+              { containerName: '*', controlledValues: 'RequestsAndLimits', minAllowed: { cpu: '100m' } },
+              { containerName: 'proxy', mode: 'Off' },
+            ],
+          },
+        },
+      },
+    });
+    await admin.makeApiClient(AutoscalingV2Api).createNamespacedHorizontalPodAutoscaler({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'cart-mem' },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cart' },
+          minReplicas: 2,
+          maxReplicas: 6,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'cpu', target: { type: 'Utilization', averageUtilization: 70 } },
+            },
+            {
+              type: 'Resource',
+              resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } },
+            },
+          ],
+        },
+      },
+    });
+    const readVpa = async (): Promise<Json> =>
+      admin.makeApiClient(CustomObjectsApi).getNamespacedCustomObject({ ...vpaArgs, name: 'cart-vpa' });
+    const patchVpa = (body: object) =>
+      bot
+        .makeApiClient(CustomObjectsApi)
+        .patchNamespacedCustomObject({ ...vpaArgs, name: 'cart-vpa', body, fieldManager: 'oom-bot' }, merge);
+    const policiesWith = (change: (list: Json[]) => Json[]) => async () => {
+      const list = structuredClone((await readVpa()).spec.resourcePolicy.containerPolicies);
+      return { spec: { resourcePolicy: { containerPolicies: change(list) } } };
+    };
+    const refusedVpa: Array<[string, () => Promise<object>, RegExp]> = [
+      [
+        'an update mode change',
+        async () => ({ spec: { updatePolicy: { updateMode: 'Recreate' } } }),
+        /memory bounds or memory target/,
+      ],
+      [
+        'a new target',
+        async () => ({ spec: { targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'ledger' } } }),
+        /memory bounds or memory target/,
+      ],
+      [
+        'a cpu bound',
+        policiesWith((l) => [{ ...l[0], minAllowed: { cpu: '2' } }, l[1]]),
+        /memory minAllowed/,
+      ],
+      [
+        'an entry that turns the VPA off for cart',
+        policiesWith((l) => [...l, { containerName: 'cart', mode: 'Off' }]),
+        /memory minAllowed/,
+      ],
+      ['a removed entry', policiesWith((l) => [l[0]]), /memory minAllowed/],
+      ['a label', async () => ({ metadata: { labels: { team: 'evil' } } }), /labels or owners/],
+    ];
+    for (const [what, body, message] of refusedVpa) {
+      const answer = await attempt(patchVpa(await body()));
+      assert.equal(answer.status, 403, `${what}: ${answer.status} ${answer.message}`);
+      assert.match(answer.message, message, what);
+    }
+    // the bot's own change: cart's entry, copied from *, with a memory floor and ceiling, audited
+    const current = await readVpa();
+    const next = withBounds(current.spec.resourcePolicy.containerPolicies, 'cart', {
+      minAllowed: '256Mi',
+      maxAllowed: '1Gi',
+    });
+    const own = await attempt(
+      patchVpa(vpaPolicyPatch(next, current.metadata.resourceVersion, { 'oom-bot/change-id': 'c-2' })),
+    );
+    assert.equal(own.status, 200, own.message);
+    assert.deepEqual((await readVpa()).spec.resourcePolicy.containerPolicies.at(-1), {
+      containerName: 'cart',
+      controlledValues: 'RequestsAndLimits',
+      minAllowed: { cpu: '100m', memory: '256Mi' },
+      maxAllowed: { memory: '1Gi' },
+    });
+    // and its rollback: the entry goes again
+    const back = await readVpa();
+    const restored = await attempt(
+      patchVpa(
+        vpaPolicyPatch(
+          back.spec.resourcePolicy.containerPolicies.slice(0, 2),
+          back.metadata.resourceVersion,
+          {},
+        ),
+      ),
+    );
+    assert.equal(restored.status, 200, restored.message);
+
+    const hpas = bot.makeApiClient(AutoscalingV2Api);
+    const patchHpa = (ops: object[]) =>
+      hpas.patchNamespacedHorizontalPodAutoscaler(
+        { name: 'cart-mem', namespace: 'shop', body: ops, fieldManager: 'oom-bot' },
+        jsonPatch,
+      );
+    const refusedHpa: Array<[string, object[], RegExp]> = [
+      [
+        'a replica ceiling',
+        [{ op: 'replace', path: '/spec/maxReplicas', value: 60 }],
+        /memory bounds or memory target/,
+      ],
+      [
+        'the CPU target',
+        [{ op: 'replace', path: '/spec/metrics/0/resource/target/averageUtilization', value: 5 }],
+        /averageUtilization of an HPA's memory/,
+      ],
+      [
+        'a memory target by value',
+        [
+          {
+            op: 'replace',
+            path: '/spec/metrics/1/resource/target',
+            value: { type: 'AverageValue', averageValue: '1Gi' },
+          },
+        ],
+        /averageUtilization of an HPA's memory/,
+      ],
+    ];
+    for (const [what, ops, message] of refusedHpa) {
+      const answer = await attempt(patchHpa(ops));
+      assert.equal(answer.status, 403, `${what}: ${answer.status} ${answer.message}`);
+      assert.match(answer.message, message, what);
+    }
+    const moved = await attempt(patchHpa(hpaTargetOps(1, 80, 40)));
+    assert.equal(moved.status, 200, moved.message);
   });
 });

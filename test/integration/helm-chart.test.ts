@@ -289,7 +289,11 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
       await helm(['template', 'ops', CHART, '--namespace', 'platform', '--set', 'fullnameOverride=oomer']),
     );
     const policies = objs.filter((o) => o.kind === 'ValidatingAdmissionPolicy');
-    assert.deepEqual(policies.map((p) => p.metadata.name).sort(), ['oomer-autoscalers', 'oomer-memory-only']);
+    assert.deepEqual(policies.map((p) => p.metadata.name).sort(), [
+      'oomer-autoscaler-bounds',
+      'oomer-autoscalers',
+      'oomer-memory-only',
+    ]);
     for (const p of policies)
       assert.equal(
         p.spec.matchConditions[0].expression,
@@ -297,6 +301,7 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
       );
     const bindings = objs.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding');
     assert.deepEqual(bindings.map((b) => b.spec.policyName).sort(), [
+      'oomer-autoscaler-bounds',
       'oomer-autoscalers',
       'oomer-memory-only',
     ]);

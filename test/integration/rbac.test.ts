@@ -20,7 +20,9 @@ import {
 import { parseAllDocuments } from 'yaml';
 import { OomBotError } from '../../src/errors.ts';
 import { createRemediationCluster } from '../../src/remediation/cluster.ts';
+import { moveHpaTarget } from '../../src/remediation/hpa-target.ts';
 import { memoryPatchFor } from '../../src/remediation/patch.ts';
+import { vpaPolicyPatch, withBounds } from '../../src/remediation/vpa-policy.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { OBJECT_KINDS, type ObjectKind } from '../../src/sources/ports.ts';
 import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';
@@ -444,6 +446,67 @@ describe('manifests/rbac.yaml with a real ServiceAccount token', function () {
         },
       },
     });
+  });
+
+  it("lets the bot's own adapter dry-run a VPA's memory bounds and an HPA's memory target, and not delete them", async () => {
+    assert.ok(kube);
+    const admin = kube.kubeConfig;
+    const vpaArgs = {
+      group: 'autoscaling.k8s.io',
+      version: 'v1',
+      namespace: 'shop',
+      plural: 'verticalpodautoscalers',
+    };
+    await admin.makeApiClient(CustomObjectsApi).createNamespacedCustomObject({
+      ...vpaArgs,
+      body: {
+        apiVersion: 'autoscaling.k8s.io/v1',
+        kind: 'VerticalPodAutoscaler',
+        metadata: { name: 'cart-auto' },
+        spec: {
+          targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cart' },
+          updatePolicy: { updateMode: 'Auto' },
+        },
+      },
+    });
+    await admin.makeApiClient(AutoscalingV2Api).createNamespacedHorizontalPodAutoscaler({
+      namespace: 'shop',
+      body: {
+        metadata: { name: 'cart-mem' },
+        spec: {
+          scaleTargetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: 'cart' },
+          maxReplicas: 4,
+          metrics: [
+            {
+              type: 'Resource',
+              resource: { name: 'memory', target: { type: 'Utilization', averageUtilization: 80 } },
+            },
+          ],
+        },
+      },
+    });
+    const cluster = createRemediationCluster(bot, 'test');
+    // RBAC is what is tested here (this apiserver's VPA CRD is a stub): the bot reads and dry-run patches
+    const read = await cluster.readVpa?.('shop', 'cart-auto');
+    const body = vpaPolicyPatch(
+      withBounds([], 'cart', { minAllowed: '512Mi' }),
+      String(read?.metadata?.resourceVersion),
+      {
+        'oom-bot/change-id': 'c-rbac',
+      },
+    );
+    await cluster.patchVpa?.('shop', 'cart-auto', body, { dryRun: true });
+    const spec = { hpaName: 'cart-mem', metricIndex: 0, fromPercent: 80, toPercent: 40 };
+    assert.equal(await moveHpaTarget(cluster, 'shop', spec, { from: 80, to: 40 }, { dryRunOnly: true }), 40);
+    const refused = [
+      () =>
+        bot.makeApiClient(CustomObjectsApi).deleteNamespacedCustomObject({ ...vpaArgs, name: 'cart-auto' }),
+      () =>
+        bot
+          .makeApiClient(AutoscalingV2Api)
+          .deleteNamespacedHorizontalPodAutoscaler({ name: 'cart-mem', namespace: 'shop' }),
+    ];
+    for (const call of refused) await assert.rejects(call(), (e: { code?: number }) => e.code === 403);
   });
 
   it('refuses secrets, configmaps, deletes, exec and everything else with 403', async () => {

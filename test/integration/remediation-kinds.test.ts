@@ -4,35 +4,24 @@
 // precondition, the audit annotations); an init container's plan changes initContainers only;
 // a bare Pod gets no memory plan and no Apply button.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { AppsV1Api, BatchV1Api, CoreV1Api, type KubeConfig, type V1PodSpec } from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
 import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
 import type { Diagnosis, Target } from '../../src/domain/types.ts';
 import { OomBotError } from '../../src/errors.ts';
-import { createLogger } from '../../src/logger.ts';
-import type { RemediateJobData } from '../../src/queues/payloads.ts';
-import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';
+import type { RemediationCluster } from '../../src/remediation/cluster.ts';
 import { memoryPatchFor } from '../../src/remediation/patch.ts';
 import { buildPlan, planOffers, snapshotOf } from '../../src/remediation/plan.ts';
-import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
+import { newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
 import { createPlanner } from '../../src/remediation/planner.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediateDeps } from '../../src/remediation/remediate-steps.ts';
 import { renderRoot } from '../../src/render/blocks/diagnosis.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
-import { type KubeStack, startKube } from '../stack/kube.ts';
 import { buildDiagnosis, buildTarget, GI } from '../support/diagnosis-builder.ts';
-import {
-  DEFAULT_GUARD,
-  freshNamespace,
-  recordingPoster,
-  testPolicy,
-  testSigner,
-} from '../support/remediation-fixtures.ts';
+import { freshNamespace, testPolicy } from '../support/remediation-fixtures.ts';
+import { remediationHarness, useRemediationStack } from '../support/remediation-harness.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ALICE = 'U0ALICE001';
 
 const POD_SPEC: V1PodSpec = {
@@ -57,55 +46,17 @@ const POD_SPEC: V1PodSpec = {
 
 describe('memory patches of CronJobs, init containers and bare Pods on a real kube-apiserver', function () {
   this.timeout(120_000);
-  let kube: KubeStack | undefined;
+  const stack = useRemediationStack('oom-kinds');
   let admin: KubeConfig;
   let cluster: RemediationCluster;
-  let redis: Redis;
   let plans: PlanStore;
-  const prefix = `oom-kinds-${process.pid}-${Date.now()}`;
 
-  before(async function () {
-    this.timeout(30 * 60 * 1000); // the first run builds kube-apiserver and etcd
-    kube = await startKube();
-    admin = kube.kubeConfig;
-    cluster = createRemediationCluster(admin, 'test');
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    plans = createPlanStore(redis, prefix, testSigner());
-  });
-
-  after(async function () {
-    const failed = this.test?.parent?.tests.some((t) => t.state === 'failed') ?? false;
-    await kube?.stop({ keepLogs: failed || undefined });
-    if (redis) {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    }
+  before(() => {
+    ({ admin, cluster, plans } = stack);
   });
 
   function harness(overrides: Partial<RemediateDeps> = {}) {
-    const poster = recordingPoster();
-    const verifies: RemediateJobData[] = [];
-    const deps: RemediateDeps = {
-      plans,
-      policy: testPolicy([ALICE]),
-      guard: DEFAULT_GUARD,
-      clusterFor: () => cluster,
-      slack: poster,
-      logger: createLogger({ level: 'silent', secrets: [], destination: new PassThrough() }),
-      now: () => Date.now() / 1000,
-      dryRunOnly: false,
-      rolloutTimeoutMs: 1000,
-      rolloutPollMs: 50,
-      verifySeconds: 900,
-      buttonTtlSeconds: 1800,
-      scheduleVerify: async (data) => {
-        verifies.push(data);
-      },
-      enqueueDiagnosis: async () => 'diag',
-      ...overrides,
-    };
-    return { deps, poster, verifies };
+    return remediationHarness(stack, { policy: testPolicy([ALICE]), overrides });
   }
 
   function diagnosisOf(target: Target, container: string): Diagnosis {

@@ -5,34 +5,28 @@
 // nothing is overwritten; and the undo's own Rollback puts the new revision back.
 import assert from 'node:assert/strict';
 import { AppsV1Api, type KubeConfig, type V1PodTemplateSpec } from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
 import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
-import { createLogger } from '../../src/logger.ts';
 import type { RemediateJobData } from '../../src/queues/payloads.ts';
-import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';
+import type { RemediationCluster } from '../../src/remediation/cluster.ts';
 import { buildPlan, snapshotOf } from '../../src/remediation/plan.ts';
-import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
+import { newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediateDeps, RemediateResult } from '../../src/remediation/remediate-steps.ts';
-import { type KubeStack, startKube } from '../stack/kube.ts';
 import { buildDiagnosis, buildTarget } from '../support/diagnosis-builder.ts';
 import {
   createDeployment,
   createOomKilledPod,
-  DEFAULT_GUARD,
   freshNamespace,
-  recordingPoster,
   STRATEGIC,
   simulateRollout,
   testPolicy,
-  testSigner,
 } from '../support/remediation-fixtures.ts';
+import { remediationHarness, useRemediationStack } from '../support/remediation-harness.ts';
 
 /** Plain JSON of a client-node model, to compare with deepEqual. */
 const plain = (x: unknown) => JSON.parse(JSON.stringify(x));
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const APPROVER = 'U0APPROVER1';
 const NAME = 'auth-service';
 const OLD_IMAGE = 'registry.example/auth:1.4.2';
@@ -40,55 +34,21 @@ const NEW_IMAGE = 'registry.example/auth:1.5.0';
 
 describe('Roll back (rollout undo) against a real kube-apiserver', function () {
   this.timeout(120_000);
-  let kube: KubeStack | undefined;
+  const stack = useRemediationStack('oom-undo-test');
   let admin: KubeConfig;
   let cluster: RemediationCluster;
-  let redis: Redis;
   let plans: PlanStore;
-  const prefix = `oom-undo-test-${process.pid}-${Date.now()}`;
-  const logger = createLogger({ level: 'silent', secrets: [] });
 
-  before(async function () {
-    this.timeout(30 * 60 * 1000);
-    kube = await startKube();
-    admin = kube.kubeConfig;
-    cluster = createRemediationCluster(admin, 'test');
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    plans = createPlanStore(redis, prefix, testSigner());
+  before(() => {
+    ({ admin, cluster, plans } = stack);
   });
 
-  after(async function () {
-    const failed = this.test?.parent?.tests.some((t) => t.state === 'failed') ?? false;
-    await kube?.stop({ keepLogs: failed || undefined });
-    if (redis) {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    }
-  });
-
-  function harness(on: RemediationCluster = cluster) {
-    const poster = recordingPoster();
-    const verifies: Array<{ data: RemediateJobData; delayMs: number }> = [];
-    const deps: RemediateDeps = {
-      plans,
+  function harness(on?: RemediationCluster) {
+    return remediationHarness(stack, {
       policy: testPolicy([APPROVER]),
-      guard: DEFAULT_GUARD,
-      clusterFor: () => on,
-      slack: poster,
-      logger,
-      now: () => Date.now() / 1000,
-      dryRunOnly: false,
-      rolloutTimeoutMs: 20_000,
-      rolloutPollMs: 50,
-      verifySeconds: 900,
-      buttonTtlSeconds: 1800,
-      scheduleVerify: async (data, delayMs) => {
-        verifies.push({ data, delayMs });
-      },
-      enqueueDiagnosis: async () => 'diag-1',
-    };
-    return { deps, poster, verifies };
+      ...(on ? { cluster: on } : {}),
+      overrides: { rolloutTimeoutMs: 20_000 },
+    });
   }
 
   async function run(

@@ -4,86 +4,40 @@
 // revokes a plan, the namespace guard and the replica ceiling hold — and the Deployment is
 // unchanged each time a job is refused.
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
-import { createLogger } from '../../src/logger.ts';
-import type { DiagnoseJobData, RemediateJobData } from '../../src/queues/payloads.ts';
-import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';
+import type { RemediateJobData } from '../../src/queues/payloads.ts';
+import type { RemediationCluster } from '../../src/remediation/cluster.ts';
 import { buildPlan, snapshotOf } from '../../src/remediation/plan.ts';
-import { createPlanStore, newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
+import { newRecordId, type PlanStore } from '../../src/remediation/plan-store.ts';
 import type { ApprovalPolicy } from '../../src/remediation/policy.ts';
 import { processRemediate } from '../../src/remediation/remediate-processor.ts';
 import type { RemediateDeps } from '../../src/remediation/remediate-steps.ts';
-import { type KubeStack, startKube } from '../stack/kube.ts';
 import { buildDiagnosis, buildTarget, GI } from '../support/diagnosis-builder.ts';
-import {
-  createDeployment,
-  DEFAULT_GUARD,
-  freshNamespace,
-  recordingPoster,
-  testPolicy,
-  testSigner,
-} from '../support/remediation-fixtures.ts';
+import { createDeployment, freshNamespace, testPolicy } from '../support/remediation-fixtures.ts';
+import { remediationHarness, useRemediationStack } from '../support/remediation-harness.ts';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const ALICE = 'U0ALICE001';
 const BOB = 'U0BOB00001';
 const NAME = 'auth-service';
 
 describe('trust boundary: the remediation worker against forged and stale records', function () {
   this.timeout(120_000);
-  let kube: KubeStack | undefined;
+  const stack = useRemediationStack('oom-trust');
+  const prefix = stack.prefix;
   let admin: KubeConfig;
   let cluster: RemediationCluster;
   let redis: Redis;
   let plans: PlanStore;
-  const prefix = `oom-trust-${process.pid}-${Date.now()}`;
 
-  before(async function () {
-    this.timeout(30 * 60 * 1000); // the first run builds kube-apiserver and etcd
-    kube = await startKube();
-    admin = kube.kubeConfig;
-    cluster = createRemediationCluster(admin, 'test');
-    redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
-    plans = createPlanStore(redis, prefix, testSigner());
-  });
-
-  after(async function () {
-    const failed = this.test?.parent?.tests.some((t) => t.state === 'failed') ?? false;
-    await kube?.stop({ keepLogs: failed || undefined });
-    if (redis) {
-      const keys = await redis.keys(`${prefix}:*`);
-      if (keys.length > 0) await redis.del(...keys);
-      redis.disconnect();
-    }
+  before(() => {
+    ({ admin, cluster, redis, plans } = stack);
   });
 
   function harness(policy: ApprovalPolicy, overrides: Partial<RemediateDeps> = {}) {
-    const poster = recordingPoster();
-    const logs: string[] = [];
-    const destination = new PassThrough();
-    destination.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
-    const deps: RemediateDeps = {
-      plans,
-      policy,
-      guard: DEFAULT_GUARD,
-      clusterFor: () => cluster,
-      slack: poster,
-      logger: createLogger({ level: 'info', secrets: [], destination }),
-      now: () => Date.now() / 1000,
-      dryRunOnly: false,
-      rolloutTimeoutMs: 1000,
-      rolloutPollMs: 50,
-      verifySeconds: 900,
-      buttonTtlSeconds: 1800,
-      scheduleVerify: async () => undefined,
-      enqueueDiagnosis: async (_data: DiagnoseJobData) => 'diag',
-      ...overrides,
-    };
-    return { deps, poster, logs };
+    return remediationHarness(stack, { policy, logLevel: 'info', overrides });
   }
 
   function job(

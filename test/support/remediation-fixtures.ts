@@ -260,7 +260,7 @@ export function testPolicy(approvers: string[], extra: Record<string, unknown> =
       version: 1,
       approvers: { users: approvers },
       defaults: {
-        actions: ['preview', 'apply', 'create_vpa', 'scale_out', 'rollback', 'rollout_undo'],
+        actions: ['preview', 'apply', 'create_vpa', 'scale_out', 'rollback', 'rollout_undo', 'vpa_policy'],
         maxMemoryLimit: '8Gi',
         maxReplicas: 20,
       },

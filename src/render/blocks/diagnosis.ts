@@ -131,7 +131,11 @@ function rootButtons(d: Diagnosis, opts: RootOptions): ActionsBlock {
     elements.push(applyButton(d, rec, plan));
     elements.push(button('Preview', ACTION_IDS.preview, plan));
   }
-  if (plan && hasAction(d, 'create_vpa')) elements.push(button('Create VPA', ACTION_IDS.createVpa, plan));
+  if (plan && hasAction(d, 'vpa_policy') && mayRaiseLimit(d.cause))
+    elements.push(button('Set VPA bounds', ACTION_IDS.vpaPolicy, plan));
+  // never Create VPA beside a VPA that exists (the action is only planned without one)
+  if (plan && hasAction(d, 'create_vpa') && !hasAction(d, 'vpa_policy'))
+    elements.push(button('Create VPA', ACTION_IDS.createVpa, plan));
   if (plan && hasAction(d, 'scale_out')) elements.push(button('Scale out', ACTION_IDS.scaleOut, plan));
   const undo = plan ? rolloutUndoButton(d, plan) : undefined;
   if (undo) elements.unshift(undo);

@@ -42,6 +42,12 @@ function memoryChangeText(from: MemoryValues, to: MemoryValues): string {
   return `memory limit ${escapeMrkdwn(change(from.limit, to.limit))}, request ${escapeMrkdwn(change(from.request, to.request))}`;
 }
 
+/** "; HPA api's memory target 80% → 40%" when the Apply moves it with the request. */
+function hpaTargetText(plan: RemediationPlan): string {
+  const h = plan.hpaMemoryTarget;
+  return h ? `; HPA ${escapeMrkdwn(h.hpaName)}'s memory target ${h.fromPercent}% → ${h.toPercent}%` : '';
+}
+
 /** What a button of this plan does, in one line. */
 export function describePlanAction(plan: RemediationPlan, action: RemediationAction): string {
   // approval messages name the cluster a change targets
@@ -50,7 +56,7 @@ export function describePlanAction(plan: RemediationPlan, action: RemediationAct
     case 'apply':
     case 'preview':
       return plan.memory
-        ? `container \`${escapeMrkdwn(plan.container)}\` of ${where}: ${memoryChangeText(plan.memory.from, plan.memory.to)}`
+        ? `container \`${escapeMrkdwn(plan.container)}\` of ${where}: ${memoryChangeText(plan.memory.from, plan.memory.to)}${hpaTargetText(plan)}`
         : where;
     case 'create_vpa': {
       // biome-ignore lint/suspicious/noExplicitAny: manifest JSON
@@ -67,6 +73,13 @@ export function describePlanAction(plan: RemediationPlan, action: RemediationAct
       return plan.rollout
         ? `${where} back to revision ${plan.rollout.revision} (ReplicaSet ${escapeMrkdwn(plan.rollout.replicaSet)})`
         : where;
+    case 'vpa_policy': {
+      const p = plan.vpaPolicy;
+      if (!p) return where;
+      const from = `minAllowed ${p.from.minAllowed ?? 'unset'}, maxAllowed ${p.from.maxAllowed ?? 'unset'}`;
+      const to = `minAllowed ${p.to.minAllowed ?? 'unset'}, maxAllowed ${p.to.maxAllowed ?? 'unset'}`;
+      return `the memory bounds of container \`${escapeMrkdwn(p.container)}\` in verticalpodautoscaler/${escapeMrkdwn(p.vpa)} of ${where}: ${escapeMrkdwn(`${from} → ${to}`)}`;
+    }
   }
 }
 

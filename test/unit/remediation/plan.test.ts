@@ -4,8 +4,9 @@ import { renderScaleOut, renderVpa } from '../../../src/domain/commands.ts';
 import type { Action, Cause, HpaSpec, VpaSpec } from '../../../src/domain/types.ts';
 import { driftReasons, oomKillsSince, rolloutState } from '../../../src/remediation/apply.ts';
 import { checkHpa, hpaObject } from '../../../src/remediation/hpa.ts';
-import { buildPlan, planOffers, snapshotOf } from '../../../src/remediation/plan.ts';
+import { buildPlan, planOffers, snapshotOf, vpaBoundLimit } from '../../../src/remediation/plan.ts';
 import { checkVpa, vpaObject } from '../../../src/remediation/vpa.ts';
+import { boundsOnly, withBounds } from '../../../src/remediation/vpa-policy.ts';
 import type { KubeObject } from '../../../src/sources/ports.ts';
 import { buildDiagnosis, buildTarget, diagnosisFor, GI, MI } from '../../support/diagnosis-builder.ts';
 
@@ -298,5 +299,63 @@ describe('drift and kills', () => {
       since,
     );
     assert.deepEqual(kills, [{ pod: 'a', at: since + 300 }]);
+  });
+});
+
+describe('Set VPA bounds: the plan and what the policy caps', () => {
+  const vpaAction: Action = {
+    kind: 'vpa_policy',
+    title: 'Raise the VPA floor',
+    vpaPolicy: { vpaName: 'auth-vpa', container: 'auth', minAllowedBytes: GI },
+  };
+  const seen = { ...SNAPSHOT, vpa: { name: 'auth-vpa', generation: 4, bounds: { maxAllowed: '4Gi' } } };
+
+  it('plans the bounds from those the VPA had at planning, keeping an untouched maxAllowed', () => {
+    const plan = buildPlan(buildDiagnosis({ cause: 'limit_too_low', actions: [vpaAction] }), seen, META);
+    assert.ok(plan && planOffers(plan, 'vpa_policy'));
+    assert.deepEqual(plan.vpaPolicy, {
+      vpa: 'auth-vpa',
+      container: 'auth',
+      from: { maxAllowed: '4Gi' },
+      to: { minAllowed: '1Gi', maxAllowed: '4Gi' },
+    });
+    assert.equal(vpaBoundLimit(plan), '1Gi', 'a maxAllowed the change leaves alone is not capped');
+    const raised = { ...vpaAction, vpaPolicy: { ...vpaAction.vpaPolicy!, maxAllowedBytes: 2 * GI } };
+    const withMax = buildPlan(buildDiagnosis({ cause: 'limit_too_low', actions: [raised] }), SNAPSHOT, META);
+    assert.equal(withMax, undefined, 'no plan when the VPA could not be read at planning');
+  });
+
+  it('never plans it where a bigger request is the wrong fix', () => {
+    for (const cause of ['memory_leak', 'node_pressure'] as Cause[])
+      assert.equal(buildPlan(buildDiagnosis({ cause, actions: [vpaAction] }), seen, META), undefined, cause);
+  });
+
+  it("sets only the container's memory bounds in the list, copying the * entry for a new entry", () => {
+    const policies = [
+      { containerName: '*', controlledValues: 'RequestsOnly', minAllowed: { cpu: '100m' } },
+      { containerName: 'proxy', mode: 'Off' },
+    ];
+    const next = withBounds(policies, 'auth', { minAllowed: '1Gi' });
+    assert.deepEqual(next, [
+      ...policies,
+      { containerName: 'auth', controlledValues: 'RequestsOnly', minAllowed: { cpu: '100m', memory: '1Gi' } },
+    ]);
+    assert.deepEqual(policies[0], {
+      containerName: '*',
+      controlledValues: 'RequestsOnly',
+      minAllowed: { cpu: '100m' },
+    });
+    const again = withBounds(next, 'auth', { maxAllowed: '2Gi' });
+    assert.deepEqual(again[2], {
+      containerName: 'auth',
+      controlledValues: 'RequestsOnly',
+      minAllowed: { cpu: '100m' },
+      maxAllowed: { memory: '2Gi' },
+    });
+    const only = boundsOnly(2, false);
+    assert.ok(only('spec.resourcePolicy.containerPolicies[2].minAllowed.memory'));
+    assert.ok(!only('spec.resourcePolicy.containerPolicies[2].minAllowed.cpu'));
+    assert.ok(!only('spec.resourcePolicy.containerPolicies[1].minAllowed.memory'));
+    assert.ok(!only('spec.updatePolicy.updateMode'));
   });
 });

@@ -238,3 +238,32 @@ describe('approval policy: decisions', () => {
     assert.equal((await decide(POLICY, request({ action: 'preview', user: 'U0ANYONE' }))).allowed, true);
   });
 });
+
+describe('approval policy: Set VPA bounds', () => {
+  const withVpa = parsePolicy(
+    {
+      version: 1,
+      approvers: { users: ['U0APPROVER'] },
+      defaults: { actions: ['preview', 'vpa_policy'], maxMemoryLimit: '4Gi' },
+    },
+    'vpa-policy.yaml',
+  );
+
+  it('is a write an approver must allow, named in refusals, and off unless the policy lists it', async () => {
+    const vpa = { action: 'vpa_policy' as const, newLimitBytes: GI };
+    assert.equal((await decide(withVpa, request(vpa))).allowed, true);
+    assert.match(await refusalOf(POLICY, vpa), /Set VPA bounds is not allowed in namespace staging/);
+    assert.match(await refusalOf(withVpa, { ...vpa, user: 'U0STRANGER' }), /is not an approver/);
+  });
+
+  it('caps the bound it sets at maxMemoryLimit, and is never for a leak', async () => {
+    assert.match(
+      await refusalOf(withVpa, { action: 'vpa_policy', newLimitBytes: 6 * GI }),
+      /the new memory limit 6Gi is above the 4Gi allowed/,
+    );
+    assert.match(
+      await refusalOf(withVpa, { action: 'vpa_policy', cause: 'memory_leak' }),
+      /wrong fix for memory leak, so Set VPA bounds is never offered/,
+    );
+  });
+});

@@ -166,6 +166,22 @@ describe('render/blocks/diagnosis', () => {
         diagnosisFor('limit_too_low'),
         ['Apply', 'Preview', 'Create VPA', 'Re-diagnose', 'Dismiss'],
       ],
+      // a VPA rewrites the requests: its bounds beside Apply, and never a second VPA
+      [
+        'limit_too_low under a VPA in Auto mode',
+        {
+          ...diagnosisFor('limit_too_low'),
+          actions: [
+            ...diagnosisFor('limit_too_low').actions.filter((a) => a.kind !== 'create_vpa'),
+            {
+              kind: 'vpa_policy',
+              title: 'Raise the VPA floor',
+              vpaPolicy: { vpaName: 'auth-service', container: 'auth', minAllowedBytes: 512 * MI },
+            },
+          ],
+        },
+        ['Apply', 'Preview', 'Set VPA bounds', 'Re-diagnose', 'Dismiss'],
+      ],
       // leak: never a primary limit bump, even when a recommendation slipped through
       ['memory_leak', diagnosisFor('memory_leak'), ['Re-diagnose', 'Dismiss']],
       // node pressure: the node, not the limit
