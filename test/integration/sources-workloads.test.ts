@@ -1,6 +1,6 @@
 // The workloads people actually run, resolved against a real kube-apiserver through
 // ownerReferences: the Kubernetes docs' OOM example (a bare pod), a Job run by hand, a CronJob's
-// Job's pod, a ReplicaSet without a Deployment, an Argo Rollout (its CRD installed here), and a
+// Job's pod, a ReplicaSet without a Deployment, an Argo Rollout (the test stack's Rollout CRD), and a
 // name looked up across namespaces. The same objects read from a scenario file give the same
 // answers (the two adapters apply the same selectors). An init container that OOMs is the
 // container diagnosed, never the app beside it.
