@@ -4,13 +4,15 @@
 // ReplicaSet resolves to the Rollout; the approved Apply dry-runs first, then sends a JSON merge
 // patch guarded by the resourceVersion it read, and the Rollout the apiserver stores differs in
 // exactly that container's memory and the oom-bot/* audit annotations; a concurrent edit between
-// the read and the patch is refused (409) and survives; Roll back restores the template.
+// the read and the patch is refused (409) and survives; Roll back restores the template; and the
+// admission policy refuses the bot's token any other change of the Rollout (its image).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { PassThrough } from 'node:stream';
 import { AppsV1Api, CoreV1Api, CustomObjectsApi, type KubeConfig } from '@kubernetes/client-node';
 import { Redis } from 'ioredis';
 import type { Diagnosis, Target } from '../../src/domain/types.ts';
+import { OomBotError } from '../../src/errors.ts';
 import type { RemediateJobData } from '../../src/jobs/payloads.ts';
 import { createLogger } from '../../src/logger.ts';
 import { createRemediationCluster, type RemediationCluster } from '../../src/remediation/cluster.ts';
@@ -400,5 +402,32 @@ describe('an Argo Rollout’s memory fix on a real kube-apiserver with the Rollo
     assert.deepEqual(appMemory(after), { limit: '512Mi', request: '256Mi' });
     assert.equal(after.metadata?.annotations?.['oom-bot/change-id'], undefined);
     assert.match(h.poster.texts().join('\n'), /changed by someone else between the bot's read and its patch/);
+  });
+
+  it('the admission policy holds on the Rollout too: the bot’s token cannot change its image', async () => {
+    const ns = await freshNamespace(admin, 'ro');
+    await createRolloutWithPod(ns);
+    const real = createRemediationCluster(bot, 'test');
+    const ref = { namespace: ns, kind: 'Rollout' as const, name: NAME };
+    const current = await real.readWorkload(ref);
+    const containers = structuredClone(current.spec.template.spec.containers);
+    containers[0].image = 'registry.example/checkout:evil';
+    await assert.rejects(
+      real.patchWorkload(
+        ref,
+        {
+          metadata: { resourceVersion: current.metadata?.resourceVersion },
+          spec: { template: { spec: { containers } } },
+        },
+        { dryRun: false },
+      ),
+      (e: unknown) => {
+        assert.ok(e instanceof OomBotError, String(e));
+        assert.match(e.message, /image, command, args, env, ports, probes and mounts must stay/);
+        return true;
+      },
+    );
+    const after = await readRollout(ns);
+    assert.equal(after.spec.template.spec.containers[0].image, 'registry.example/checkout:3.2.1');
   });
 });
