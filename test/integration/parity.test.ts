@@ -216,13 +216,13 @@ describe('parity: the real stack diagnoses as the files do', function () {
       const t0 = Date.now();
       const clusterYaml = renderClusterYaml(s.clusterObjects);
       let moved: GeneratedScenario | undefined;
-      const seconds = await loadClusterYamlAtRollout(kube.kubeConfig, clusterYaml, (by) => {
-        moved = shiftScenario(s, by);
-        return renderClusterYaml(moved.clusterObjects);
-      });
       const dir = join(workDir, `${s.dirName}-at-load`);
       let prometheus: Awaited<ReturnType<typeof startPrometheus>> | undefined;
       try {
+        const seconds = await loadClusterYamlAtRollout(kube.kubeConfig, clusterYaml, (by) => {
+          moved = shiftScenario(s, by);
+          return renderClusterYaml(moved.clusterObjects);
+        });
         assert.ok(moved);
         await writeScenario(dir, moved);
         prometheus = await startPrometheus({ openMetricsFile: scenarioMetricsFile(dir) });

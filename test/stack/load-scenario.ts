@@ -282,6 +282,7 @@ export async function loadClusterYamlAtRollout(
   const seconds = liveTime - fileTime;
   const moved = inCreationOrder(parseClusterYaml(shifted(seconds)));
   for (const obj of moved.filter(first)) {
+    if (!obj.status || !STATUS_KINDS.has(obj.kind ?? '')) continue;
     const created = load.created.get(keyOfObj(load, obj));
     if (!created) throw new Error(`the shifted cluster.yaml has ${describeObj(obj)}, the file did not`);
     await writeStatus(load, obj, created);
