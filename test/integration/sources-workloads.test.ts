@@ -1,6 +1,6 @@
 // The workloads people actually run, resolved against a real kube-apiserver through
 // ownerReferences: the Kubernetes docs' OOM example (a bare pod), a Job run by hand, a CronJob's
-// Job's pod, a ReplicaSet without a Deployment, an Argo Rollout (its CRD installed here), and a
+// Job's pod, a ReplicaSet without a Deployment, an Argo Rollout (the test stack's Rollout CRD), and a
 // name looked up across namespaces. The same objects read from a scenario file give the same
 // answers (the two adapters apply the same selectors). An init container that OOMs is the
 // container diagnosed, never the app beside it.
@@ -15,6 +15,7 @@ import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import type { MetricsSource, ObjectLister } from '../../src/sources/ports.ts';
 import { createStaticLister, parseClusterYaml } from '../../src/sources/scenario.ts';
 import type { ClusterSnapshot } from '../../src/sources/snapshot.ts';
+import { installRolloutCrd } from '../stack/crds.ts';
 import { type KubeStack, startKube } from '../stack/kube.ts';
 import { loadClusterYaml } from '../stack/load-scenario.ts';
 
@@ -284,22 +285,6 @@ firstTimestamp: "2026-11-24T08:56:00Z"
 lastTimestamp: "2026-11-24T08:56:00Z"
 `;
 
-/** A minimal Argo Rollouts CRD: the group, version and kind the bot reads. */
-const ROLLOUT_CRD = `
-apiVersion: apiextensions.k8s.io/v1
-kind: CustomResourceDefinition
-metadata: {name: rollouts.argoproj.io}
-spec:
-  group: argoproj.io
-  scope: Namespaced
-  names: {plural: rollouts, singular: rollout, kind: Rollout, listKind: RolloutList}
-  versions:
-    - name: v1alpha1
-      served: true
-      storage: true
-      schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
-`;
-
 const ROLLOUT_YAML = `
 apiVersion: argoproj.io/v1alpha1
 kind: Rollout
@@ -315,7 +300,7 @@ spec:
 
 /** Install the CRD, create the Rollout once the CRD is served, and return the Rollout's uid. */
 async function createRollout(kc: KubeConfig): Promise<string> {
-  await loadClusterYaml(kc, ROLLOUT_CRD);
+  await installRolloutCrd(kc);
   const deadline = Date.now() + 60_000;
   for (;;) {
     try {

@@ -158,61 +158,141 @@ const keyOf = (kind: string | undefined, namespace: unknown, name: unknown) =>
   `${kind ?? ''}/${typeof namespace === 'string' ? namespace : ''}/${String(name)}`;
 const isHttp = (err: unknown, code: number) => (err as { code?: unknown }).code === code;
 
-/**
- * Creates every object of a scenario's cluster.yaml, then writes the status of Pods, Nodes,
- * workloads and ReplicaSets through their status subresources, and finally creates the Events
- * with their timestamps. Owner references and Events' involvedObject get the created uids.
- */
-export async function loadClusterYaml(kc: KubeConfig, yamlText: string): Promise<void> {
-  const api = RawObjectApi.forConfig(kc);
-  const objects = parseClusterYaml(yamlText)
+/** One load into an apiserver: the uids and objects created so far, for owners and statuses. */
+interface Load {
+  api: RawObjectApi;
+  uids: Map<string, string>;
+  created: Map<string, Obj>;
+  defaultNs: string;
+}
+
+function startLoad(kc: KubeConfig): Load {
+  const defaultNs = kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
+  return { api: RawObjectApi.forConfig(kc), uids: new Map(), created: new Map(), defaultNs };
+}
+
+/** The objects in creation order (owners first, Events last), each a copy. */
+function inCreationOrder(objects: Obj[]): Obj[] {
+  return objects
     .map((o, i) => ({ o, i }))
     .sort((a, b) => order(a.o.kind) - order(b.o.kind) || a.i - b.i)
     .map(({ o }) => structuredClone(o));
-  const uids = new Map<string, string>();
-  const defaultNs = kc.getContextObject(kc.getCurrentContext())?.namespace || 'default';
+}
 
-  // Namespaces that objects live in but the file does not declare.
+/** Namespaces that objects live in but the file does not declare. */
+function implicitNamespaces(objects: Obj[]): Obj[] {
   const declared = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata?.name));
   const needed = new Set<string>();
   for (const o of objects) {
     const ns = o.metadata?.namespace;
     if (ns && !declared.has(ns)) needed.add(ns);
   }
-  const implicit: Obj[] = [...needed].map((name) => ({
-    apiVersion: 'v1',
-    kind: 'Namespace',
-    metadata: { name },
-  }));
+  return [...needed].map((name) => ({ apiVersion: 'v1', kind: 'Namespace', metadata: { name } }));
+}
 
-  for (const obj of [...implicit, ...objects]) {
-    const what = `${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}`;
-    const status = obj.status;
-    const body = prepareForCreate(obj, uids, defaultNs);
+const describeObj = (obj: Obj) =>
+  `${obj.kind} ${obj.metadata?.namespace ? `${obj.metadata.namespace}/` : ''}${obj.metadata?.name}`;
+
+function keyOfObj(load: Load, obj: Obj): string {
+  const ns =
+    obj.kind === 'Namespace' || obj.kind === 'Node' ? '' : (obj.metadata?.namespace ?? load.defaultNs);
+  return keyOf(obj.kind, ns, obj.metadata?.name);
+}
+
+/** Writes the file's status of a created object through its status subresource. */
+async function writeStatus(load: Load, obj: Obj, created: Obj): Promise<void> {
+  const status = obj.status;
+  if (!status || typeof status !== 'object' || !obj.kind || !STATUS_KINDS.has(obj.kind)) return;
+  const withStatus: Obj = { ...created, status: structuredClone(status) };
+  if (obj.kind === 'Pod') {
+    // qosClass is derived from the spec by the server and may not change.
+    const serverQos = (created.status as { qosClass?: string } | undefined)?.qosClass;
+    if (serverQos) (withStatus.status as { qosClass?: string }).qosClass = serverQos;
+  }
+  try {
+    load.created.set(keyOfObj(load, obj), await load.api.replaceStatusRaw(withStatus));
+  } catch (err) {
+    throw new Error(`writing status of ${describeObj(obj)}: ${(err as Error).message}`);
+  }
+}
+
+/** Creates each object (owner references and Events' involvedObject get the created uids). */
+async function createObjects(load: Load, objects: Obj[], options: { status: boolean }): Promise<void> {
+  for (const obj of objects) {
+    const body = prepareForCreate(obj, load.uids, load.defaultNs);
     let created: Obj;
     try {
-      created = await api.createRaw(body);
+      created = await load.api.createRaw(body);
     } catch (err) {
       if (obj.kind === 'Namespace' && isHttp(err, 409)) continue;
-      throw new Error(`loading ${what}: ${(err as Error).message}`);
+      throw new Error(`loading ${describeObj(obj)}: ${(err as Error).message}`);
     }
     const m = created.metadata;
-    if (m?.uid) uids.set(keyOf(created.kind ?? obj.kind, m.namespace, m.name), m.uid);
-
-    if (status && typeof status === 'object' && obj.kind && STATUS_KINDS.has(obj.kind)) {
-      const withStatus: Obj = { ...created, status: structuredClone(status) };
-      if (obj.kind === 'Pod') {
-        // qosClass is derived from the spec by the server and may not change.
-        const serverQos = (created.status as { qosClass?: string } | undefined)?.qosClass;
-        if (serverQos) (withStatus.status as { qosClass?: string }).qosClass = serverQos;
-      }
-      try {
-        await api.replaceStatusRaw(withStatus);
-      } catch (err) {
-        throw new Error(`writing status of ${what}: ${(err as Error).message}`);
-      }
-    }
+    if (m?.uid) load.uids.set(keyOf(created.kind ?? obj.kind, m.namespace, m.name), m.uid);
+    load.created.set(keyOfObj(load, obj), created);
+    if (options.status) await writeStatus(load, obj, created);
   }
+}
+
+/**
+ * Creates every object of a scenario's cluster.yaml, then writes the status of Pods, Nodes,
+ * workloads and ReplicaSets through their status subresources, and finally creates the Events
+ * with their timestamps. Owner references and Events' involvedObject get the created uids.
+ */
+export async function loadClusterYaml(kc: KubeConfig, yamlText: string): Promise<void> {
+  const load = startLoad(kc);
+  const objects = inCreationOrder(parseClusterYaml(yamlText));
+  await createObjects(load, [...implicitNamespaces(objects), ...objects], { status: true });
+}
+
+const REVISION = 'deployment.kubernetes.io/revision';
+
+/** The ReplicaSet of the highest revision: the one a rollout created last. */
+function newestReplicaSet(objects: Obj[]): Obj | undefined {
+  const revision = (o: Obj) => Number((o.metadata?.annotations as Meta | undefined)?.[REVISION] ?? 0);
+  return objects.filter((o) => o.kind === 'ReplicaSet').sort((a, b) => revision(b) - revision(a))[0];
+}
+
+const epochOf = (time: unknown): number => Date.parse(String(time)) / 1000;
+
+/**
+ * Loads a cluster.yaml dated by the apiserver's own clock. The apiserver stamps every object's
+ * creationTimestamp when it is created, and no client can set it; a ReplicaSet created now is
+ * dated now, whatever the file says, and a diagnosis dates a rollout by its newest ReplicaSet.
+ * So this creates the objects up to the ReplicaSets first (owners before what they own, without
+ * their status), reads the time the apiserver gave the newest ReplicaSet, and asks `shifted` for
+ * the whole cluster.yaml moved by (that time − the file's). From that text it writes the statuses
+ * of the objects already there, then creates the rest (Services, Pods, Events…). Resolves with
+ * the seconds: the caller moves the scenario's metrics and moment of diagnosis by as much.
+ */
+export async function loadClusterYamlAtRollout(
+  kc: KubeConfig,
+  yamlText: string,
+  shifted: (seconds: number) => string,
+): Promise<number> {
+  const load = startLoad(kc);
+  const objects = inCreationOrder(parseClusterYaml(yamlText));
+  const newest = newestReplicaSet(objects);
+  const fileTime = epochOf(newest?.metadata?.creationTimestamp);
+  if (!newest || Number.isNaN(fileTime))
+    throw new Error('cluster.yaml has no ReplicaSet with a creationTimestamp to date the load by');
+  const first = (o: Obj) => order(o.kind) <= order('ReplicaSet');
+  await createObjects(load, [...implicitNamespaces(objects), ...objects.filter(first)], { status: false });
+  const liveTime = epochOf(load.created.get(keyOfObj(load, newest))?.metadata?.creationTimestamp);
+  const seconds = liveTime - fileTime;
+  const moved = inCreationOrder(parseClusterYaml(shifted(seconds)));
+  for (const obj of moved.filter(first)) {
+    if (!obj.status || !STATUS_KINDS.has(obj.kind ?? '')) continue;
+    const created = load.created.get(keyOfObj(load, obj));
+    if (!created) throw new Error(`the shifted cluster.yaml has ${describeObj(obj)}, the file did not`);
+    await writeStatus(load, obj, created);
+  }
+  await createObjects(
+    load,
+    moved.filter((o) => !first(o)),
+    { status: true },
+  );
+  return seconds;
 }
 
 const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet']);

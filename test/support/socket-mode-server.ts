@@ -1,14 +1,14 @@
 /**
  * A local stand-in for Slack's Socket Mode: a WebSocket server the fake Slack's
- * `apps.connections.open` points the bot at. It greets each connection with `hello`, sends
- * envelopes (slash commands, interactivity, events) and resolves with the app's acknowledgement
- * of each `envelope_id`, and can ask the app to reconnect with a `disconnect` message.
+ * `apps.connections.open` points the bot at. It greets each connection with the `hello` of the
+ * fixture corpus, sends envelopes (slash commands, interactivity, events; see
+ * socket-mode-fixtures.ts) each under a fresh `envelope_id`, resolves with the app's
+ * acknowledgement of that id, and can ask the app to reconnect with the fixture's `disconnect`.
  */
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { type WebSocket, WebSocketServer } from 'ws';
-
-export type EnvelopeType = 'slash_commands' | 'interactive' | 'events_api';
+import { readSocketFixture, type SocketEnvelope } from './socket-mode-fixtures.ts';
 
 /** What the app sent back for one envelope. */
 export interface Ack {
@@ -23,19 +23,19 @@ export interface SocketModeServer {
   connections(): number;
   /** Resolves once `count` connections are open (the app has reconnected). */
   waitForConnections(count: number, timeoutMs: number): Promise<void>;
-  /** Sends one envelope on the newest connection and resolves with its ack. */
-  send(type: EnvelopeType, payload: Record<string, unknown>, timeoutMs: number): Promise<Ack>;
+  /** Sends one envelope (under a fresh envelope_id) on the newest connection; resolves with its ack. */
+  send(envelope: SocketEnvelope, timeoutMs: number): Promise<Ack>;
   /** Asks the app to reconnect, the way Slack does before it rotates a connection. */
   disconnect(reason?: string): void;
   close(): Promise<void>;
 }
 
-const APP_ID = 'A0FAKEAPP01';
-
 export async function startSocketModeServer(): Promise<SocketModeServer> {
   const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
   await new Promise<void>((resolve) => server.once('listening', () => resolve()));
   const { port } = server.address() as AddressInfo;
+  const hello = readSocketFixture<{ connection_info: { app_id: string } }>('hello');
+  const appId = hello.connection_info.app_id;
   const sockets: WebSocket[] = [];
   const acks = new Map<string, (ack: Ack) => void>();
   let tickets = 0;
@@ -52,14 +52,7 @@ export async function startSocketModeServer(): Promise<SocketModeServer> {
       acks.delete(message.envelope_id);
     });
     socket.on('error', () => {});
-    socket.send(
-      JSON.stringify({
-        type: 'hello',
-        num_connections: 1,
-        debug_info: { host: 'applink-test', approximate_connection_time: 18060 },
-        connection_info: { app_id: APP_ID },
-      }),
-    );
+    socket.send(JSON.stringify(hello));
     onConnection?.();
   });
 
@@ -73,7 +66,7 @@ export async function startSocketModeServer(): Promise<SocketModeServer> {
   return {
     nextUrl: () => {
       tickets += 1;
-      return `ws://127.0.0.1:${port}/link/?ticket=${tickets}&app_id=${APP_ID}`;
+      return `ws://127.0.0.1:${port}/link/?ticket=${tickets}&app_id=${appId}`;
     },
     connections: () => sockets.length,
     waitForConnections(count, timeoutMs) {
@@ -93,8 +86,9 @@ export async function startSocketModeServer(): Promise<SocketModeServer> {
         check();
       });
     },
-    send(type, payload, timeoutMs) {
+    send(envelope, timeoutMs) {
       const envelopeId = randomUUID();
+      const { type } = envelope;
       const socket = newest();
       return new Promise<Ack>((resolve, reject) => {
         const timer = setTimeout(() => {
@@ -105,19 +99,12 @@ export async function startSocketModeServer(): Promise<SocketModeServer> {
           clearTimeout(timer);
           resolve(ack);
         });
-        socket.send(
-          JSON.stringify({
-            envelope_id: envelopeId,
-            payload,
-            type,
-            accepts_response_payload: type !== 'events_api',
-            ...(type === 'events_api' ? { retry_attempt: 0, retry_reason: '' } : {}),
-          }),
-        );
+        socket.send(JSON.stringify({ ...envelope, envelope_id: envelopeId }));
       });
     },
-    disconnect(reason = 'refresh_requested') {
-      newest().send(JSON.stringify({ type: 'disconnect', reason, debug_info: { host: 'applink-test' } }));
+    disconnect(reason) {
+      const message = readSocketFixture<{ reason: string }>('disconnect');
+      newest().send(JSON.stringify({ ...message, ...(reason ? { reason } : {}) }));
     },
     close: async () => {
       clearInterval(pinger);
