@@ -51,7 +51,7 @@ export async function analyseCandidate(
     cluster: stats.target.cluster,
     namespace: stats.target.namespace,
     workload: stats.target.workload,
-    selector: {},
+    selector: stats.target.selector ?? {},
   };
   const evidence = focusEvidence(
     await collectEvidence(sources, target, { at, windowSeconds }),
