@@ -1,7 +1,8 @@
 /**
  * One scheduled forecast: scan, compare with what the last scan reported, and post what is new
  * or worse as one digest per channel (a thread reply per workload, with Apply / Preview when its
- * fix can be applied), then remember it. Nothing new: nothing posted. The state is saved only after the posts, so a failed post is retried.
+ * fix can be applied), then remember it. Nothing new: nothing posted. The state is saved only
+ * after the posts, so a failed post is retried.
  */
 import { diffRisks } from '../domain/forecast/digest.ts';
 import type { Risk } from '../domain/forecast/types.ts';
