@@ -30,6 +30,7 @@ import {
 } from './queues/queues.ts';
 import { createRisksQueue, enqueueRisksAsk, RISKS_QUEUE, scheduleRiskScan } from './queues/risk-queue.ts';
 import { createRedisConnection } from './redis.ts';
+import type { CreateRiskPlan } from './remediation/risk-planner.ts';
 import { createRemediation } from './remediation/wiring.ts';
 import { createSlackPoster } from './slack/poster.ts';
 import { MAX_CLOCK_SKEW_SECONDS } from './slack/receiver.ts';
@@ -157,6 +158,7 @@ async function startRiskWorker(
   logger: Logger,
   deps: DiagnoseDeps,
   queue: Queue<RisksJobData>,
+  planRisk: CreateRiskPlan,
 ): Promise<() => Promise<void>> {
   const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });
   connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (risk worker) error'));
@@ -169,6 +171,7 @@ async function startRiskWorker(
     defaultChannel: config.oomChannel,
     windowSeconds: config.windowSeconds,
     logger: logger.child({ component: 'forecast' }),
+    planRisk,
   };
   const worker = new Worker<RisksJobData>(RISKS_QUEUE, (job) => processRisks(job, riskDeps), {
     connection,
@@ -301,7 +304,7 @@ export async function runBot(
       }
     });
     worker.on('error', (error) => logger.warn({ err: error.message }, 'worker error'));
-    stoppers.push(await startRiskWorker(config, logger, deps, risksQueue));
+    stoppers.push(await startRiskWorker(config, logger, deps, risksQueue, remediation.createRiskPlan));
     stoppers.push(alerts.startWorker(deps.slack));
     stoppers.push(
       remediation.startWorker({

@@ -6,13 +6,15 @@ import { diagnose } from '../domain/diagnose.ts';
 import type { Features } from '../domain/feature-types.ts';
 import { extractFeatures } from '../domain/features.ts';
 import type { ContainerStats } from '../domain/forecast/types.ts';
-import type { Action, Evidence, Series, Target } from '../domain/types.ts';
+import type { Action, Cause, Evidence, Series, Target } from '../domain/types.ts';
 import { collectEvidence, type EvidenceSources } from '../evidence.ts';
 
 export interface Analysis {
   features: Features;
   /** The diagnosis's actions, for a container that was already killed. */
   actions: Action[];
+  /** The diagnosis's cause, with those actions. */
+  cause?: Cause;
 }
 
 function onlyContainer(series: Series[], container: string): Series[] {
@@ -51,13 +53,14 @@ export async function analyseCandidate(
     cluster: stats.target.cluster,
     namespace: stats.target.namespace,
     workload: stats.target.workload,
-    selector: {},
+    selector: stats.target.selector ?? {},
   };
   const evidence = focusEvidence(
     await collectEvidence(sources, target, { at, windowSeconds }),
     stats.target.container,
   );
   const features = extractFeatures(evidence);
-  const actions = features.oomKills.length > 0 ? diagnose(evidence).actions : [];
-  return { features, actions };
+  if (features.oomKills.length === 0) return { features, actions: [] };
+  const diagnosis = diagnose(evidence);
+  return { features, actions: diagnosis.actions, cause: diagnosis.cause };
 }

@@ -139,7 +139,7 @@ export async function scanRisks(
       cost.failed++;
       return undefined;
     }
-    return refineFlag(flag, analysis.features, request.at, options, analysis.actions);
+    return refineFlag(flag, analysis.features, request.at, options, analysis.actions, analysis.cause);
   });
   return {
     at: request.at,

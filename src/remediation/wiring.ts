@@ -1,7 +1,7 @@
 /**
  * Wires the approved-remediation workflow into the bot: the policy (loaded and validated at
  * start), the plan store, the remediate queue, the button handlers for the web process, the plan
- * creation for the diagnose worker, and the remediate worker.
+ * creation for the diagnose and forecast workers, and the remediate worker.
  */
 import bolt from '@slack/bolt';
 import { type Job, Worker } from 'bullmq';
@@ -19,6 +19,7 @@ import { createPlanStore, type PlanStore } from './plan-store.ts';
 import { type CreatePlan, createPlanner } from './planner.ts';
 import { type ApprovalPolicy, DEFAULT_CLUSTER, loadPolicy } from './policy.ts';
 import { processRemediate } from './remediate-processor.ts';
+import { type CreateRiskPlan, createRiskPlanner } from './risk-planner.ts';
 import { createSigner } from './signing.ts';
 import type { RemediationActionDeps } from './slack-actions.ts';
 
@@ -29,6 +30,8 @@ export interface Remediation {
   actions: RemediationActionDeps;
   /** For the diagnose worker. */
   createPlan: CreatePlan;
+  /** For the forecast worker: the plans behind a risk entry's Apply / Preview. */
+  createRiskPlan: CreateRiskPlan;
   /** Starts the remediate worker; resolves to its stopper. */
   startWorker(deps: {
     slack: SlackPoster;
@@ -101,6 +104,7 @@ export async function createRemediation(
       enqueue: (data) => enqueueRemediation(queue, data),
     },
     createPlan: createPlanner({ plans, ttlSeconds: r.buttonTtlSeconds }),
+    createRiskPlan: createRiskPlanner({ plans, ttlSeconds: r.buttonTtlSeconds }),
     startWorker(deps) {
       const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });
       connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (remediate) error'));

@@ -102,15 +102,59 @@ function controllerOf(o: KubeObject): { kind?: string; name?: string } | undefin
   return refs.find((r) => r.controller) ?? refs[0];
 }
 
+/** The label the Deployment controller adds to its ReplicaSets' selectors, one value per revision. */
+const TEMPLATE_HASH_LABEL = 'pod-template-hash';
+
+function matchLabelsOf(o: KubeObject): Record<string, string> {
+  return { ...(o.spec?.selector?.matchLabels ?? {}) };
+}
+
+/** What the replica set and controller lists say about the workloads: owners and pod selectors. */
+interface Workloads {
+  /** ReplicaSet (namespace/name) → its Deployment's name. */
+  deploymentOf: Map<string, string>;
+  /** Kind/namespace/name → the pod selector (matchLabels) of that workload. */
+  selectors: Map<string, Record<string, string>>;
+}
+
+function workloadKey(kind: string, namespace: string, name: string): string {
+  return `${kind}/${namespace}/${name}`;
+}
+
+/**
+ * Owners and selectors from the lists. A Deployment's selector is its ReplicaSets' without the
+ * template hash (the controller adds only that label), so the Deployments need no list of their own.
+ */
+function indexWorkloads(replicaSets: KubeObject[], controllers: KubeObject[]): Workloads {
+  const deploymentOf = new Map<string, string>();
+  const selectors = new Map<string, Record<string, string>>();
+  for (const rs of replicaSets) {
+    const ns = rs.metadata?.namespace ?? '';
+    const name = rs.metadata?.name ?? '';
+    const owner = controllerOf(rs);
+    const labels = matchLabelsOf(rs);
+    if (owner?.kind === 'Deployment' && owner.name) {
+      deploymentOf.set(`${ns}/${name}`, owner.name);
+      const { [TEMPLATE_HASH_LABEL]: _hash, ...selector } = labels;
+      selectors.set(workloadKey('Deployment', ns, owner.name), selector);
+    } else {
+      selectors.set(workloadKey('ReplicaSet', ns, name), labels);
+    }
+  }
+  for (const o of controllers)
+    selectors.set(
+      workloadKey(o.kind ?? '', o.metadata?.namespace ?? '', o.metadata?.name ?? ''),
+      matchLabelsOf(o),
+    );
+  return { deploymentOf, selectors };
+}
+
 /** The workload that owns a pod: through its ReplicaSet to a Deployment, or directly. */
-function ownerOf(
-  pod: KubeObject,
-  replicaSetOwners: Map<string, string>,
-): { kind: WorkloadKind; name: string } {
+function ownerOf(pod: KubeObject, workloads: Workloads): { kind: WorkloadKind; name: string } {
   const owner = controllerOf(pod);
   const ns = pod.metadata?.namespace ?? '';
   if (owner?.kind === 'ReplicaSet' && owner.name) {
-    const deployment = replicaSetOwners.get(`${ns}/${owner.name}`);
+    const deployment = workloads.deploymentOf.get(`${ns}/${owner.name}`);
     return deployment ? { kind: 'Deployment', name: deployment } : { kind: 'ReplicaSet', name: owner.name };
   }
   if ((owner?.kind === 'StatefulSet' || owner?.kind === 'DaemonSet') && owner.name)
@@ -118,31 +162,42 @@ function ownerOf(
   return { kind: 'Pod', name: pod.metadata?.name ?? '' };
 }
 
-/** Where every pod runs and what it declares: two lists (pods, replica sets), whatever the cluster's size. */
+function placementOf(pod: KubeObject, workloads: Workloads): PodPlacement {
+  const namespace = pod.metadata?.namespace ?? '';
+  const workload = ownerOf(pod, workloads);
+  const selector = workloads.selectors.get(workloadKey(workload.kind, namespace, workload.name));
+  return {
+    namespace,
+    pod: pod.metadata?.name ?? '',
+    workload,
+    ...(selector && Object.keys(selector).length > 0 ? { selector } : {}),
+    node: pod.spec?.nodeName,
+    containers: toWorkloadInfo({ ...pod, kind: 'Pod' }, []).containers,
+  };
+}
+
+/**
+ * Where every pod runs, what it declares and which selector its workload has: one list per kind
+ * (pods, replica sets, stateful sets, daemon sets), whatever the cluster's size.
+ */
 export async function readPlacements(
   lister: ObjectLister,
   namespace?: string,
 ): Promise<{ placements: PodPlacement[]; lists: number }> {
-  const [pods, replicaSets] = await Promise.all([
+  const [pods, replicaSets, statefulSets, daemonSets] = await Promise.all([
     lister.list('Pod', namespace),
     lister.list('ReplicaSet', namespace),
+    lister.list('StatefulSet', namespace),
+    lister.list('DaemonSet', namespace),
   ]);
-  const replicaSetOwners = new Map<string, string>();
-  for (const rs of replicaSets) {
-    const owner = controllerOf(rs);
-    if (owner?.kind === 'Deployment' && owner.name)
-      replicaSetOwners.set(`${rs.metadata?.namespace ?? ''}/${rs.metadata?.name ?? ''}`, owner.name);
-  }
+  const workloads = indexWorkloads(replicaSets, [
+    ...statefulSets.map((o) => ({ ...o, kind: 'StatefulSet' })),
+    ...daemonSets.map((o) => ({ ...o, kind: 'DaemonSet' })),
+  ]);
   const placements = pods
     // finished pods and pods on their way out are not what runs next
     .filter((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed')
     .filter((p) => !(p.metadata as { deletionTimestamp?: unknown } | undefined)?.deletionTimestamp)
-    .map((p) => ({
-      namespace: p.metadata?.namespace ?? '',
-      pod: p.metadata?.name ?? '',
-      workload: ownerOf(p, replicaSetOwners),
-      node: p.spec?.nodeName,
-      containers: toWorkloadInfo({ ...p, kind: 'Pod' }, []).containers,
-    }));
-  return { placements, lists: 2 };
+    .map((p) => placementOf(p, workloads));
+  return { placements, lists: 4 };
 }

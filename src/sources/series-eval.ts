@@ -32,6 +32,14 @@ export function selectSeries(store: SeriesByMetric, spec: QuerySpec): Series[] {
   return (store.get(spec.metric) ?? []).filter((s) => tests.every((test) => test(s.labels)));
 }
 
+/**
+ * The rounding error of `sum + inc` (which rounded to `next`), as Neumaier's compensated sum
+ * carries it: taken from the larger operand, in Prometheus' order of operations.
+ */
+function compensation(sum: number, inc: number, next: number): number {
+  return Math.abs(sum) >= Math.abs(inc) ? sum - next + inc : inc - next + sum;
+}
+
 /** Reduce samples [from, to) of one series; the range being evaluated is [rangeStart, rangeEnd]. */
 type Reducer = (
   t: number[],
@@ -87,7 +95,9 @@ const reducers: Record<QuerySpec['fn'], Reducer> = {
     return increase * factor;
   },
   deriv: (t, v, from, to) => {
-    // Prometheus 2.x `linearRegression` with the first sample as the intercept time, plain sums.
+    // Prometheus 2.x `linearRegression` with the first sample as the intercept time. Its sums are
+    // compensated (Neumaier) in the Prometheus this is tested against (2.42): plain sums differ
+    // from it in the last digits.
     if (to - from < 2) return undefined;
     const first = Math.round((t[from] as number) * 1000);
     let n = 0;
@@ -95,17 +105,35 @@ const reducers: Record<QuerySpec['fn'], Reducer> = {
     let sumY = 0;
     let sumXY = 0;
     let sumX2 = 0;
+    let cX = 0;
+    let cY = 0;
+    let cXY = 0;
+    let cX2 = 0;
     let constY = true;
     for (let i = from; i < to; i++) {
       const y = v[i] as number;
       if (i > from && y !== v[from]) constY = false;
       const x = (Math.round((t[i] as number) * 1000) - first) / 1e3;
       n += 1;
-      sumX += x;
-      sumY += y;
-      sumXY += x * y;
-      sumX2 += x * x;
+      const xy = x * y;
+      const x2 = x * x;
+      const nextX = sumX + x;
+      const nextY = sumY + y;
+      const nextXY = sumXY + xy;
+      const nextX2 = sumX2 + x2;
+      cX += compensation(sumX, x, nextX);
+      cY += compensation(sumY, y, nextY);
+      cXY += compensation(sumXY, xy, nextXY);
+      cX2 += compensation(sumX2, x2, nextX2);
+      sumX = nextX;
+      sumY = nextY;
+      sumXY = nextXY;
+      sumX2 = nextX2;
     }
+    sumX += cX;
+    sumY += cY;
+    sumXY += cXY;
+    sumX2 += cX2;
     if (constY) return Number.isFinite(v[from] as number) ? 0 : Number.NaN;
     const covXY = sumXY - (sumX * sumY) / n;
     const varX = sumX2 - (sumX * sumX) / n;

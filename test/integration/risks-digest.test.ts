@@ -3,8 +3,9 @@
  * workloads (a JVM heap above its limit, a healthy one, one using far more than its request),
  * the risks queue and its worker on the real Redis, the state in Redis, a recording Slack
  * poster. One digest per scan, nothing when nothing changed, a new entry when a workload got
- * worse (its pod replaced by one whose heap no longer fits). Also: the scheduler registered by
- * two workers is one scheduler.
+ * worse (its pod replaced by one whose heap no longer fits). The entry whose fix a button can
+ * make (a request far below usage) carries Apply / Preview on a signed plan in Redis, bound to
+ * its thread message. Also: the scheduler registered by two workers is one scheduler.
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -14,16 +15,21 @@ import { KubernetesObjectApi } from '@kubernetes/client-node';
 import { type Job, type Queue, QueueEvents, Worker } from 'bullmq';
 import { Redis } from 'ioredis';
 import { stringify } from 'yaml';
+import { parseQuantity } from '../../src/domain/quantity.ts';
 import { createRiskStateStore } from '../../src/forecast/state-store.ts';
 import { processRisks } from '../../src/jobs/risk-processor.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { RisksJobData } from '../../src/queues/payloads.ts';
 import { createRisksQueue, RISKS_QUEUE, scheduleRiskScan } from '../../src/queues/risk-queue.ts';
+import { createPlanStore, type PlanStore } from '../../src/remediation/plan-store.ts';
+import { createRiskPlanner } from '../../src/remediation/risk-planner.ts';
+import { ACTION_IDS } from '../../src/render/action-ids.ts';
 import type { SlackMessage } from '../../src/render/blocks/types.ts';
 import type { SlackPoster } from '../../src/slack/poster.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { createPrometheusSource } from '../../src/sources/prometheus.ts';
 import { type Stack, startStack } from '../stack/stack.ts';
+import { testSigner } from '../support/remediation-fixtures.ts';
 
 const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const MI = 2 ** 20;
@@ -135,16 +141,20 @@ interface Post {
   channel: string;
   message: SlackMessage;
   threadTs?: string;
+  ts: string;
 }
 
-function recordingPoster(posts: Post[]): SlackPoster {
+function recordingPoster(posts: Post[], updates: Post[]): SlackPoster {
   let n = 0;
   return {
     async post(channel, message, threadTs) {
-      posts.push({ channel, message, threadTs });
-      return `1700000000.${String(++n).padStart(6, '0')}`;
+      const ts = `1700000000.${String(++n).padStart(6, '0')}`;
+      posts.push({ channel, message, threadTs, ts });
+      return ts;
     },
-    async update() {},
+    async update(channel, ts, message) {
+      updates.push({ channel, message, ts });
+    },
     async uploadPng() {
       assert.fail('the digest uploads nothing');
     },
@@ -164,6 +174,8 @@ describe('scheduled risk digest (real Redis, Prometheus and kube-apiserver)', fu
   let events: QueueEvents;
   let worker: Worker<RisksJobData>;
   const posts: Post[] = [];
+  const updates: Post[] = [];
+  let plans: PlanStore;
   const duplicates: Redis[] = [];
   /** A connection of our own for a BullMQ object, closed in `after`. */
   const connect = (): Redis => {
@@ -185,15 +197,17 @@ describe('scheduled risk digest (real Redis, Prometheus and kube-apiserver)', fu
       cluster: createKubernetesLister(stack.kube.kubeConfig, 'test'),
       metrics: createPrometheusSource(stack.prometheus?.url ?? '', { timeoutMs: 30_000 }),
     };
+    plans = createPlanStore(redis, prefix, testSigner());
     const deps = {
       sourcesFor: () => sources,
       now: () => AT,
-      slack: recordingPoster(posts),
+      slack: recordingPoster(posts, updates),
       store: createRiskStateStore(redis, prefix),
       routes: [],
       defaultChannel: 'C-OOM',
       windowSeconds: HOURS * 3600,
       logger: createLogger({ level: 'silent', secrets: [] }),
+      planRisk: createRiskPlanner({ plans, ttlSeconds: 1800 }),
     };
     worker = new Worker<RisksJobData>(RISKS_QUEUE, (job: Job<RisksJobData>) => processRisks(job, deps), {
       connection: connect(),
@@ -248,6 +262,25 @@ describe('scheduled risk digest (real Redis, Prometheus and kube-apiserver)', fu
     assert.ok(!threads.some((t) => t.includes('catalog')));
     const state = await redis.hgetall(`${prefix}:risks:seen`);
     assert.equal(Object.keys(state).length, 2);
+    // search's fix (its request) gets Apply / Preview on a signed plan bound to its thread message;
+    // billing's (the heap flag) is no change a button makes
+    const entry = first.find((p) => p.threadTs && /search/.test(p.message.text)) as Post;
+    const withButtons = updates.filter((u) => u.ts === entry.ts);
+    assert.equal(withButtons.length, 1);
+    assert.equal(updates.length, 1);
+    const planId = new RegExp(`"action_id":"${ACTION_IDS.apply}","value":"([A-Za-z0-9_-]{22})"`).exec(
+      JSON.stringify(withButtons[0]?.message.blocks),
+    )?.[1];
+    const plan = await plans.getPlan(planId ?? '');
+    assert.deepEqual(plan?.target, { namespace: 'shop', kind: 'Deployment', name: 'search' });
+    assert.equal(plan?.container, 'app');
+    assert.equal(plan?.messageTs, entry.ts);
+    assert.equal(plan?.threadTs, entry.threadTs);
+    assert.deepEqual(plan?.memory?.from, { limit: '2Gi', request: '128Mi' });
+    // the request now covers the 700-706Mi used, with 10%: the kubelet no longer evicts it first
+    assert.equal(plan?.memory?.to.limit, '2Gi');
+    const request = parseQuantity(plan?.memory?.to.request ?? '0') ?? 0;
+    assert.ok(request >= 1.1 * 700 * MI && request < 1024 * MI, plan?.memory?.to.request);
   });
 
   it('posts nothing when nothing changed', async () => {

@@ -1,5 +1,8 @@
-/** The one action that fits each risk, with the command that carries the real names. Pure. */
-import { renderMemoryPatch } from '../commands.ts';
+/**
+ * The one action that fits each risk, with the command that carries the real names (and the
+ * workload's pod selector, so the verify commands look at exactly its pods). Pure.
+ */
+import { renderMemoryPatch, renderVerifyCommands } from '../commands.ts';
 import { bytes, duration } from '../format.ts';
 import { adviseHeapFlag, findHeapSettings } from '../heap.ts';
 import { roundUpToTidy, toQuantity } from '../quantity.ts';
@@ -11,7 +14,7 @@ function targetOf(s: ContainerStats): Target {
     cluster: s.target.cluster,
     namespace: s.target.namespace,
     workload: s.target.workload,
-    selector: {},
+    selector: s.target.selector ?? {},
   };
 }
 
@@ -24,7 +27,9 @@ function memoryAction(
   detail?: string,
 ): Action {
   const memoryPatch = { container: s.target.container, limitBytes: limit, requestBytes: request };
-  return { kind, title, detail, command: renderMemoryPatch(targetOf(s), memoryPatch), memoryPatch };
+  const t = targetOf(s);
+  const command = `${renderMemoryPatch(t, memoryPatch)}\n${renderVerifyCommands(t)}`;
+  return { kind, title, detail, command, memoryPatch };
 }
 
 /** A limit with a quarter of headroom over the peak, and a request that covers usage. */

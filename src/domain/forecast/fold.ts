@@ -10,6 +10,8 @@ export interface PodPlacement {
   namespace: string;
   pod: string;
   workload: WorkloadRef;
+  /** Label selector of the workload's pods, when the lists name one (none for a bare pod). */
+  selector?: Record<string, string>;
   node?: string;
   containers: ContainerSpec[];
 }
@@ -32,7 +34,13 @@ export function secondsToLimit(limit: number, current: number, slope: number): n
 
 function emptyStats(p: PodPlacement, spec: ContainerSpec, cluster?: string): ContainerStats {
   return {
-    target: { cluster, namespace: p.namespace, workload: p.workload, container: spec.name },
+    target: {
+      cluster,
+      namespace: p.namespace,
+      workload: p.workload,
+      container: spec.name,
+      ...(p.selector && Object.keys(p.selector).length > 0 ? { selector: { ...p.selector } } : {}),
+    },
     pods: [],
     nodes: [],
     spec,

@@ -6,7 +6,7 @@ import type { Features, Lifetime, LifetimeTrend } from '../feature-types.ts';
 import { bytes, clock, duration, pct } from '../format.ts';
 import { median, quantile } from '../series.ts';
 import { measureTrend } from '../trends.ts';
-import type { Action } from '../types.ts';
+import type { Action, Cause } from '../types.ts';
 import { actionFor, raiseLimit } from './actions.ts';
 import type { Flag, ForecastOptions, Risk } from './types.ts';
 
@@ -73,7 +73,13 @@ export function cadenceEta(f: Features, at: number): number | null {
   return next >= at ? Math.round(next - at) : null;
 }
 
-function confirmKills(flag: Flag, f: Features, at: number, actions: Action[]): Risk | undefined {
+function confirmKills(
+  flag: Flag,
+  f: Features,
+  at: number,
+  actions: Action[],
+  cause: Cause | undefined,
+): Risk | undefined {
   if (f.oomKills.length === 0) return undefined;
   const leak = leakEta(f, at);
   const eta = cadenceEta(f, at) ?? (leak ? Math.round(leak.etaSeconds) : null);
@@ -86,6 +92,7 @@ function confirmKills(flag: Flag, f: Features, at: number, actions: Action[]): R
     etaSeconds: eta,
     evidence,
     actions: actions.length > 0 ? actions.slice(0, 1) : [raiseLimit(flag.stats, f.peakBytes ?? 0)],
+    ...(actions.length > 0 && cause ? { cause } : {}),
   };
 }
 
@@ -143,10 +150,11 @@ export function refineFlag(
   at: number,
   o: ForecastOptions,
   diagnosisActions: Action[] = [],
+  diagnosisCause?: Cause,
 ): Risk | undefined {
   if (flag.final) return riskOfFlag(flag);
   if (flag.risk === 'recent_kills') {
-    const risk = confirmKills(flag, f, at, diagnosisActions);
+    const risk = confirmKills(flag, f, at, diagnosisActions, diagnosisCause);
     if (risk) return risk;
   }
   return confirmLeak(flag, f, at, o) ?? confirmNearLimit(flag, f, o);

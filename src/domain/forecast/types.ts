@@ -2,7 +2,7 @@
  * The forecast's model: what the bulk pass measures per workload container (ContainerStats),
  * what the screening rules flag (Flag), and what the scan reports (Risk, Forecast). Pure data.
  */
-import type { Action, ContainerSpec, WorkloadRef } from '../types.ts';
+import type { Action, Cause, ContainerSpec, WorkloadRef } from '../types.ts';
 
 export const RISK_KINDS = [
   'recent_kills',
@@ -19,6 +19,8 @@ export interface RiskTarget {
   namespace: string;
   workload: WorkloadRef;
   container: string;
+  /** Label selector of the workload's pods (its spec.selector.matchLabels); absent for a bare pod. */
+  selector?: Record<string, string>;
 }
 
 /** One pod's container as the bulk queries see it at the scan time. */
@@ -75,6 +77,8 @@ export interface Risk {
   etaSeconds: number | null;
   evidence: string[];
   actions: Action[];
+  /** The diagnosis's cause, when the full analysis diagnosed the kills (recent_kills). */
+  cause?: Cause;
 }
 
 export interface Forecast {

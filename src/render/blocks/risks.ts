@@ -32,6 +32,11 @@ export const RISK_EMOJI: Record<RiskKind, string> = {
 /** Risks listed in one message; the rest are counted. */
 const MAX_LINES = 20;
 
+/** The risks a list shows, the most urgent first (the rest are counted). */
+export function listedRisks(risks: Risk[]): Risk[] {
+  return risks.slice(0, MAX_LINES);
+}
+
 export function describeTarget(t: RiskTarget): string {
   const cluster = t.cluster ? `${t.cluster}:` : '';
   return `${cluster}${t.namespace}/${t.workload.kind.toLowerCase()}/${t.workload.name} (${t.container})`;
@@ -48,7 +53,7 @@ export function riskLine(r: Risk): string {
 }
 
 function listBlocks(risks: Risk[], withDetail: boolean): KnownBlock[] {
-  const shown = risks.slice(0, MAX_LINES);
+  const shown = listedRisks(risks);
   const lines = shown.map((r) => {
     if (!withDetail) return riskLine(r);
     const why = r.evidence[0] ? `\n      ${escapeMrkdwn(r.evidence[0])}` : '';
@@ -86,9 +91,15 @@ export function renderRiskDigest(risks: Risk[], opts: { at: number; scope?: stri
 /** Changes a button can apply: a memory patch through the same plan, approval and rollout watch. */
 const APPLICABLE = new Set(['patch_memory_limit', 'adjust_requests']);
 
+/** Whether a risk's fix is a change Apply can make (its entry then gets the buttons, once a plan is stored). */
+export function offersApply(r: Risk): boolean {
+  const action = r.actions[0];
+  return action !== undefined && APPLICABLE.has(action.kind);
+}
+
 function applyButtons(r: Risk, planId: string): ActionsBlock | undefined {
   const action = r.actions[0];
-  if (!action || !APPLICABLE.has(action.kind)) return undefined;
+  if (!action || !offersApply(r)) return undefined;
   const apply: Button = {
     type: 'button',
     text: plain('Apply'),
@@ -143,18 +154,31 @@ export function renderRiskThread(r: Risk, opts: { planId?: string } = {}): Slack
   };
 }
 
-/** The answer to `/oom risks [namespace]`: every risk now, with its evidence and its fix in one line each. */
-export function renderRiskList(risks: Risk[], opts: { at: number; namespace?: string }): SlackMessage {
+/**
+ * The answer to `/oom risks [namespace]`: every risk now, with its evidence and its fix in one
+ * line each. `threaded`: the risks whose fix Apply can make get a thread reply each, with the
+ * evidence, the command and Apply / Preview (one message cannot carry the same action id twice).
+ */
+export function renderRiskList(
+  risks: Risk[],
+  opts: { at: number; namespace?: string; threaded?: boolean },
+): SlackMessage {
   const where = opts.namespace ? ` in ${opts.namespace}` : '';
   if (risks.length === 0) {
     const text = `No container${where} is at risk of an OOM kill (scan at ${clock(opts.at)}).`;
     return { text, blocks: [section(`:white_check_mark: ${escapeMrkdwn(text)}`)] };
   }
   const title = `${risks.length} container${risks.length === 1 ? '' : 's'} at risk of an OOM kill${where}`;
+  const inThread =
+    opts.threaded && listedRisks(risks).some(offersApply)
+      ? ' · each memory fix is in the thread, with Apply / Preview'
+      : '';
   const blocks: KnownBlock[] = [
     { type: 'header', text: plain(truncate(title, LIMITS.headerText)) },
     ...listBlocks(risks, true),
-    context(`Scan at ${clock(opts.at)} · most urgent first · \`/oom <workload>\` diagnoses one in full`),
+    context(
+      `Scan at ${clock(opts.at)} · most urgent first · \`/oom <workload>\` diagnoses one in full${inThread}`,
+    ),
   ];
   return { text: title, blocks: fitMessage(blocks) };
 }

@@ -1,7 +1,7 @@
 /**
  * The verify commands under every action carry the real names: the rollout of the workload, then
  * the memory of its pods by their labels, and never a `-l` with nothing after it (a forecast
- * target knows no selector).
+ * target of a bare pod knows no selector).
  */
 import assert from 'node:assert/strict';
 import { renderVerifyCommands } from '../../../src/domain/commands.ts';

@@ -90,6 +90,37 @@ describe('runRiskDigest', () => {
     assert.match(poster.posts[0]?.text ?? '', /1 new or worse risk/);
   });
 
+  it('binds each plan to the thread message that shows it, then adds its buttons to that message', async () => {
+    const poster = recorder();
+    const updates: Array<{ channel: string; ts: string; message: SlackMessage }> = [];
+    poster.update = async (channel, ts, message) => {
+      updates.push({ channel, ts, message });
+    };
+    const places: Array<{ name: string; channel: string; messageTs: string; threadTs: string }> = [];
+    await runRiskDigest({
+      scan: async (): Promise<ScanResult> => ({
+        at: AT,
+        risks: [risk('pay', 'api', 'near_limit', null), risk('pay', 'ledger', 'leak', 3600)],
+        cost: { containers: 2, candidates: 1, bulkQueries: 8, lists: 4, failed: 0 },
+      }),
+      store: createMemoryRiskStateStore(),
+      poster,
+      channelFor: () => 'C-PAY',
+      planFor: async (r: Risk, where) => {
+        places.push({ name: r.target.workload.name, ...where });
+        return r.risk === 'near_limit' ? 'plan-api' : undefined;
+      },
+    });
+    // ts-1 is the digest; ts-2 and ts-3 the thread messages of api and ledger
+    assert.deepEqual(places, [
+      { name: 'api', channel: 'C-PAY', messageTs: 'ts-2', threadTs: 'ts-1' },
+      { name: 'ledger', channel: 'C-PAY', messageTs: 'ts-3', threadTs: 'ts-1' },
+    ]);
+    assert.equal(updates.length, 1, 'only the message whose risk got a plan is updated');
+    assert.equal(updates[0]?.ts, 'ts-2');
+    assert.match(JSON.stringify(updates[0]?.message.blocks), /"value":"plan-api"/);
+  });
+
   it('keeps the state unchanged when a post fails, so the next scan reports it again', async () => {
     const store = createMemoryRiskStateStore();
     const failing: SlackPoster = {

@@ -6,7 +6,12 @@ import { diffRisks, riskKey, type SeenRisks } from '../../../src/domain/forecast
 import type { Risk } from '../../../src/domain/forecast/types.ts';
 import { createMemoryRiskStateStore } from '../../../src/forecast/state-store.ts';
 import { ACTION_IDS } from '../../../src/render/action-ids.ts';
-import { renderRiskDigest, renderRiskList, renderRiskThread } from '../../../src/render/blocks/risks.ts';
+import {
+  offersApply,
+  renderRiskDigest,
+  renderRiskList,
+  renderRiskThread,
+} from '../../../src/render/blocks/risks.ts';
 import { findViolations } from '../../../src/render/limits.ts';
 
 const AT = Date.parse('2026-11-20T12:00:00Z') / 1000;
@@ -143,6 +148,19 @@ describe('risk messages', () => {
       assert.deepEqual(findViolations(m.blocks), []);
     }
     assert.match(JSON.stringify(renderRiskDigest(many, { at: AT })), /and 380 more/);
+  });
+
+  it('says where the Apply / Preview of the memory fixes are, only when they are posted in the thread', () => {
+    const threaded = renderRiskList(risks, { at: AT, namespace: 'shop', threaded: true });
+    assert.match(JSON.stringify(threaded.blocks), /each memory fix is in the thread, with Apply \/ Preview/);
+    assert.doesNotMatch(JSON.stringify(renderRiskList(risks, { at: AT })), /in the thread/);
+    // a leak's fix (a heap profile) is no change a button makes
+    const leakOnly = renderRiskList([risks[0] as Risk], { at: AT, threaded: true });
+    assert.doesNotMatch(JSON.stringify(leakOnly), /in the thread/);
+    assert.deepEqual(
+      risks.map((r) => offersApply(r)),
+      [false, true, true],
+    );
   });
 
   it('says so when nothing is at risk', () => {
