@@ -4,13 +4,12 @@
  * (no controllers run in the test apiserver), OOM-killed pods, the VPA CRD the project ships,
  * and a Slack poster that records what the jobs post.
  */
+
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import {
-  ApiextensionsV1Api,
   AppsV1Api,
   CoreV1Api,
-  CustomObjectsApi,
   type KubeConfig,
   type KubernetesObject,
   KubernetesObjectApi,
@@ -18,12 +17,13 @@ import {
   setHeaderOptions,
   type V1Deployment,
 } from '@kubernetes/client-node';
-import { parse, parseAllDocuments } from 'yaml';
+import { parseAllDocuments } from 'yaml';
 import { defaultDenyNamespaces, type NamespaceGuard } from '../../src/remediation/namespace-guard.ts';
 import { type ApprovalPolicy, parsePolicy } from '../../src/remediation/policy.ts';
 import { createSigner } from '../../src/remediation/signing.ts';
 import type { SlackMessage } from '../../src/render/blocks/types.ts';
 import type { SlackPoster } from '../../src/slack/poster.ts';
+import { installCrd } from '../stack/crds.ts';
 
 export const VPA_CRD_FILE = new URL('../../manifests/crds/vpa-crd.yaml', import.meta.url);
 export const RBAC_FILE = new URL('../../manifests/rbac.yaml', import.meta.url);
@@ -200,24 +200,9 @@ export async function applyFile(kc: KubeConfig, file: URL): Promise<void> {
 }
 
 /** Installs the project's VPA CRD and waits until the apiserver serves it. */
-export async function installVpaCrd(kc: KubeConfig): Promise<void> {
-  const crd = parse(await readFile(VPA_CRD_FILE, 'utf8'));
-  await kc.makeApiClient(ApiextensionsV1Api).createCustomResourceDefinition({ body: crd });
-  const custom = kc.makeApiClient(CustomObjectsApi);
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    try {
-      await custom.listClusterCustomObject({
-        group: 'autoscaling.k8s.io',
-        version: 'v1',
-        plural: 'verticalpodautoscalers',
-      });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline) throw error;
-      await new Promise((r) => setTimeout(r, 100));
-    }
-  }
+/** The VPA CRD the project ships, installed as written (its `x-kubernetes-*` schema keys kept). */
+export function installVpaCrd(kc: KubeConfig): Promise<void> {
+  return installCrd(kc, VPA_CRD_FILE);
 }
 
 export interface PostedMessage {
