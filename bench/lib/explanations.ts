@@ -52,6 +52,14 @@ export const EXPLANATIONS: Record<string, string> = {
     "storm's webhook deliveries its young generation grows (V8 sizes the semi-spaces to the allocation rate), which",
     'is the difference between idle and peak.',
   ].join(' '),
+  'engine-24h': [
+    'The engine does a fixed number of passes over the samples (peak and settled quantiles, lifetimes, the',
+    'request sum, the memory-against-traffic fit, node series, the what-if replay); a CPU profile of the headline',
+    'case (`node --cpu-prof bench/engine-profile.ts`) spreads the time over them with no single part above about',
+    'a tenth: analyseTraffic with its rank correlation on 4,000 samples, the settled quantiles, analyseNodes, the',
+    'trends and garbage collection. On this 2-core machine the figure moves by 2x with the load of the other',
+    'suites; the engine section gives the same-process before/after pairs, which are steadier.',
+  ].join(' '),
   'memory-worker': [
     'Idle, the worker is the web process plus the BullMQ workers (the Kubernetes client and prometheus-query load',
     "with the first job). Under the storm most of the growth is V8's heap (the storm section shows the heap reserved at the peak; the rest is code, the chart renderer's native buffers and allocator arenas):",

@@ -42,7 +42,8 @@ export function analyseRuns(f: Features, e: Evidence): BatchRuns | undefined {
   const byJob = new Map<string, BatchRun>();
   for (const life of f.lifetimes) {
     const job = jobOf(life.pod);
-    const peak = Math.max(...life.v);
+    let peak = Number.NEGATIVE_INFINITY;
+    for (const v of life.v) peak = Math.max(peak, v);
     const run = byJob.get(job) ?? { job, start: life.start, peakBytes: 0, killed: false };
     run.start = Math.min(run.start, life.start);
     run.peakBytes = Math.max(run.peakBytes, peak);

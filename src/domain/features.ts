@@ -9,7 +9,7 @@ import type { Features, Lifetime, LifetimeTrend } from './feature-types.ts';
 import { detectRuntime, findHeapSettings } from './heap.ts';
 import { extractKills, findDisappearances, splitLifetimes } from './kills.ts';
 import { analyseNodes, nodeStarvedAt } from './nodes.ts';
-import { max, median, quantile } from './series.ts';
+import { median, quantiles } from './series.ts';
 import { CENSOR_SHARE, WARMUP_SECONDS } from './thresholds.ts';
 import { analyseTraffic } from './traffic.ts';
 import { measureTrend } from './trends.ts';
@@ -78,6 +78,34 @@ function currentPodNames(pods: PodInfo[], lifetimes: Lifetime[]): string[] {
   return [...new Set([...pods.map((p) => p.name), ...lifetimes.map((l) => l.pod)])].sort();
 }
 
+/**
+ * One pass over the lifetimes' samples: the peak, the samples at or near the limit (censored: the
+ * real demand is unknown) and the uncensored samples after warm-up, in a typed array.
+ */
+function measureUsage(
+  lifetimes: Lifetime[],
+  limit: number | undefined,
+): { peak?: number; settled: Float64Array; censored: number } {
+  let size = 0;
+  for (const life of lifetimes) size += life.v.length;
+  const settled = new Float64Array(size);
+  let peak = Number.NEGATIVE_INFINITY;
+  let n = 0;
+  let censored = 0;
+  for (const life of lifetimes) {
+    for (let i = 0; i < life.v.length; i++) {
+      const v = life.v[i] as number;
+      if (v > peak) peak = v;
+      if (limit !== undefined && v >= limit * CENSOR_SHARE) {
+        censored++;
+        continue;
+      }
+      if ((life.t[i] as number) - life.start >= WARMUP_SECONDS) settled[n++] = v;
+    }
+  }
+  return { peak: size > 0 ? peak : undefined, settled: settled.subarray(0, n), censored };
+}
+
 /** Measure everything the scorers need. */
 export function extractFeatures(evidence: Evidence): Features {
   const container = pickContainer(evidence);
@@ -91,20 +119,8 @@ export function extractFeatures(evidence: Evidence): Features {
   const lifetimes = splitLifetimes(evidence, container, kills);
   const missing: string[] = [];
 
-  const all: number[] = [];
-  const settled: number[] = [];
-  let censored = 0;
-  for (const life of lifetimes) {
-    for (let i = 0; i < life.v.length; i++) {
-      const v = life.v[i] as number;
-      all.push(v);
-      if (limit !== undefined && v >= limit * CENSOR_SHARE) {
-        censored++;
-        continue;
-      }
-      if ((life.t[i] as number) - life.start >= WARMUP_SECONDS) settled.push(v);
-    }
-  }
+  const { peak, settled, censored } = measureUsage(lifetimes, limit);
+  const [p95, p99] = quantiles(settled, [0.95, 0.99]);
   const killShares = oomKills
     .filter((k) => k.usageBytes !== undefined && (k.limitBytes ?? limit))
     .map((k) => (k.usageBytes as number) / ((k.limitBytes ?? limit) as number));
@@ -146,9 +162,9 @@ export function extractFeatures(evidence: Evidence): Features {
     usageAtKillShare: killShares.length > 0 ? median(killShares) : undefined,
     lifetimes,
     trends,
-    peakBytes: all.length > 0 ? max(all) : undefined,
-    typicalBytes: settled.length > 0 ? quantile(settled, 0.95) : undefined,
-    p99Bytes: settled.length > 0 ? quantile(settled, 0.99) : undefined,
+    peakBytes: peak,
+    typicalBytes: settled.length > 0 ? p95 : undefined,
+    p99Bytes: settled.length > 0 ? p99 : undefined,
     censoredSamples: censored,
     currentLifetime: last
       ? { pod: last.pod, ageSeconds: last.end - last.start, usageBytes: last.v[last.v.length - 1] as number }

@@ -74,13 +74,7 @@ export function extractKills(evidence: Evidence, container: string): { kills: Ki
       total += delta;
       const reason = reasonAt(reasonsByPod.get(pod) ?? [], t, step) ?? 'unknown';
       const ws = working.get(pod);
-      let usage: number | undefined;
-      if (ws) {
-        for (let j = 0; j < ws.t.length; j++) {
-          const at = ws.t[j] as number;
-          if (at >= t - 3 * step && at <= t) usage = Math.max(usage ?? 0, ws.v[j] as number);
-        }
-      }
+      const usage = ws ? highestBetween(ws, t - 3 * step, t) : undefined;
       const kill: Kill = {
         pod,
         t,
@@ -107,33 +101,63 @@ export function extractKills(evidence: Evidence, container: string): { kills: Ki
   return { kills: kills.sort((a, b) => a.t - b.t), restarts: total };
 }
 
-export function splitLifetimes(evidence: Evidence, container: string, kills: Kill[]): Lifetime[] {
+/**
+ * The highest sample in [from, to] of a series in time order, at least 0; undefined when none
+ * falls there. A binary search to `from`, then only the samples inside.
+ */
+function highestBetween(series: Series, from: number, to: number): number | undefined {
+  const ts = series.t;
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((ts[mid] as number) < from) lo = mid + 1;
+    else hi = mid;
+  }
+  let usage: number | undefined;
+  for (let j = lo; j < ts.length && (ts[j] as number) <= to; j++)
+    usage = Math.max(usage ?? 0, series.v[j] as number);
+  return usage;
+}
+
+/** One series cut at its pod's kills: each lifetime a slice of the samples between two kills. */
+function cutAtKills(series: Series, podKills: number[]): Lifetime[] {
+  const pod = series.labels.pod ?? '';
   const out: Lifetime[] = [];
-  for (const series of seriesOf(evidence.metrics.workingSet, container)) {
-    const pod = series.labels.pod ?? '';
-    const podKills = kills.filter((k) => k.pod === pod).map((k) => k.t);
-    let current: Lifetime | undefined;
-    let killIndex = 0;
-    while (killIndex < podKills.length && (podKills[killIndex] as number) <= (series.t[0] ?? 0)) killIndex++;
-    for (let i = 0; i < series.t.length; i++) {
+  const n = series.t.length;
+  let killIndex = 0;
+  while (killIndex < podKills.length && (podKills[killIndex] as number) <= (series.t[0] ?? 0)) killIndex++;
+  let from = 0;
+  for (let i = 1; i <= n; i++) {
+    let boundary = i === n;
+    if (i < n) {
       const t = series.t[i] as number;
-      let boundary = false;
       while (killIndex < podKills.length && (podKills[killIndex] as number) <= t) {
         boundary = true;
         killIndex++;
       }
-      if (!current || boundary) {
-        if (current) {
-          current.killed = true;
-          out.push(current);
-        }
-        current = { pod, start: t, end: t, t: [], v: [], killed: false };
-      }
-      current.t.push(t);
-      current.v.push(series.v[i] as number);
-      current.end = t;
     }
-    if (current) out.push(current);
+    if (!boundary) continue;
+    out.push({
+      pod,
+      start: series.t[from] as number,
+      end: series.t[i - 1] as number,
+      t: series.t.slice(from, i),
+      v: series.v.slice(from, i),
+      killed: i < n,
+    });
+    from = i;
+  }
+  return out;
+}
+
+export function splitLifetimes(evidence: Evidence, container: string, kills: Kill[]): Lifetime[] {
+  const out: Lifetime[] = [];
+  for (const series of seriesOf(evidence.metrics.workingSet, container)) {
+    if (series.t.length === 0) continue;
+    const pod = series.labels.pod ?? '';
+    const podKills = kills.filter((k) => k.pod === pod).map((k) => k.t);
+    out.push(...cutAtKills(series, podKills));
   }
   return out;
 }

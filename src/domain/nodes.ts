@@ -74,7 +74,8 @@ export function analyseNodes(
     const node = s.labels.node ?? '';
     const total = totals.get(node) ?? evidence.nodes.find((n) => n.name === node)?.capacityBytes;
     if (!total || s.v.length === 0) continue;
-    const low = Math.min(...s.v);
+    let low = Number.POSITIVE_INFINITY;
+    for (const v of s.v) low = Math.min(low, v);
     const share = low / total;
     if (analysis.minAvailableShare === undefined || share < analysis.minAvailableShare) {
       analysis.minAvailableShare = share;

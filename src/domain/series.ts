@@ -14,9 +14,35 @@ export function quantile(values: ArrayLike<number>, q: number): number {
   return low + (high - low) * (pos - lo);
 }
 
-/** Hoare's quickselect: the k-th smallest value, reordering `a` in place. */
-function select(a: Float64Array, k: number): number {
-  let left = 0;
+/**
+ * Several quantiles of the same values (ascending q), on one copy: each selection only searches
+ * above the previous one, which already holds every larger value. Same answers as `quantile`.
+ */
+export function quantiles(values: ArrayLike<number>, qs: number[]): number[] {
+  if (values.length === 0) return qs.map(() => Number.NaN);
+  const a = Float64Array.from(values);
+  // NaN breaks the partition's ordering: then each quantile on a fresh copy, as `quantile` does.
+  if (a.some(Number.isNaN)) return qs.map((q) => quantile(values, q));
+  let from = 0;
+  return qs.map((q) => {
+    const pos = (a.length - 1) * Math.min(1, Math.max(0, q));
+    const lo = Math.floor(pos);
+    if (lo < from) throw new RangeError('quantiles: q in ascending order');
+    const low = select(a, lo, from);
+    from = lo;
+    if (pos === lo) return low;
+    let high = Number.POSITIVE_INFINITY;
+    for (let i = lo + 1; i < a.length; i++) if ((a[i] as number) < high) high = a[i] as number;
+    return low + (high - low) * (pos - lo);
+  });
+}
+
+/**
+ * Hoare's quickselect: the k-th smallest value, reordering `a` in place. With `from`, only
+ * `a[from..]` is searched: everything before it must already be no larger than what follows.
+ */
+function select(a: Float64Array, k: number, from = 0): number {
+  let left = from;
   let right = a.length - 1;
   while (right > left) {
     const pivot = a[(left + right) >> 1] as number;
@@ -96,14 +122,13 @@ export function theilSen(x: ArrayLike<number>, y: ArrayLike<number>): { slope: n
   return { slope, intercept: median(intercepts) };
 }
 
-/** Index of the first element of the sorted `a` that is >= `v` (or > `v` when `after`). */
-function bound(a: Float64Array, v: number, after: boolean): number {
+/** Index of the first element of the sorted `a` that is >= `v`. */
+function lowerBound(a: Float64Array, v: number): number {
   let lo = 0;
   let hi = a.length;
   while (lo < hi) {
     const mid = (lo + hi) >> 1;
-    const m = a[mid] as number;
-    if (m < v || (after && m === v)) lo = mid + 1;
+    if ((a[mid] as number) < v) lo = mid + 1;
     else hi = mid;
   }
   return lo;
@@ -111,18 +136,25 @@ function bound(a: Float64Array, v: number, after: boolean): number {
 
 /**
  * Fractional ranks (ties share the mean of their positions, from 0). One native numeric sort of a
- * typed copy and a binary search per value: no per-element objects, so no garbage to collect.
+ * typed copy, each run of ties given its mean position in one sweep, then one binary search per
+ * value to its run: no per-element objects, so no garbage to collect.
  */
 function ranks(values: ArrayLike<number>, n: number): Float64Array {
   const sorted = new Float64Array(n);
   for (let i = 0; i < n; i++) sorted[i] = values[i] as number;
   sorted.sort();
+  const runRank = new Float64Array(n);
+  for (let first = 0; first < n; ) {
+    let last = first;
+    while (last + 1 < n && sorted[last + 1] === sorted[first]) last++;
+    for (let k = first; k <= last; k++) runRank[k] = (first + last) / 2;
+    first = last + 1;
+  }
   const out = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     const v = values[i] as number;
-    const first = bound(sorted, v, false);
-    const last = bound(sorted, v, true) - 1;
-    out[i] = (first + last) / 2;
+    // NaN matches no run: it keeps the rank an empty search gives it.
+    out[i] = Number.isNaN(v) ? -0.5 : (runRank[lowerBound(sorted, v)] as number);
   }
   return out;
 }
@@ -191,6 +223,33 @@ export function bucketize(t: ArrayLike<number>, v: ArrayLike<number>, seconds: n
     });
   }
   return out;
+}
+
+/**
+ * The floor of each bucket, as `bucketize` finds them (same buckets, same times), without the
+ * medians and their copies: for trends, which read only the floors. `from` skips the samples before it.
+ */
+export function bucketFloors(
+  t: ArrayLike<number>,
+  v: ArrayLike<number>,
+  seconds: number,
+  from = 0,
+): { t: number[]; min: number[] } {
+  const times: number[] = [];
+  const floors: number[] = [];
+  let i = from;
+  while (i < t.length) {
+    const start = t[i] as number;
+    let lo = Number.POSITIVE_INFINITY;
+    while (i < t.length && (t[i] as number) < start + seconds) {
+      const x = v[i] as number;
+      if (x < lo) lo = x;
+      i++;
+    }
+    times.push(start + seconds / 2);
+    floors.push(lo);
+  }
+  return { t: times, min: floors };
 }
 
 /** Ordinary least squares y = a + b x. */

@@ -13,6 +13,53 @@ const MAX_RANK_POINTS = 4000;
 
 /** The series summed per timestamp: every timestamp once, in order, each sum in series order. */
 function sumSeries(series: Series[]): { t: number[]; v: number[] } {
+  const keys = series.every((s) => strictlyIncreasing(s.t)) ? mergeTimes(series) : sortedTimes(series);
+  const sums = new Float64Array(keys.length);
+  for (const s of series) {
+    // Both in time order: one cursor walks the keys (a binary search when the order breaks).
+    let j = 0;
+    for (let i = 0; i < s.t.length; i++) {
+      const t = s.t[i] as number;
+      while (j < keys.length && (keys[j] as number) < t) j++;
+      if (keys[j] !== t) j = indexOf(keys, t);
+      sums[j] = (sums[j] as number) + (s.v[i] as number);
+    }
+  }
+  return { t: Array.from(keys), v: Array.from(sums) };
+}
+
+function strictlyIncreasing(t: ArrayLike<number>): boolean {
+  for (let i = 1; i < t.length; i++) if (!((t[i] as number) > (t[i - 1] as number))) return false;
+  return true;
+}
+
+/** The distinct timestamps of series each in strictly increasing order, by merging them pairwise. */
+function mergeTimes(series: Series[]): Float64Array {
+  let keys = new Float64Array(0);
+  for (const s of series) {
+    const out = new Float64Array(keys.length + s.t.length);
+    let i = 0;
+    let j = 0;
+    let n = 0;
+    while (i < keys.length || j < s.t.length) {
+      const a = i < keys.length ? (keys[i] as number) : Number.POSITIVE_INFINITY;
+      const b = j < s.t.length ? (s.t[j] as number) : Number.POSITIVE_INFINITY;
+      if (a <= b) {
+        out[n++] = a;
+        i++;
+        if (a === b) j++;
+      } else {
+        out[n++] = b;
+        j++;
+      }
+    }
+    keys = out.subarray(0, n);
+  }
+  return keys;
+}
+
+/** The distinct timestamps of any series, by one numeric sort. */
+function sortedTimes(series: Series[]): Float64Array {
   let size = 0;
   for (const s of series) size += s.t.length;
   const all = new Float64Array(size);
@@ -21,14 +68,7 @@ function sumSeries(series: Series[]): { t: number[]; v: number[] } {
   all.sort();
   let n = 0;
   for (let i = 0; i < size; i++) if (i === 0 || all[i] !== all[n - 1]) all[n++] = all[i] as number;
-  const keys = all.subarray(0, n);
-  const sums = new Float64Array(n);
-  for (const s of series)
-    for (let i = 0; i < s.t.length; i++) {
-      const j = indexOf(keys, s.t[i] as number);
-      sums[j] = (sums[j] as number) + (s.v[i] as number);
-    }
-  return { t: Array.from(keys), v: Array.from(sums) };
+  return all.subarray(0, n);
 }
 
 /** Index of `value` in the sorted, distinct `keys` (it is there). */

@@ -4,7 +4,7 @@
  */
 import { valueAt } from './container-series.ts';
 import type { Lifetime, LifetimeTrend } from './feature-types.ts';
-import { bucketize, linearFit, max, median, pearson, spearman, theilSen } from './series.ts';
+import { bucketFloors, linearFit, median, pearson, spearman, theilSen } from './series.ts';
 import { MIN_TREND_SECONDS, WARMUP_SECONDS } from './thresholds.ts';
 
 /**
@@ -57,6 +57,13 @@ export function isGrowthExplainedByTraffic(
   return residualSlope < 0.3 * slope && pearson(xs, ys) > 0.8;
 }
 
+/** The largest of `values` from index `from` on, as `max` of that slice would find it. */
+function highestFrom(values: number[], from: number): number {
+  let best = Number.NEGATIVE_INFINITY;
+  for (let i = from; i < values.length; i++) if ((values[i] as number) > best) best = values[i] as number;
+  return best;
+}
+
 /** A lifetime's trend after warm-up, on floors (bucket minima) so spikes and GC don't count as growth. */
 export function measureTrend(
   life: Lifetime,
@@ -66,20 +73,19 @@ export function measureTrend(
   const from = life.start + Math.min(WARMUP_SECONDS, (life.end - life.start) * 0.25);
   const idx = life.t.findIndex((t) => t >= from);
   if (idx < 0) return undefined;
-  const t = life.t.slice(idx);
-  const v = life.v.slice(idx);
-  const duration = (t[t.length - 1] ?? 0) - (t[0] ?? 0);
-  if (duration < MIN_TREND_SECONDS || t.length < 8) return undefined;
+  // The samples after warm-up, from `idx` on: read in place, not copied.
+  const first = life.t[idx] as number;
+  const lastAt = life.t[life.t.length - 1] as number;
+  const duration = lastAt - first;
+  if (duration < MIN_TREND_SECONDS || life.t.length - idx < 8) return undefined;
   const bucketSeconds = Math.max(duration / 24, 60);
-  const buckets = bucketize(t, v, bucketSeconds).filter((b) => b.count > 0);
-  if (buckets.length < 6) return undefined;
-  const bt = buckets.map((b) => b.t);
-  const floors = buckets.map((b) => b.min);
+  const { t: bt, min: floors } = bucketFloors(life.t, life.v, bucketSeconds, idx);
+  if (bt.length < 6) return undefined;
   const { slope } = theilSen(bt, floors);
-  const half = Math.floor(buckets.length / 2);
+  const half = Math.floor(bt.length / 2);
   const late = theilSen(bt.slice(half), floors.slice(half)).slope;
   const monotonicity = spearman(bt, floors);
-  const scale = limit ?? max(v);
+  const scale = limit ?? highestFrom(life.v, idx);
   const growthShare = scale > 0 ? (slope * duration) / scale : 0;
   let trafficMonotonicity: number | undefined;
   if (traffic) {
@@ -87,7 +93,7 @@ export function measureTrend(
     const tt: number[] = [];
     for (let i = 0; i < traffic.t.length; i++) {
       const at = traffic.t[i] as number;
-      if (at >= (t[0] as number) && at <= (t[t.length - 1] as number)) {
+      if (at >= first && at <= lastAt) {
         tt.push(at);
         tv.push(traffic.v[i] as number);
       }

@@ -11,9 +11,46 @@ import { type QuerySpec, toPromQL } from './queries.ts';
 const require = createRequire(import.meta.url);
 let prometheusQuery: typeof PrometheusQuery | undefined;
 
+/** Where a range answer's samples wait, on its labels object, between the response hook and queryRange. */
+const SAMPLES = Symbol('samples');
+
+interface Samples {
+  t: number[];
+  v: number[];
+}
+
 interface RangeVectorLike {
-  metric: { labels: Record<string, string> };
-  values: Array<{ time: Date; value: number }>;
+  metric: { labels: Record<string, string> & { [SAMPLES]?: Samples } };
+}
+
+/** A matrix entry as Prometheus' JSON has it: `values` are [seconds, "value"] pairs. */
+interface MatrixEntry {
+  metric?: Record<string, unknown>;
+  values?: Array<[number, string]>;
+}
+
+/**
+ * The driver's response hook: as soon as a range answer is parsed, its [seconds, "value"] pairs
+ * become two arrays of numbers on the entry's labels (under a symbol, which the driver copies with
+ * them), and the pairs are dropped, so the driver builds no Date and no object per sample. Times and
+ * values are read as the driver reads them (whole milliseconds, parseFloat).
+ */
+export function compactRangeAnswer<R extends { data?: unknown }>(response: R): R {
+  const body = response.data as { data?: { resultType?: string; result?: MatrixEntry[] } } | undefined;
+  if (body?.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) return response;
+  for (const entry of body.data.result) {
+    const pairs = Array.isArray(entry.values) ? entry.values : [];
+    const t = new Array<number>(pairs.length);
+    const v = new Array<number>(pairs.length);
+    for (let i = 0; i < pairs.length; i++) {
+      const pair = pairs[i] as [number, string];
+      t[i] = Math.trunc(pair[0] * 1000) / 1000;
+      v[i] = Number.parseFloat(pair[1]);
+    }
+    entry.metric = { ...entry.metric, [SAMPLES]: { t, v } };
+    entry.values = [];
+  }
+  return response;
 }
 
 export function createPrometheusSource(
@@ -22,7 +59,12 @@ export function createPrometheusSource(
 ): MetricsSource {
   const timeoutMs = options.timeoutMs ?? 10_000;
   prometheusQuery ??= require('prometheus-query') as typeof PrometheusQuery;
-  const driver = new prometheusQuery.PrometheusDriver({ endpoint, baseURL: '/api/v1', timeout: timeoutMs });
+  const driver = new prometheusQuery.PrometheusDriver({
+    endpoint,
+    baseURL: '/api/v1',
+    timeout: timeoutMs,
+    responseInterceptor: { onFulfilled: compactRangeAnswer },
+  });
   const host = new URL(endpoint).host;
   return {
     name: `Prometheus ${host}`,
@@ -35,11 +77,10 @@ export function createPrometheusSource(
           new Date(window.end * 1000),
           window.stepSeconds,
         );
-        return (result.result as RangeVectorLike[]).map((r) => ({
-          labels: { ...r.metric.labels },
-          t: r.values.map((s) => s.time.getTime() / 1000),
-          v: r.values.map((s) => Number(s.value)),
-        }));
+        return (result.result as RangeVectorLike[]).map((r) => {
+          const { [SAMPLES]: samples, ...labels } = r.metric.labels;
+          return { labels, t: samples?.t ?? [], v: samples?.v ?? [] };
+        });
       } catch (error) {
         throw describePrometheusError(error, host, timeoutMs);
       }

@@ -1,6 +1,7 @@
 /** The chart's reduction of a series to pixel columns: extremes kept, gaps kept, bounded size. */
 import assert from 'node:assert/strict';
 import { reduceToColumns } from '../../../src/render/chart/downsample.ts';
+import { renderChartSvg } from '../../../src/render/chart.ts';
 
 /** A day on a 900-column plot: 96 s per column. */
 const START = 1_700_000_000;
@@ -66,5 +67,24 @@ describe('render/chart downsample', () => {
     const v = [5e6, Number.NaN, 7e6, 9e6];
     const r = reduceToColumns(t, v, grid);
     assert.deepEqual([...r.t], [START + 200]);
+  });
+
+  it('draws each pod of the whole chart from the reduced series: 57,600 samples become at most two points per column', () => {
+    const s = day(1.5, (_, i) => 100e6 + (i % 13) * 1e6);
+    assert.ok(s.t.length >= 57_600);
+    const { svg, geometry } = renderChartSvg(
+      {
+        window: { start: START, end: START + DAY, stepSeconds: 1.5 },
+        pods: [{ pod: 'api-1', series: s }],
+        limitBytes: 256e6,
+        kills: [],
+        traffic: { ...day(1.5, (_, i) => 50 + (i % 11)), label: 'req/s' },
+      },
+      'prod/api · container app',
+    );
+    const columns = geometry.plot.right - geometry.plot.left + 2;
+    assert.ok((geometry.pods[0]?.points ?? 0) > 100, 'the line is drawn');
+    assert.ok((geometry.pods[0]?.points ?? 0) <= 2 * columns, `${geometry.pods[0]?.points} points drawn`);
+    assert.ok(svg.length < 200_000, `${svg.length} characters of SVG`);
   });
 });
