@@ -102,6 +102,28 @@ describe('slack/blocks/diagnosis', () => {
       assert.match(first?.text.text ?? '', /Roll back/, 'the first button is the rollback');
     });
 
+    it('renders a native_memory diagnosed by the engine as before: runtime flags first, no bigger limit', () => {
+      const H = 3600;
+      const d = diagnose(
+        buildEvidence({
+          limit: 1024 * MI,
+          env: { JAVA_TOOL_OPTIONS: '-Xms128m -Xmx300m -XX:+UseG1GC' },
+          // direct buffers: the working set climbs in every lifetime, far above the 300m heap
+          memory: (c) => 420 * MI + c.age * ((604 * MI) / (5 * H)),
+          traffic: () => 40,
+        }),
+      );
+      assert.equal(d.cause, 'native_memory');
+      const root = renderRoot(d, { ...OPTS, counters: { alerts: 2, lastSeenAt: AT - 300 } });
+      const thread = renderThread(d);
+      const text = lines(renderAsText({ root, thread }));
+      golden('diagnosis-native_memory', { root, thread, text });
+      const joined = text.join('\n');
+      assert.match(joined, /-Xmx300m/, 'the heap ceiling is named');
+      assert.match(joined, /MaxDirectMemorySize/, 'the runtime flag is the advice');
+      assert.ok(!buttons(root).some((b) => /Apply/.test(b.text.text)), 'no Apply of a bigger limit');
+    });
+
     it('renders every progress stage as before', () => {
       const target = buildTarget();
       const stages = {
