@@ -55,7 +55,7 @@ export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /**
  * Server-side filters, with the apiserver's syntax. Field selectors: `metadata.name=`,
- * `metadata.namespace=`, `involvedObject.kind=`, `involvedObject.name=`, `spec.nodeName=`.
+ * `metadata.namespace=`, `involvedObject.kind=`, `involvedObject.name=`, `spec.nodeName=`, an Event's `reason=`.
  * Label selectors: `k=v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, joined with commas.
  */
 export interface ListOptions {
