@@ -163,7 +163,15 @@ async function commandDiagnose(argv: string[]): Promise<void> {
 
 /** `diagnose --node NODE`: the node diagnosis a node incident's thread shows. */
 async function commandDiagnoseNode(
-  values: { node?: string; at?: string; scenario?: string; output?: string; cluster?: string; namespace?: string; chart?: string },
+  values: {
+    node?: string;
+    at?: string;
+    scenario?: string;
+    output?: string;
+    cluster?: string;
+    namespace?: string;
+    chart?: string;
+  },
   positionals: string[],
 ): Promise<void> {
   const node = values.node as string;
@@ -186,7 +194,9 @@ async function commandDiagnoseNode(
   );
   const rendered = { root: renderNodeRootPreview(diagnosis), thread: renderNodeThread(diagnosis, missing) };
   if (output === 'json')
-    process.stdout.write(`${JSON.stringify(toNodeJsonReport(diagnosis, missing, values.cluster), null, 2)}\n`);
+    process.stdout.write(
+      `${JSON.stringify(toNodeJsonReport(diagnosis, missing, values.cluster), null, 2)}\n`,
+    );
   else if (output === 'slack') process.stdout.write(`${JSON.stringify(rendered)}\n`);
   else process.stdout.write(`${renderAsText(rendered)}\n`);
 }

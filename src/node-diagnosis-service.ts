@@ -24,7 +24,11 @@ export async function diagnoseNodeByName(
   const { evidence, missing } = await withTimeout(
     readNodeEvidence(sources, request),
     timeoutMs,
-    () => new OomBotError('source_timeout', `${sources.cluster.name}: node ${request.node} timed out after ${timeoutMs} ms`),
+    () =>
+      new OomBotError(
+        'source_timeout',
+        `${sources.cluster.name}: node ${request.node} timed out after ${timeoutMs} ms`,
+      ),
   );
   return { diagnosis: diagnoseNode(evidence), missing };
 }

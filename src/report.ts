@@ -1,6 +1,6 @@
 /** The `--output json` report: the diagnosis in the stable shape scripts and tests read. */
 import { type NodeDiagnosis, nodeJson } from './domain/node-diagnosis.ts';
-import type { Diagnosis, ReplayResult, RolloutFacts } from './domain/types.ts';
+import type { Diagnosis, PressureNodeFacts, ReplayResult, RolloutFacts } from './domain/types.ts';
 
 export interface JsonReport {
   cause: Diagnosis['cause'];
@@ -34,6 +34,8 @@ export interface JsonReport {
   at: string;
   /** A rollout inside the window: the revision before it, the one it created, and when (RFC 3339). */
   rollout?: Omit<RolloutFacts, 'at'> & { at: string };
+  /** node_pressure: the node that starved the workload, and its node incident's thread when open. */
+  pressureNode?: PressureNodeFacts;
 }
 
 export function toJsonReport(d: Diagnosis): JsonReport {
@@ -82,6 +84,7 @@ export function toJsonReport(d: Diagnosis): JsonReport {
       to: d.rollout.to,
       at: new Date(d.rollout.at * 1000).toISOString(),
     };
+  if (d.pressureNode) report.pressureNode = d.pressureNode;
   return report;
 }
 

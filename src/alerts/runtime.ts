@@ -12,6 +12,7 @@ import type { AlertIncidentStore } from '../incidents/alert-incident-types.ts';
 import { createAlertIncidentStore } from '../incidents/alert-incidents.ts';
 import { processRootUpdate } from '../incidents/root-updates.ts';
 import type { DiagnoseJobData } from '../jobs/payloads.ts';
+import { addNodeDiagnosis } from '../jobs/queues.ts';
 import {
   addRootUpdates,
   createRootUpdateQueue,
@@ -121,7 +122,14 @@ export function createAlertRuntime(deps: AlertRuntimeDeps): AlertRuntime {
       const worker = new Worker<RootUpdateJobData>(
         ROOT_UPDATE_QUEUE,
         (job: Job<RootUpdateJobData>) =>
-          processRootUpdate(job, { store, slack, logger, enqueue: enqueueUpdates, now: () => Date.now() }),
+          processRootUpdate(job, {
+            store,
+            slack,
+            logger,
+            enqueue: enqueueUpdates,
+            now: () => Date.now(),
+            nodeRoot: (state) => addNodeDiagnosis(deps.diagnoseQueue, state, Date.now()),
+          }),
         { connection, prefix: config.queuePrefix, concurrency: Math.max(4, config.workerConcurrency) },
       );
       worker.on('failed', (job, error) =>

@@ -5,6 +5,7 @@
  * status; leave what later root updates need; and find the open incident thread a `/oom` answer
  * belongs in.
  */
+import { incidentKeyOf } from '../alerts/target.ts';
 import type { Target } from '../domain/types.ts';
 import type { AlertJobInfo, ReplyTo } from '../jobs/payloads.ts';
 import type { Logger } from '../logger.ts';
@@ -36,6 +37,8 @@ export interface AlertDiagnosisHooks {
     request: { name: string; namespace?: string },
     reason: string,
   ): Promise<void>;
+  /** The thread of a node's incident (open or resolved, while kept), for a workload its pressure killed. */
+  nodeThreadFor(node: string, cluster?: string): Promise<{ channel: string; threadTs: string } | undefined>;
   /** The open alert incident thread of a resolved target, if any, for `/oom`. */
   openThreadFor(
     target: Target,
@@ -119,6 +122,11 @@ export function createAlertDiagnosisHooks(deps: AlertDiagnosisDeps): AlertDiagno
       const text =
         (message.blocks[0] as { text?: { text?: string } } | undefined)?.text?.text ?? message.text;
       await finish(alert, { snapshot: { kind: 'problem', text }, renderedVersion: 0 });
+    },
+
+    async nodeThreadFor(node, cluster) {
+      const state = await deps.store.get(incidentKeyOf({ kind: 'node', cluster: cluster ?? '', node }));
+      return state?.rootTs ? { channel: state.channel, threadTs: state.rootTs } : undefined;
     },
 
     async openThreadFor(target, cluster) {

@@ -8,7 +8,7 @@ import { OomBotError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { renderIncidentRoot } from '../slack/blocks/incident.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import type { AlertIncidentStore, UpdateRef } from './alert-incident-types.ts';
+import type { AlertIncidentState, AlertIncidentStore, UpdateRef } from './alert-incident-types.ts';
 
 export interface RootUpdateDeps {
   store: AlertIncidentStore;
@@ -18,6 +18,8 @@ export interface RootUpdateDeps {
   enqueue(refs: UpdateRef[]): Promise<void>;
   /** Epoch ms. */
   now(): number;
+  /** A node incident has its root: queue its node diagnosis (idempotent per incident incarnation). */
+  nodeRoot?(state: AlertIncidentState & { rootTs: string }): Promise<void>;
 }
 
 export type RootUpdateResult = 'updated' | 'posted' | 'not_ready' | 'gone';
@@ -32,6 +34,7 @@ export async function processRootUpdate(
   const message = renderIncidentRoot(state, snapshot, deps.now());
   if (!message) return 'not_ready';
   let result: RootUpdateResult = 'updated';
+  let rootTs = state.rootTs;
   if (state.rootTs) {
     await deps.slack.update(state.channel, state.rootTs, message);
   } else {
@@ -41,9 +44,10 @@ export async function processRootUpdate(
       throw new OomBotError('conflict', `root of ${state.key} is being posted by another update`);
     }
     const ts = await deps.slack.post(state.channel, message);
-    await deps.store.setRootTs(state.key, state.openedAt, ts);
+    if (await deps.store.setRootTs(state.key, state.openedAt, ts)) rootTs = ts;
     result = 'posted';
   }
+  if (state.kind === 'node' && rootTs && deps.nodeRoot) await deps.nodeRoot({ ...state, rootTs });
   const next = await deps.store.markRendered(job.data, state.version);
   if (next) await deps.enqueue([next]);
   deps.logger.debug({ key: state.key, version: state.version, result }, 'incident root rendered');

@@ -6,8 +6,8 @@
  */
 import type { NodeEviction, NodeEvidence, NodePod } from '../domain/node-diagnosis.ts';
 import { parseQuantity } from '../domain/quantity.ts';
-import type { EvidenceSources } from '../evidence.ts';
 import { describeError, OomBotError } from '../errors.ts';
+import type { EvidenceSources } from '../evidence.ts';
 import { toEpoch, toNodeInfo } from './kube-objects.ts';
 import { controllerRef } from './owners.ts';
 import type { KubeObject } from './ports.ts';
@@ -27,12 +27,20 @@ export function nodeNotFound(node: string, where: string): OomBotError {
   return new OomBotError('target_not_found', `no node named ${node} in ${where}`, { details: { node } });
 }
 
-// biome-ignore lint/suspicious/noExplicitAny: container specs are open-ended JSON
-function sumOf(containers: any[], field: 'requests' | 'limits'): number | undefined {
+/** The part of a container spec the node diagnosis reads. */
+interface ContainerResources {
+  resources?: { requests?: { memory?: string }; limits?: { memory?: string } };
+}
+
+function memoryOf(c: ContainerResources | undefined, field: 'requests' | 'limits'): number | undefined {
+  return parseQuantity(c?.resources?.[field]?.memory);
+}
+
+function sumOf(containers: ContainerResources[], field: 'requests' | 'limits'): number | undefined {
   let total = 0;
   let seen = false;
   for (const c of containers) {
-    const bytes = parseQuantity(c?.resources?.[field]?.memory);
+    const bytes = memoryOf(c, field);
     if (bytes === undefined) continue;
     total += bytes;
     seen = true;
@@ -56,10 +64,9 @@ function isEvicted(pod: KubeObject): boolean {
 
 /** Requests and limits of the app containers (limits unset on any container: no pod limit). */
 export function toNodePod(pod: KubeObject, workingSetBytes: number): NodePod {
-  const containers = pod.spec?.containers ?? [];
+  const containers: ContainerResources[] = pod.spec?.containers ?? [];
   const limits = sumOf(containers, 'limits');
-  // biome-ignore lint/suspicious/noExplicitAny: container specs are open-ended JSON
-  const everyLimited = containers.every((c: any) => parseQuantity(c?.resources?.limits?.memory) !== undefined);
+  const everyLimited = containers.every((c) => memoryOf(c, 'limits') !== undefined);
   const request = sumOf(containers, 'requests') ?? (everyLimited ? limits : undefined);
   const workload = workloadOfPod(pod);
   const qos = pod.status?.qosClass;
@@ -85,9 +92,15 @@ async function readWorkingSets(
     const ns = p.metadata?.namespace ?? '';
     byNamespace.set(ns, [...(byNamespace.get(ns) ?? []), p.metadata?.name ?? '']);
   }
-  const window = { start: at - NODE_WINDOW_SECONDS, end: at, stepSeconds: chooseStep(NODE_WINDOW_SECONDS, 60) };
+  const window = {
+    start: at - NODE_WINDOW_SECONDS,
+    end: at,
+    stepSeconds: chooseStep(NODE_WINDOW_SECONDS, 60),
+  };
   const answers = await Promise.all(
-    [...byNamespace].map(([ns, names]) => sources.metrics.queryRange(nodePodQueries.workingSet(ns, names), window)),
+    [...byNamespace].map(([ns, names]) =>
+      sources.metrics.queryRange(nodePodQueries.workingSet(ns, names), window),
+    ),
   );
   const peaks = new Map<string, number>();
   for (const s of answers.flat()) {
@@ -99,8 +112,16 @@ async function readWorkingSets(
 }
 
 /** The lowest MemAvailable of the node in the window, when node-exporter answers. */
-async function readAvailable(sources: EvidenceSources, node: string, at: number): Promise<number | undefined> {
-  const window = { start: at - NODE_WINDOW_SECONDS, end: at, stepSeconds: chooseStep(NODE_WINDOW_SECONDS, 60) };
+async function readAvailable(
+  sources: EvidenceSources,
+  node: string,
+  at: number,
+): Promise<number | undefined> {
+  const window = {
+    start: at - NODE_WINDOW_SECONDS,
+    end: at,
+    stepSeconds: chooseStep(NODE_WINDOW_SECONDS, 60),
+  };
   const series = await sources.metrics.queryRange(nodeQueries.available([node]), window);
   const values = series.flatMap((s) => s.v).filter(Number.isFinite);
   return values.length > 0 ? Math.min(...values) : undefined;
@@ -128,13 +149,20 @@ async function readEvictions(
     const host = ev.source?.host as string | undefined;
     if (host ? host !== node : !onNode.has(`${namespace}/${pod}`)) continue;
     const at = toEpoch(ev.firstTimestamp ?? ev.eventTime ?? ev.lastTimestamp) ?? 0;
-    found.set(`${namespace}/${pod}`, { namespace, pod, at, ...(ev.message ? { message: String(ev.message) } : {}) });
+    found.set(`${namespace}/${pod}`, {
+      namespace,
+      pod,
+      at,
+      ...(ev.message ? { message: String(ev.message) } : {}),
+    });
   }
   for (const p of pods.filter(isEvicted)) {
     const key = `${p.metadata?.namespace}/${p.metadata?.name}`;
     if (found.has(key)) continue;
     // biome-ignore lint/suspicious/noExplicitAny: container statuses are open-ended JSON
-    const ended = (p.status?.containerStatuses ?? []).map((c: any) => toEpoch(c?.state?.terminated?.finishedAt));
+    const ended = (p.status?.containerStatuses ?? []).map((c: any) =>
+      toEpoch(c?.state?.terminated?.finishedAt),
+    );
     const at = Math.max(0, ...ended.filter((t: number | undefined): t is number => t !== undefined));
     found.set(key, {
       namespace: p.metadata?.namespace ?? '',
@@ -158,7 +186,9 @@ export async function readNodeEvidence(sources: EvidenceSources, request: NodeRe
   const object = await sources.cluster.get('Node', undefined, node);
   if (!object) throw nodeNotFound(node, sources.cluster.name);
   const pods = await sources.cluster.list('Pod', undefined, { fieldSelector: `spec.nodeName=${node}` });
-  const running = pods.filter((p) => !isEvicted(p) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed');
+  const running = pods.filter(
+    (p) => !isEvicted(p) && p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed',
+  );
   const missing: string[] = [];
   const [peaks, evictions, available] = await Promise.all([
     running.length > 0
