@@ -22,6 +22,7 @@ import { renderNodeRootPreview, renderNodeThread } from './slack/blocks/node-dia
 import { renderAsText } from './slack/blocks/text.ts';
 import { renderChartPng } from './slack/chart.ts';
 import { DNS_1123_LABEL } from './slack/command.ts';
+import { isNodeName } from './sources/node-evidence.ts';
 import { readScenario, type Scenario } from './sources/scenario.ts';
 
 const HELP = `oom-bot: diagnose Kubernetes OOM kills, from Slack or the command line
@@ -41,9 +42,6 @@ Usage:
 const HELP_FOOTER = 'Configuration comes from the environment; see .env.example.';
 
 /** The incident `oom-bot demo` diagnoses: scenario files shipped with the product. */
-/** A node's name: a DNS-1123 subdomain (dots allowed, e.g. ip-10-0-1-5.ec2.internal). */
-const DNS_1123_SUBDOMAIN = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
-
 const DEMO_SCENARIO = fileURLToPath(new URL('./demo/auth-service', import.meta.url));
 
 /** Commands that need test/ (the scenario generator, the test stack): absent from the image. */
@@ -178,7 +176,7 @@ async function commandDiagnoseNode(
   if (positionals.length > 0) throw usageError('diagnose --node takes no <service>: one or the other');
   if (values.namespace !== undefined || values.chart !== undefined)
     throw usageError('--namespace and --chart are for a workload; a node has neither');
-  if (!DNS_1123_SUBDOMAIN.test(node)) throw usageError(`"${node}" is not a valid node name`);
+  if (!isNodeName(node)) throw usageError(`"${node}" is not a valid node name`);
   const output = values.output ?? 'text';
   if (!['text', 'json', 'slack'].includes(output))
     throw usageError(`--output must be text, json or slack, got "${output}"`);

@@ -7,6 +7,8 @@
 import { describeError, OomBotError } from '../errors.ts';
 import { diagnoseNodeByName } from '../node-diagnosis-service.ts';
 import { renderNodeThread } from '../slack/blocks/node-diagnosis.ts';
+import { escapeMrkdwn } from '../slack/mrkdwn.ts';
+import { isNodeName } from '../sources/node-evidence.ts';
 import { type DiagnoseDeps, type DiagnoseJob, isLastAttempt, record } from './diagnose-job.ts';
 import type { NodeJobInfo } from './payloads.ts';
 
@@ -26,6 +28,15 @@ export async function processNodeDiagnose(
   const node = job.data.node as NodeJobInfo;
   const { reply, request } = job.data;
   const log = deps.logger.child({ jobId: job.id, node: node.name, incident: node.key });
+  if (!isNodeName(node.name)) {
+    await sayOnce(
+      job,
+      deps,
+      fence,
+      ":mag: No node diagnosis: the alert's node label is not a Kubernetes node name.",
+    );
+    return undefined;
+  }
   let result: Awaited<ReturnType<typeof diagnoseNodeByName>>;
   try {
     const sources = deps.sourcesFor(request.cluster, { lenient: true });
@@ -42,7 +53,7 @@ export async function processNodeDiagnose(
         error.code === 'unknown_context');
     if (final || isLastAttempt(job)) {
       log.info({ err: describeError(error) }, 'node not diagnosed');
-      await sayOnce(job, deps, fence, `:mag: No node diagnosis: ${describeError(error)}`);
+      await sayOnce(job, deps, fence, `:mag: No node diagnosis: ${escapeMrkdwn(describeError(error))}`);
       return undefined;
     }
     throw error;

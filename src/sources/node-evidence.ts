@@ -22,6 +22,13 @@ export interface NodeRequest {
   at: number;
 }
 
+/** A node's name: a DNS-1123 subdomain (dots allowed, e.g. ip-10-0-1-5.ec2.internal). */
+const NODE_NAME = /^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+export function isNodeName(name: string): boolean {
+  return NODE_NAME.test(name);
+}
+
 /** The node was not found: said once, retrying cannot help. */
 export function nodeNotFound(node: string, where: string): OomBotError {
   return new OomBotError('target_not_found', `no node named ${node} in ${where}`, { details: { node } });
