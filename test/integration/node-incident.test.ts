@@ -109,7 +109,7 @@ describe('node incident → node diagnosis in its thread (real kube-apiserver, P
             annotations: {},
             startsAt: new Date(Date.now() - 60_000).toISOString(),
             endsAt: '0001-01-01T00:00:00Z',
-            fingerprint: 'node-worker-1',
+            fingerprint: '9c1e5a7b3d2f4e60',
           },
         ],
       }),
