@@ -59,7 +59,8 @@ export function renderNodePods(d: NodeDiagnosis): SlackMessage {
   );
   const byOver = ranked(
     d.overRequest,
-    (p, i) => `${i + 1}. *${podName(p)}* ${bytes(p.overRequestBytes)} above its ${requestText(p)}`,
+    (p, i) =>
+      `${i + 1}. *${podName(p)}* ${bytes(p.overRequestBytes)} ${p.requestBytes === undefined ? 'with no request at all' : `above its request of ${toQuantity(p.requestBytes)}`}`,
   );
   const blocks: KnownBlock[] = [
     header(`Pods on ${d.node}`, BLOCK_IDS.nodePods),

@@ -4,12 +4,16 @@ import type { Button, KnownBlock } from '@slack/types';
 import fc from 'fast-check';
 import { diagnose } from '../../../src/domain/diagnose.ts';
 import type { Diagnosis } from '../../../src/domain/types.ts';
+import { diagnoseNodeByName } from '../../../src/node-diagnosis-service.ts';
 import { ACTION_IDS, BLOCK_IDS, isActionId } from '../../../src/slack/action-ids.ts';
 import { renderRoot, renderThread } from '../../../src/slack/blocks/diagnosis.ts';
+import { renderNodeRootPreview, renderNodeThread } from '../../../src/slack/blocks/node-diagnosis.ts';
 import { renderProgress } from '../../../src/slack/blocks/progress.ts';
 import { renderAsText } from '../../../src/slack/blocks/text.ts';
 import type { SlackMessage } from '../../../src/slack/blocks/types.ts';
 import { findViolations, fitMessage, LIMITS } from '../../../src/slack/limits.ts';
+import { parseOpenMetrics } from '../../../src/sources/openmetrics.ts';
+import { createStaticLister, createStaticMetrics } from '../../../src/sources/scenario.ts';
 import {
   ALL_CAUSES,
   AT,
@@ -19,6 +23,7 @@ import {
   diagnosisFor,
 } from '../../support/diagnosis-builder.ts';
 import { buildEvidence, MI } from '../../support/evidence-builder.ts';
+import { nodePressureObjects, nodePressureOpenMetrics } from '../../support/node-pressure-fixture.ts';
 import { app, ROLLOUT, withRollout } from '../../support/rollout-evidence.ts';
 
 const GOLDEN_DIR = new URL('./golden/', import.meta.url);
@@ -122,6 +127,19 @@ describe('slack/blocks/diagnosis', () => {
       assert.match(joined, /-Xmx300m/, 'the heap ceiling is named');
       assert.match(joined, /MaxDirectMemorySize/, 'the runtime flag is the advice');
       assert.ok(!buttons(root).some((b) => /Apply/.test(b.text.text)), 'no Apply of a bigger limit');
+    });
+
+    it('renders a node diagnosis as before: the hog first, requests to raise, workloads to spread', async () => {
+      const at = Date.parse('2026-12-06T09:00:00Z') / 1000;
+      const sources = {
+        cluster: createStaticLister(nodePressureObjects(at), 'fixture'),
+        metrics: createStaticMetrics(parseOpenMetrics(nodePressureOpenMetrics(at)), 'fixture'),
+      };
+      const { diagnosis } = await diagnoseNodeByName(sources, { node: 'worker-1', at });
+      const root = renderNodeRootPreview(diagnosis);
+      const thread = renderNodeThread(diagnosis);
+      for (const m of [root, ...thread]) assert.deepEqual(findViolations(m.blocks), [], m.text);
+      golden('node-diagnosis', { root, thread, text: lines(renderAsText({ root, thread })) });
     });
 
     it('renders every progress stage as before', () => {
