@@ -12,8 +12,8 @@
  *   remediation/               plans, approvals, the checked write path and its button handlers
  *   incidents/                 alert incidents in Redis
  *   forecast/                  the risk scan
- *   diagnosis-service.ts       resolve, collect evidence, diagnose
- *   evidence.ts, health-server.ts
+ *   diagnosis-service.ts, node-diagnosis-service.ts   resolve, collect evidence, diagnose (a workload, a node)
+ *   evidence.ts, node-evidence.ts, health-server.ts
  *   slack/                     Slack transport: receiver, replay guard, allow-list, /oom parser, poster
  *   queues/                    job payloads and the BullMQ queue plumbing
  *   render/                    pure rendering: Block Kit, text, the PNG chart, action ids
@@ -36,8 +36,8 @@ const LAYERS = [
   ['remediation/'],
   ['incidents/'],
   ['forecast/'],
-  ['diagnosis-service.ts'],
-  ['evidence.ts', 'health-server.ts'],
+  ['diagnosis-service.ts', 'node-diagnosis-service.ts'],
+  ['evidence.ts', 'node-evidence.ts', 'health-server.ts'],
   ['slack/'],
   ['queues/'],
   ['render/'],

@@ -4,10 +4,14 @@
  * Prints the confusion matrix, per-cause precision and recall, per-cause top-1, recommendation
  * success (limit within [true peak demand, 4x it]) and dangerous advice, each beside the baselines.
  *
- * Two corpora: `core` (the six older causes, `--count`, unchanged for a seed) and `rollout`
- * (deploy_regression and the rollouts that confound older causes, `--rollout-count`).
+ * Three corpora: `core` (the six older causes, `--count`, unchanged for a seed), `rollout`
+ * (deploy_regression and the rollouts that confound older causes, `--rollout-count`) and `causes`
+ * (the cause families: node pressure whose killed workload is the victim, a rollout with a traffic
+ * surge, a rollout that only lowered the limit, a JVM with direct buffers growing under a small
+ * -Xmx, image and config regressions; `--causes-count`). `--families` picks one, or `all`.
  *
- *   node bench/accuracy.ts [--count 300] [--rollout-count 60] [--seed 42] [--families all|core|rollout] [--out FILE.md]
+ *   node bench/accuracy.ts [--count 300] [--rollout-count 60] [--causes-count 60] [--seed 42]
+ *     [--families all|core|rollout|causes] [--out FILE.md]
  */
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -30,6 +34,7 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '300' },
     'rollout-count': { type: 'string', default: '60' },
+    'causes-count': { type: 'string', default: '60' },
     families: { type: 'string', default: 'all' },
     seed: { type: 'string', default: '42' },
     out: { type: 'string' },
@@ -37,9 +42,10 @@ const { values } = parseArgs({
 });
 const count = Number(values.count);
 const rolloutCount = Number(values['rollout-count']);
+const causesCount = Number(values['causes-count']);
 const families = values.families;
-if (families !== 'all' && families !== 'core' && families !== 'rollout')
-  throw new Error(`--families: all, core or rollout, not ${families}`);
+if (families !== 'all' && families !== 'core' && families !== 'rollout' && families !== 'causes')
+  throw new Error(`--families: all, core, rollout or causes, not ${families}`);
 const seed = Number(values.seed);
 
 interface Outcome {
@@ -55,6 +61,8 @@ interface Outcome {
   noLimitIncrease: boolean;
   ourDangerous: boolean;
   krrDangerous: boolean;
+  /** The ground truth says the workload died on a node another pod starved. */
+  victim: boolean;
   /** limit-lowered rollouts: the evidence names the previous revision's limit. */
   oldLimitNamed?: boolean;
   cpuMs: number;
@@ -93,12 +101,12 @@ function raisedLimit(d: Diagnosis, action: Diagnosis['actions'][number] | undefi
 }
 
 /**
- * Hook for the node-pressure victim (a workload killed because another pod starved its node):
- * a bigger limit for the victim is dangerous. The generator marks no victim on this branch yet;
- * when it does, return true for those scenarios.
+ * The node-pressure victim (a workload killed or evicted on a node another pod starved, as the
+ * generator's ground truth records): a bigger limit for the victim is dangerous, it only makes
+ * the node's overcommit worse.
  */
-function isNodePressureVictim(_s: GeneratedScenario): boolean {
-  return false;
+function isNodePressureVictim(s: GeneratedScenario): boolean {
+  return s.truth.nodePressureVictim === true;
 }
 
 /** Advice that makes the incident worse or hides it. */
@@ -165,6 +173,7 @@ async function evaluate(s: GeneratedScenario): Promise<Outcome> {
     ourLimit: d.recommendation?.memoryLimitBytes,
     krrLimit: krr,
     noLimitIncrease,
+    victim: isNodePressureVictim(s),
     ourDangerous: isDangerous(s, d, raisesLimit),
     krrDangerous: krrIsDangerous(s, krr, d.facts.limitBytes),
     oldLimitNamed: namesOldLimit(s, d),
@@ -225,8 +234,14 @@ function report(title: string, outcomes: Outcome[]): string {
   const dangerOurs = outcomes.filter((o) => o.ourDangerous).length;
   const dangerKrr = outcomes.filter((o) => o.krrDangerous).length;
   lines.push(
-    `| dangerous advice (higher limit for node pressure, uncapped bump for a leak, bigger limit first for a regression) | ${dangerOurs} | ${dangerKrr} |`,
+    `| dangerous advice (higher limit for node pressure or its victim, uncapped bump for a leak, bigger limit first for a regression) | ${dangerOurs} | ${dangerKrr} |`,
   );
+  const victims = outcomes.filter((o) => o.victim);
+  if (victims.length > 0)
+    lines.push(
+      '',
+      `Node-pressure victims (killed or evicted on a node a neighbour starved): ${victims.length}; a bigger limit advised by oom-bot for ${victims.filter((o) => o.ourDangerous).length}, by KRR for ${victims.filter((o) => o.krrDangerous).length}.`,
+    );
   const lowered = outcomes.filter((o) => o.oldLimitNamed !== undefined);
   if (lowered.length > 0) {
     const named = lowered.filter((o) => o.oldLimitNamed).length;
@@ -282,7 +297,7 @@ function report(title: string, outcomes: Outcome[]): string {
   return `${lines.join('\n')}\n`;
 }
 
-async function runCorpus(which: 'core' | 'rollout', n: number): Promise<Outcome[]> {
+async function runCorpus(which: 'core' | 'rollout' | 'causes', n: number): Promise<Outcome[]> {
   const outcomes: Outcome[] = [];
   const started = Date.now();
   for (const spec of corpusSpecs({ seed, count: n, families: which })) {
@@ -298,10 +313,18 @@ async function runCorpus(which: 'core' | 'rollout', n: number): Promise<Outcome[
 }
 
 const parts: string[] = [];
-if (families !== 'rollout') parts.push(report('the six older causes', await runCorpus('core', count)));
-if (families !== 'core')
+const wants = (f: 'core' | 'rollout' | 'causes') => families === 'all' || families === f;
+if (wants('core')) parts.push(report('the six older causes', await runCorpus('core', count)));
+if (wants('rollout'))
   parts.push(
     report('rollouts (deploy_regression and its confounders)', await runCorpus('rollout', rolloutCount)),
+  );
+if (wants('causes'))
+  parts.push(
+    report(
+      'cause families (node-pressure victim, rollout with surge, limit-only rollout, JVM direct buffers, regressions)',
+      await runCorpus('causes', causesCount),
+    ),
   );
 const text = parts.join('\n');
 process.stdout.write(text);

@@ -15,10 +15,13 @@ import { describeError, OomBotError, usageError } from './errors.ts';
 import { parseRisksArgs, runRisks } from './forecast/cli.ts';
 import { createLogger } from './logger.ts';
 import { createSourceFactory, runBot } from './main.ts';
+import { diagnoseNodeByName } from './node-diagnosis-service.ts';
+import { isNodeName } from './node-evidence.ts';
 import { renderRoot, renderThread } from './render/blocks/diagnosis.ts';
+import { renderNodeRootPreview, renderNodeThread } from './render/blocks/node-diagnosis.ts';
 import { renderAsText } from './render/blocks/text.ts';
 import { renderChartPng } from './render/chart.ts';
-import { toJsonReport } from './report.ts';
+import { toJsonReport, toNodeJsonReport } from './report.ts';
 import { DNS_1123_LABEL } from './slack/command.ts';
 import { readScenario, type Scenario } from './sources/scenario.ts';
 
@@ -30,6 +33,8 @@ Usage:
   oom-bot start [--scenario DIR]     both in one process; with a scenario, its files replace cluster and Prometheus
   oom-bot diagnose <service> [--namespace NS] [--at RFC3339] [--scenario DIR]
                    [--output text|json|slack] [--chart FILE.png] [--cluster CONTEXT]
+  oom-bot diagnose --node NODE [--at RFC3339] [--scenario DIR] [--output text|json|slack] [--cluster CONTEXT]
+                                     node memory pressure: the pods that filled the node, what to raise or spread
   oom-bot risks [--namespace NS] [--at RFC3339] [--scenario DIR] [--output text|json|slack] [--cluster CONTEXT]
                                      forecast: the containers at risk of an OOM kill, most urgent first
   oom-bot demo [--out DIR]           diagnose the built-in auth-service incident and show what Slack would show`;
@@ -112,8 +117,10 @@ async function commandDiagnose(argv: string[]): Promise<void> {
       chart: { type: 'string' },
       cluster: { type: 'string' },
       'window-hours': { type: 'string' },
+      node: { type: 'string' },
     },
   });
+  if (values.node !== undefined) return commandDiagnoseNode(values, positionals);
   if (positionals.length !== 1) throw usageError('diagnose needs exactly one <service> (oom-bot --help)');
   const name = positionals[0] as string;
   if (!DNS_1123_LABEL.test(name)) throw usageError(`"${name}" is not a valid Kubernetes name`);
@@ -150,6 +157,46 @@ async function commandDiagnose(argv: string[]): Promise<void> {
   if (output === 'json') process.stdout.write(`${JSON.stringify(toJsonReport(diagnosis), null, 2)}\n`);
   else if (output === 'slack') process.stdout.write(`${JSON.stringify(renderForSlack(diagnosis))}\n`);
   else process.stdout.write(`${renderAsText(renderForSlack(diagnosis) as never)}\n`);
+}
+
+/** `diagnose --node NODE`: the node diagnosis a node incident's thread shows. */
+async function commandDiagnoseNode(
+  values: {
+    node?: string;
+    at?: string;
+    scenario?: string;
+    output?: string;
+    cluster?: string;
+    namespace?: string;
+    chart?: string;
+  },
+  positionals: string[],
+): Promise<void> {
+  const node = values.node as string;
+  if (positionals.length > 0) throw usageError('diagnose --node takes no <service>: one or the other');
+  if (values.namespace !== undefined || values.chart !== undefined)
+    throw usageError('--namespace and --chart are for a workload; a node has neither');
+  if (!isNodeName(node)) throw usageError(`"${node}" is not a valid node name`);
+  const output = values.output ?? 'text';
+  if (!['text', 'json', 'slack'].includes(output))
+    throw usageError(`--output must be text, json or slack, got "${output}"`);
+  const requestedAt = parseAt(values.at);
+  const scenario = values.scenario ? await readScenario(resolve(values.scenario)) : undefined;
+  const config = loadConfig(process.env, { mode: 'diagnose', scenario: Boolean(scenario) });
+  const sources = createSourceFactory(config, scenario)(values.cluster);
+  const at = requestedAt ?? scenario?.at ?? Date.now() / 1000;
+  const { diagnosis, missing } = await diagnoseNodeByName(
+    sources,
+    { node, at },
+    { timeoutMs: config.sourceTimeoutMs },
+  );
+  const rendered = { root: renderNodeRootPreview(diagnosis), thread: renderNodeThread(diagnosis, missing) };
+  if (output === 'json')
+    process.stdout.write(
+      `${JSON.stringify(toNodeJsonReport(diagnosis, missing, values.cluster), null, 2)}\n`,
+    );
+  else if (output === 'slack') process.stdout.write(`${JSON.stringify(rendered)}\n`);
+  else process.stdout.write(`${renderAsText(rendered)}\n`);
 }
 
 async function commandRisks(argv: string[]): Promise<void> {

@@ -13,7 +13,7 @@ import type {
 } from './domain/types.ts';
 import { describeError, OomBotError } from './errors.ts';
 import { readSnapshot } from './sources/cluster.ts';
-import type { MetricsSource, ObjectLister } from './sources/ports.ts';
+import type { EvidenceSources } from './sources/ports.ts';
 import {
   anyOf,
   chooseStep,
@@ -33,10 +33,7 @@ function sourceTimeout(what: string, ms: number): () => OomBotError {
   return () => new OomBotError('source_timeout', `${what} timed out after ${ms} ms`);
 }
 
-export interface EvidenceSources {
-  cluster: ObjectLister;
-  metrics: MetricsSource;
-}
+export type { EvidenceSources };
 
 export interface CollectOptions {
   at: number;

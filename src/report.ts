@@ -1,5 +1,6 @@
 /** The `--output json` report: the diagnosis in the stable shape scripts and tests read. */
-import type { Diagnosis, ReplayResult, RolloutFacts } from './domain/types.ts';
+import { type NodeDiagnosis, nodeJson } from './domain/node-diagnosis.ts';
+import type { Diagnosis, PressureNodeFacts, ReplayResult, RolloutFacts } from './domain/types.ts';
 
 export interface JsonReport {
   cause: Diagnosis['cause'];
@@ -33,6 +34,8 @@ export interface JsonReport {
   at: string;
   /** A rollout inside the window: the revision before it, the one it created, and when (RFC 3339). */
   rollout?: Omit<RolloutFacts, 'at'> & { at: string };
+  /** node_pressure: the node that starved the workload, and its node incident's thread when open. */
+  pressureNode?: PressureNodeFacts;
 }
 
 export function toJsonReport(d: Diagnosis): JsonReport {
@@ -81,5 +84,46 @@ export function toJsonReport(d: Diagnosis): JsonReport {
       to: d.rollout.to,
       at: new Date(d.rollout.at * 1000).toISOString(),
     };
+  if (d.pressureNode) report.pressureNode = d.pressureNode;
   return report;
+}
+
+/** The `--output json` report of `diagnose --node`: the node diagnosis with `node {name, pods[...]}`. */
+export interface NodeJsonReport {
+  cause: 'node_pressure';
+  headline: string;
+  target: { cluster?: string; node: string };
+  evidence: string[];
+  advice: string[];
+  node: ReturnType<typeof nodeJson>;
+  overcommit: number;
+  limitsBytes: number;
+  requestsBytes: number;
+  reservedBytes: number;
+  evictions: Array<{ namespace: string; pod: string; at: string; message?: string }>;
+  missing: string[];
+  at: string;
+}
+
+export function toNodeJsonReport(d: NodeDiagnosis, missing: string[], cluster?: string): NodeJsonReport {
+  return {
+    cause: 'node_pressure',
+    headline: d.headline,
+    target: { ...(cluster ? { cluster } : {}), node: d.node },
+    evidence: d.evidence,
+    advice: d.advice,
+    node: nodeJson(d),
+    overcommit: d.overcommit,
+    limitsBytes: d.limitsBytes,
+    requestsBytes: d.requestsBytes,
+    reservedBytes: d.reservedBytes,
+    evictions: d.evictions.map((e) => ({
+      namespace: e.namespace,
+      pod: e.pod,
+      at: new Date(e.at * 1000).toISOString(),
+      ...(e.message ? { message: e.message } : {}),
+    })),
+    missing,
+    at: new Date(d.at * 1000).toISOString(),
+  };
 }

@@ -14,6 +14,7 @@ import { createAlertIncidentStore } from '../incidents/alert-incidents.ts';
 import { processRootUpdate } from '../incidents/root-updates.ts';
 import type { Logger } from '../logger.ts';
 import type { DiagnoseJobData } from '../queues/payloads.ts';
+import { addNodeDiagnosis } from '../queues/queues.ts';
 import {
   addRootUpdates,
   createRootUpdateQueue,
@@ -121,7 +122,14 @@ export function createAlertRuntime(deps: AlertRuntimeDeps): AlertRuntime {
       const worker = new Worker<RootUpdateJobData>(
         ROOT_UPDATE_QUEUE,
         (job: Job<RootUpdateJobData>) =>
-          processRootUpdate(job, { store, slack, logger, enqueue: enqueueUpdates, now: () => Date.now() }),
+          processRootUpdate(job, {
+            store,
+            slack,
+            logger,
+            enqueue: enqueueUpdates,
+            now: () => Date.now(),
+            nodeRoot: (state) => addNodeDiagnosis(deps.diagnoseQueue, state, Date.now()),
+          }),
         { connection, prefix: config.queuePrefix, concurrency: Math.max(4, config.workerConcurrency) },
       );
       worker.on('failed', (job, error) =>

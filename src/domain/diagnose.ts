@@ -15,6 +15,7 @@ import { assessTrafficSurge } from './causes/traffic-surge.ts';
 import type { Features } from './feature-types.ts';
 import { extractFeatures } from './features.ts';
 import { bytes, clock, pct } from './format.ts';
+import { pressureNodeOf } from './nodes.ts';
 import { DEFAULT_MAX_LIMIT_BYTES, type RecommendOptions, recommendLimit } from './recommend.ts';
 import { analyseRollout, toRolloutFacts } from './rollout.ts';
 import type { Cause, CauseAssessment, ChartData, Diagnosis, Evidence, KillSummary } from './types.ts';
@@ -169,6 +170,7 @@ export function diagnose(evidence: Evidence, options: Partial<RecommendOptions> 
   const headline = buildHeadline(cause, f, evidence);
   const kills = summarizeKills(f);
   const rollout = analyseRollout(f, evidence);
+  const pressureNode = cause === 'node_pressure' ? pressureNodeOf(f.oomKills, f.node, evidence) : undefined;
   const facts = {
     limitBytes: f.limitBytes,
     requestBytes: f.requestBytes,
@@ -210,5 +212,6 @@ export function diagnose(evidence: Evidence, options: Partial<RecommendOptions> 
       ...(rollout ? { rollout: { t: rollout.at, label: `rollout r${rollout.current.revision}` } } : {}),
     },
     ...(rollout ? { rollout: toRolloutFacts(rollout) } : {}),
+    ...(pressureNode ? { pressureNode: { name: pressureNode } } : {}),
   };
 }

@@ -98,8 +98,14 @@ function describeEvictions(evictions: NodeEviction[]): string | undefined {
 
 function buildAdvice(d: Omit<NodeDiagnosis, 'advice' | 'headline'>, n: NodeEvidence): string[] {
   const advice: string[] = [];
-  for (const p of d.overRequest.slice(0, 5)) {
+  // one line per workload: its pods share a template, so its largest pod sizes the request
+  const advised = new Set<string>();
+  for (const p of d.overRequest) {
+    if (advised.size >= 5) break;
     if (p.suggestedRequestBytes === undefined) continue;
+    const key = `${p.namespace}/${p.workload ?? p.name}`;
+    if (advised.has(key)) continue;
+    advised.add(key);
     const from = p.requestBytes === undefined ? 'no request' : toQuantity(p.requestBytes);
     advice.push(
       `raise the memory request of ${p.namespace}/${p.workload ?? p.name} from ${from} to ${toQuantity(p.suggestedRequestBytes)} (+${bytes(p.suggestedRequestBytes - (p.requestBytes ?? 0))}): it uses ${bytes(p.workingSetBytes)}`,

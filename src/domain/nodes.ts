@@ -88,3 +88,33 @@ export function analyseNodes(
   if (allocatable.length > 0) analysis.largestAllocatableBytes = max(allocatable);
   return analysis;
 }
+
+/**
+ * The node whose memory pressure killed the workload: where most of its starved kills happened,
+ * else where its pods were evicted (seen or inferred), else the node under MemoryPressure or
+ * lowest on memory. Undefined when nothing names one.
+ */
+export function pressureNodeOf(
+  kills: ReadonlyArray<{ node?: string; nodeStarved?: boolean }>,
+  analysis: NodeAnalysis,
+  evidence: Evidence,
+): string | undefined {
+  const votes = new Map<string, number>();
+  const vote = (node: string | undefined, weight: number) => {
+    if (node) votes.set(node, (votes.get(node) ?? 0) + weight);
+  };
+  for (const k of kills) if (k.nodeStarved) vote(k.node, 3);
+  const podNode = new Map(evidence.pods.map((p) => [p.name, p.node]));
+  for (const pod of analysis.evictedPods) vote(podNode.get(pod), 2);
+  for (const d of analysis.inferredEvictions) vote(d.node ?? podNode.get(d.pod), 2);
+  for (const node of analysis.pressureNodes) vote(node, 1);
+  vote(analysis.minAvailableNode, 0.5);
+  let best: string | undefined;
+  let bestVotes = 0;
+  for (const [node, n] of [...votes].sort((a, b) => a[0].localeCompare(b[0])))
+    if (n > bestVotes) {
+      best = node;
+      bestVotes = n;
+    }
+  return best;
+}

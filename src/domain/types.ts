@@ -404,6 +404,14 @@ export interface Diagnosis {
   chart: ChartData;
   /** The rollout inside the window, when the revisions before and after it are known. */
   rollout?: RolloutFacts;
+  /** node_pressure: the node that starved the workload, and its node incident's thread when one is open. */
+  pressureNode?: PressureNodeFacts;
+}
+
+/** The node behind a node_pressure diagnosis; `incident` is filled by the job, not the engine. */
+export interface PressureNodeFacts {
+  name: string;
+  incident?: { channel: string; threadTs: string };
 }
 
 /** One revision of a workload as a rollout report names it. */

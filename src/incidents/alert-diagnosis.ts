@@ -6,6 +6,7 @@
  * belongs in.
  */
 
+import { incidentKeyOf } from '../alert-labels/target.ts';
 import type {
   AlertIncidentStore,
   OpenThread,
@@ -42,6 +43,8 @@ export interface AlertDiagnosisHooks {
     request: { name: string; namespace?: string },
     reason: string,
   ): Promise<void>;
+  /** The thread of a node's incident (open or resolved, while kept), for a workload its pressure killed. */
+  nodeThreadFor(node: string, cluster?: string): Promise<{ channel: string; threadTs: string } | undefined>;
   /** The open alert incident thread of a resolved target, if any, for `/oom`. */
   openThreadFor(
     target: Target,
@@ -125,6 +128,11 @@ export function createAlertDiagnosisHooks(deps: AlertDiagnosisDeps): AlertDiagno
       const text =
         (message.blocks[0] as { text?: { text?: string } } | undefined)?.text?.text ?? message.text;
       await finish(alert, { snapshot: { kind: 'problem', text }, renderedVersion: 0 });
+    },
+
+    async nodeThreadFor(node, cluster) {
+      const state = await deps.store.get(incidentKeyOf({ kind: 'node', cluster: cluster ?? '', node }));
+      return state?.rootTs ? { channel: state.channel, threadTs: state.rootTs } : undefined;
     },
 
     async openThreadFor(target, cluster) {

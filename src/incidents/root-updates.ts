@@ -5,7 +5,7 @@
  * the diagnosis renders the counters itself and asks for an update when more alerts came.
  */
 
-import type { AlertIncidentStore, UpdateRef } from '../contracts/alert-incident-types.ts';
+import type { AlertIncidentState, AlertIncidentStore, UpdateRef } from '../contracts/alert-incident-types.ts';
 import { OomBotError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import { renderIncidentRoot } from '../render/blocks/incident.ts';
@@ -19,6 +19,8 @@ export interface RootUpdateDeps {
   enqueue(refs: UpdateRef[]): Promise<void>;
   /** Epoch ms. */
   now(): number;
+  /** A node incident has its root: queue its node diagnosis (idempotent per incident incarnation). */
+  nodeRoot?(state: AlertIncidentState & { rootTs: string }): Promise<void>;
 }
 
 export type RootUpdateResult = 'updated' | 'posted' | 'not_ready' | 'gone';
@@ -33,6 +35,7 @@ export async function processRootUpdate(
   const message = renderIncidentRoot(state, snapshot, deps.now());
   if (!message) return 'not_ready';
   let result: RootUpdateResult = 'updated';
+  let rootTs = state.rootTs;
   if (state.rootTs) {
     await deps.slack.update(state.channel, state.rootTs, message);
   } else {
@@ -42,9 +45,10 @@ export async function processRootUpdate(
       throw new OomBotError('conflict', `root of ${state.key} is being posted by another update`);
     }
     const ts = await deps.slack.post(state.channel, message);
-    await deps.store.setRootTs(state.key, state.openedAt, ts);
+    if (await deps.store.setRootTs(state.key, state.openedAt, ts)) rootTs = ts;
     result = 'posted';
   }
+  if (state.kind === 'node' && rootTs && deps.nodeRoot) await deps.nodeRoot({ ...state, rootTs });
   const next = await deps.store.markRendered(job.data, state.version);
   if (next) await deps.enqueue([next]);
   deps.logger.debug({ key: state.key, version: state.version, result }, 'incident root rendered');

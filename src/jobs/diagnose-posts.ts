@@ -21,6 +21,7 @@ export async function postDiagnosis(
   sources: DiagnoseSources,
 ): Promise<void> {
   const { job, deps, log, alert, reply } = run;
+  await linkNodeIncident(run, diagnosis);
   const planId = await storePlan(run, diagnosis, { rootTs, incidentId }, sources);
   const extras = alert && deps.alerts && !reply.threadTs ? await deps.alerts.rootOptions(alert) : undefined;
   await deps.slack.update(
@@ -59,6 +60,19 @@ export async function postDiagnosis(
     });
   }
   log.info({ cause: diagnosis.cause, confidence: diagnosis.confidence }, 'diagnosis posted');
+}
+
+/** A workload killed by node pressure points at its node's incident thread, when there is one. */
+async function linkNodeIncident(run: DiagnoseRun, diagnosis: Diagnosis): Promise<void> {
+  const node = diagnosis.pressureNode;
+  if (!node || !run.deps.alerts) return;
+  try {
+    const thread = await run.deps.alerts.nodeThreadFor(node.name, run.job.data.request.cluster);
+    if (thread) diagnosis.pressureNode = { ...node, incident: thread };
+  } catch (error) {
+    // the link is a convenience: the diagnosis is posted without it
+    run.log.warn({ err: describeError(error), node: node.name }, 'node incident lookup failed');
+  }
 }
 
 /** The remediation plan of the diagnosis (recorded, so a retry reuses it); undefined without one. */

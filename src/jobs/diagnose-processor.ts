@@ -18,6 +18,7 @@ import {
 } from './diagnose-job.ts';
 import { postDiagnosis } from './diagnose-posts.ts';
 import { postRootOnce } from './diagnose-root.ts';
+import { processNodeDiagnose } from './node-diagnose.ts';
 
 /** Tell the requester privately (slash command) or in the channel (alert) that the target is unclear. */
 async function replyTargetProblem(job: DiagnoseJob, deps: DiagnoseDeps, message: string): Promise<void> {
@@ -40,6 +41,7 @@ export async function processDiagnose(
   deps: DiagnoseDeps,
   fence: () => Promise<void> = async () => undefined,
 ): Promise<{ cause: string } | undefined> {
+  if (job.data.node) return processNodeDiagnose(job, deps, fence);
   const { request } = job.data;
   const log = deps.logger.child({
     jobId: job.id,

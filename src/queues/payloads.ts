@@ -24,6 +24,14 @@ export interface AlertJobInfo {
   container?: string;
 }
 
+/** The node incident behind a node diagnosis. */
+export interface NodeJobInfo {
+  name: string;
+  key: string;
+  /** Epoch ms the incident (this incarnation) was opened. */
+  openedAt: number;
+}
+
 export interface DiagnoseJobData {
   request: { name: string; namespace?: string; cluster?: string };
   reply: ReplyTo;
@@ -33,6 +41,8 @@ export interface DiagnoseJobData {
   requestId?: string;
   /** Set when an Alertmanager alert started it: the incident (src/incidents/alert-incidents.ts) and its generation. */
   alert?: AlertJobInfo;
+  /** Set for a node incident's diagnosis: the node, and the incident whose thread it is posted in. */
+  node?: NodeJobInfo;
   /** Progress saved after each Slack post, so a retried job never posts twice. */
   posted?: { rootTs?: string; threadCount?: number; chart?: boolean; failed?: boolean; planId?: string };
 }

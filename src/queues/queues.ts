@@ -1,7 +1,8 @@
 /** BullMQ queue names, queue creation and the job-id rule that makes identical requests share one job. */
 import { createHash } from 'node:crypto';
 import { type ConnectionOptions, Queue } from 'bullmq';
-import type { DiagnoseJobData, RemediateJobData } from './payloads.ts';
+import { ALERT_INCIDENT_TTL_SECONDS, keyDigest } from '../contracts/alert-incident-types.ts';
+import type { DiagnoseJobData, NodeJobInfo, RemediateJobData } from './payloads.ts';
 
 export const DIAGNOSE_QUEUE = 'diagnose';
 
@@ -38,6 +39,44 @@ export async function enqueueDiagnosis(
   const jobId = requestJobId(data);
   const job = await queue.add('diagnose', data, { jobId });
   return job.id ?? jobId;
+}
+
+/** The job id of a node incident's diagnosis: one per incident incarnation. */
+export function nodeDiagnosisJobId(node: Pick<NodeJobInfo, 'key' | 'openedAt'>): string {
+  return `node-${keyDigest(node.key)}-${node.openedAt}`;
+}
+
+/** The diagnose job of a node incident whose root is `rootTs` in `channel`. */
+export function nodeDiagnosisJob(
+  incident: { key: string; openedAt: number; node: string; cluster: string; channel: string; rootTs: string },
+  nowMs: number,
+): { jobId: string; data: DiagnoseJobData } {
+  const node: NodeJobInfo = { name: incident.node, key: incident.key, openedAt: incident.openedAt };
+  return {
+    jobId: nodeDiagnosisJobId(node),
+    data: {
+      request: { name: incident.node, ...(incident.cluster ? { cluster: incident.cluster } : {}) },
+      reply: { channel: incident.channel, threadTs: incident.rootTs },
+      trigger: 'alert',
+      requestedAt: nowMs / 1000,
+      node,
+    },
+  };
+}
+
+/**
+ * Queue the node diagnosis of a node incident with a root. The job is kept after it ran (for the
+ * incident's lifetime), so the next update of the same incident adds nothing: one diagnosis per
+ * incident incarnation.
+ */
+export async function addNodeDiagnosis(
+  queue: Queue<DiagnoseJobData>,
+  incident: Parameters<typeof nodeDiagnosisJob>[0],
+  nowMs: number,
+): Promise<void> {
+  const { jobId, data } = nodeDiagnosisJob(incident, nowMs);
+  const kept = { age: ALERT_INCIDENT_TTL_SECONDS };
+  await queue.add('diagnose', data, { jobId, removeOnComplete: kept, removeOnFail: kept });
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -45,4 +45,7 @@ export const BLOCK_IDS = Object.freeze({
   actions: 'oom_thread_actions',
   chart: 'oom_thread_chart',
   missing: 'oom_thread_missing',
+  nodeDiagnosis: 'oom_node_diagnosis',
+  nodePods: 'oom_node_pods',
+  nodeAdvice: 'oom_node_advice',
 });

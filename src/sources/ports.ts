@@ -55,7 +55,7 @@ export type ObjectKind = (typeof OBJECT_KINDS)[number];
 
 /**
  * Server-side filters, with the apiserver's syntax. Field selectors: `metadata.name=`,
- * `metadata.namespace=`, `involvedObject.kind=`, `involvedObject.name=`, `spec.nodeName=`.
+ * `metadata.namespace=`, `involvedObject.kind=`, `involvedObject.name=`, `spec.nodeName=`, an Event's `reason=`.
  * Label selectors: `k=v`, `k!=v`, `k in (a,b)`, `k notin (a,b)`, `k`, `!k`, joined with commas.
  */
 export interface ListOptions {
@@ -79,4 +79,10 @@ export interface ObjectLister {
 export interface MetricsSource {
   queryRange(spec: QuerySpec, window: TimeWindow): Promise<Series[]>;
   readonly name: string;
+}
+
+/** The two sources a diagnosis reads: the cluster and the metrics. */
+export interface EvidenceSources {
+  cluster: ObjectLister;
+  metrics: MetricsSource;
 }

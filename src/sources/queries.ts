@@ -112,6 +112,16 @@ export const nodeQueries = {
   }),
 };
 
+/** The node diagnosis: the working set of each pod on one node, per namespace (pods named). */
+export const nodePodQueries = {
+  workingSet: (namespace: string, pods: string[]): QuerySpec => ({
+    metric: 'container_memory_working_set_bytes',
+    matchers: [eq('namespace', namespace), re('pod', anyOf(pods)), ...CONTAINER_ONLY],
+    fn: 'max_over_time',
+    sumBy: ['namespace', 'pod'],
+  }),
+};
+
 export interface TrafficScope extends PodScope {
   workload: string;
   services: string[];

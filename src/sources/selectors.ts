@@ -104,6 +104,7 @@ const FIELDS = new Set([
   'involvedObject.uid',
   'spec.nodeName',
   'status.phase',
+  'reason',
 ]);
 
 /** True when `obj` satisfies every term of the field selector (only `=`, `==` and `!=`). */

@@ -21,13 +21,56 @@ export interface CorpusOptions {
   count: number;
   /** Restrict the corpus to one cause. */
   cause?: ScenarioCause;
-  /** `core` (default): the six older causes in turn; `rollout`: deploy_regression and its confounders. */
-  families?: 'core' | 'rollout';
+  /**
+   * `core` (default): the six older causes in turn; `rollout`: deploy_regression and its
+   * confounders; `causes`: the shapes real incidents add (see {@link CAUSE_FAMILY_CASES}).
+   */
+  families?: 'core' | 'rollout' | 'causes';
+}
+
+/**
+ * The cause families, in turn: node pressure whose killed workload is the victim (close to its own
+ * limit), a rollout landing with a traffic surge, a rollout that only lowered the limit, a JVM with
+ * -Xmx well under the limit and direct buffers growing, and the regressions of a rollout.
+ */
+export const CAUSE_FAMILY_CASES: ReadonlyArray<{
+  cause: ScenarioCause;
+  variant: string;
+  runtime?: 'jvm';
+}> = [
+  { cause: 'node_pressure', variant: 'victim' },
+  { cause: 'traffic_surge', variant: 'with-rollout' },
+  { cause: 'limit_too_low', variant: 'limit-lowered' },
+  { cause: 'native_memory', variant: 'direct-buffers', runtime: 'jvm' },
+  { cause: 'deploy_regression', variant: 'image' },
+  { cause: 'deploy_regression', variant: 'config' },
+];
+
+/** The specs of the cause-family corpus: the cases in turn, every scrape interval and traffic family. */
+function causeFamilySpecs(seed: number, count: number): ScenarioSpec[] {
+  const intervals: ScrapeInterval[] = [15, 30, 60];
+  const out: ScenarioSpec[] = [];
+  for (let i = 0; i < count; i++) {
+    const c = CAUSE_FAMILY_CASES[i % CAUSE_FAMILY_CASES.length] as (typeof CAUSE_FAMILY_CASES)[number];
+    const round = Math.floor(i / CAUSE_FAMILY_CASES.length);
+    const r = Random.derive(seed, `cause-family:${i}`);
+    const families = TRAFFIC_CHOICES.filter((f) => f !== 'none');
+    out.push({
+      seed: r.uint32(),
+      cause: c.cause,
+      variant: c.variant,
+      intervalSeconds: intervals[(round + i) % 3],
+      trafficFamily: families[(round * 3 + i) % families.length],
+      ...(c.runtime ? { runtime: c.runtime } : {}),
+    });
+  }
+  return out;
 }
 
 /** The specs of a corpus: causes in turn, every variant, every traffic family and interval. */
 export function corpusSpecs(options: CorpusOptions): ScenarioSpec[] {
   if (options.families === 'rollout') return rolloutCorpusSpecs(options.seed, options.count);
+  if (options.families === 'causes') return causeFamilySpecs(options.seed, options.count);
   const causes: readonly ScenarioCause[] = options.cause ? [options.cause] : SCENARIO_CAUSES;
   const out: ScenarioSpec[] = [];
   const intervals: ScrapeInterval[] = [15, 30, 60];

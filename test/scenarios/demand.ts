@@ -294,8 +294,10 @@ function buildNoOom(w: World, r: Random): void {
 }
 
 function buildNodePressure(w: World, r: Random): void {
-  buildQuiet(w, r, 0.3, 0.62);
   const variant = w.spec.variant;
+  // the victim runs close to its own limit: the node's neighbour, not the limit, kills it
+  if (variant === 'victim') buildQuiet(w, r, 0.66, 0.8);
+  else buildQuiet(w, r, 0.3, 0.62);
   const current = w.pods.filter((p) => p.endKind === 'none');
   const first = r.pick(current);
   const node = first.node;

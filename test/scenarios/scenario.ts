@@ -210,6 +210,17 @@ function buildExpectBlock(w: World, oomKills: number, peak: number): ExpectBlock
   return ordered;
 }
 
+/** Whether the workload died (killed or evicted) on the node that ran out of memory, inside the window. */
+function isPressureVictim(w: World, terminations: KillRecord[]): boolean {
+  const node = w.pressureNode?.name;
+  if (!node) return false;
+  const inWindow = (t: number) => t > w.T0 && t <= w.at;
+  return (
+    terminations.some((k) => k.node === node && inWindow(k.at)) ||
+    w.evictions.some((e) => e.node === node && inWindow(e.at))
+  );
+}
+
 function buildTruth(
   w: World,
   terminations: KillRecord[],
@@ -232,6 +243,7 @@ function buildTruth(
     ...(w.distractorAt !== undefined ? { distractorRolloutAt: w.distractorAt } : {}),
     ...(w.surgeAt !== undefined ? { surgeStartedAt: w.surgeAt, surgeFactor: w.surgeFactor } : {}),
     ...(w.pressureNode ? { pressureNode: w.pressureNode.name } : {}),
+    ...(isPressureVictim(w, terminations) ? { nodePressureVictim: true } : {}),
     ...(w.runtimeEnv.heapCeiling !== undefined
       ? { heapCeilingBytes: Math.round(w.runtimeEnv.heapCeiling) }
       : {}),

@@ -50,6 +50,14 @@ export const EXTRA_VARIANTS: Partial<Record<ScenarioCause, readonly string[]>> =
   limit_too_low: ['limit-lowered'],
 };
 
+/**
+ * Variants outside the default rotation that need no rollout: node pressure whose victim runs
+ * close to its own limit, so a rule reading only the container's share of its limit blames the limit.
+ */
+export const CONFOUNDER_VARIANTS: Partial<Record<ScenarioCause, readonly string[]>> = {
+  node_pressure: ['victim'],
+};
+
 /** Fine control for hand-made scenarios (the seed incident); fractions are of the memory limit. */
 export interface Tuning {
   /** traffic_surge: the busiest pod's pre-surge peak demand as a fraction of the limit. */
@@ -264,7 +272,11 @@ export function resolveSpec(spec: ScenarioSpec, rng: Random): ResolvedSpec {
 
   const variants: readonly string[] = VARIANTS[cause];
   let variant = spec.variant ?? r.pick(variants);
-  if (!variants.includes(variant) && !EXTRA_VARIANTS[cause]?.includes(variant))
+  if (
+    !variants.includes(variant) &&
+    !EXTRA_VARIANTS[cause]?.includes(variant) &&
+    !CONFOUNDER_VARIANTS[cause]?.includes(variant)
+  )
     throw new Error(`unknown variant "${variant}" for ${cause}`);
   if (cause === 'heap_misconfigured') {
     if (runtime === 'go' && variant !== 'env') variant = 'env';

@@ -67,6 +67,11 @@ export interface ScenarioTruth {
   lastRolloutAt: number;
   distractorRolloutAt?: number;
   pressureNode?: string;
+  /**
+   * The workload was killed or evicted on the starved node: a victim of a neighbour's memory,
+   * which a bigger limit of its own cannot save (it makes the node's overcommit worse).
+   */
+  nodePressureVictim?: boolean;
   heapCeilingBytes?: number;
   heapSetting?: string;
   /** The rollout family's rollout (deploy_regression and its confounders). */

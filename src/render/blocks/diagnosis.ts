@@ -9,7 +9,7 @@ import type { ActionsBlock, Button, KnownBlock, MrkdwnElement } from '@slack/typ
 import { describeCause } from '../../domain/diagnose.ts';
 import { bytes, clock, duration, pct } from '../../domain/format.ts';
 import { mayRaiseLimit } from '../../domain/limit-rule.ts';
-import type { Action, Cause, Diagnosis, Recommendation } from '../../domain/types.ts';
+import type { Action, Cause, Diagnosis, PressureNodeFacts, Recommendation } from '../../domain/types.ts';
 import { ACTION_IDS, BLOCK_IDS } from '../action-ids.ts';
 import { LIMITS } from '../limits.ts';
 import { andMore, codeBlock, escapeKeepingUserMentions, escapeMrkdwn, truncate } from '../mrkdwn.ts';
@@ -190,6 +190,19 @@ function killLine(d: Diagnosis): string {
   return `In the last ${duration(windowSeconds(d))}: ${parts.join(' · ')}`;
 }
 
+/** A Slack link to a message in a channel (the archives form Slack resolves for members). */
+function messageLink(channel: string, ts: string): string {
+  return `https://slack.com/archives/${channel}/p${ts.replace('.', '')}`;
+}
+
+/** Which node starved the workload, and where its own diagnosis is. */
+function pressureNodeLine(p: PressureNodeFacts): string {
+  const node = escapeMrkdwn(p.name);
+  if (!p.incident)
+    return `:link: Node *${node}* was under memory pressure: \`oom-bot diagnose --node ${node}\` shows which pods filled it.`;
+  return `:link: Node *${node}* was under memory pressure: its node incident in <#${p.incident.channel}> diagnoses the pods that filled it (<${messageLink(p.incident.channel, p.incident.threadTs)}|thread>).`;
+}
+
 function renderEvidence(d: Diagnosis): SlackMessage {
   const lines = d.evidence.map((line) => `• ${escapeMrkdwn(line)}`);
   if (lines.length === 0) lines.push('_No evidence line stood out._');
@@ -198,6 +211,7 @@ function renderEvidence(d: Diagnosis): SlackMessage {
     ...listSections(lines, MAX_LIST_SECTIONS),
     context(killLine(d)),
   ];
+  if (d.pressureNode) blocks.push(context(pressureNodeLine(d.pressureNode)));
   return message(
     `Evidence for ${whereText(d.target)}: ${describeCause(d.cause)}, ${plural(d.evidence.length, 'finding')}`,
     blocks,

@@ -101,6 +101,25 @@ describe('processRootUpdate: coalesced root-message updates', () => {
     assert.deepEqual(busy.calls, []);
   });
 
+  it('hands a node incident with a root to its node diagnosis, never a workload incident', async () => {
+    const handed: Array<{ key: string; rootTs: string; node: string }> = [];
+    const nodeRoot = async (s: AlertIncidentState & { rootTs: string }) =>
+      void handed.push({ key: s.key, rootTs: s.rootTs, node: s.node });
+    const fresh = fakes({ state: state({ kind: 'node', node: 'worker-1', rootTs: undefined }) });
+    await processRootUpdate({ data: ref }, { ...fresh.deps, nodeRoot });
+    assert.deepEqual(handed, [{ key: 'k', rootTs: '2.0001', node: 'worker-1' }], 'the root just posted');
+    const later = fakes({ state: state({ kind: 'node', node: 'worker-1', rootTs: '1.0001' }) });
+    await processRootUpdate({ data: ref }, { ...later.deps, nodeRoot });
+    assert.equal(
+      handed[1]?.rootTs,
+      '1.0001',
+      'an update hands it again (the queue keeps one job per incident)',
+    );
+    const workload = fakes({ state: state() });
+    await processRootUpdate({ data: ref }, { ...workload.deps, nodeRoot });
+    assert.equal(handed.length, 2);
+  });
+
   it('does nothing for an incident that is gone or was replaced', async () => {
     const f = fakes(undefined);
     assert.equal(await processRootUpdate({ data: ref }, f.deps), 'gone');

@@ -4,12 +4,16 @@ import type { Button, KnownBlock } from '@slack/types';
 import fc from 'fast-check';
 import { diagnose } from '../../../src/domain/diagnose.ts';
 import type { Diagnosis } from '../../../src/domain/types.ts';
+import { diagnoseNodeByName } from '../../../src/node-diagnosis-service.ts';
 import { ACTION_IDS, BLOCK_IDS, isActionId } from '../../../src/render/action-ids.ts';
 import { renderRoot, renderThread } from '../../../src/render/blocks/diagnosis.ts';
+import { renderNodeRootPreview, renderNodeThread } from '../../../src/render/blocks/node-diagnosis.ts';
 import { renderProgress } from '../../../src/render/blocks/progress.ts';
 import { renderAsText } from '../../../src/render/blocks/text.ts';
 import type { SlackMessage } from '../../../src/render/blocks/types.ts';
 import { findViolations, fitMessage, LIMITS } from '../../../src/render/limits.ts';
+import { parseOpenMetrics } from '../../../src/sources/openmetrics.ts';
+import { createStaticLister, createStaticMetrics } from '../../../src/sources/scenario.ts';
 import {
   ALL_CAUSES,
   AT,
@@ -19,6 +23,7 @@ import {
   diagnosisFor,
 } from '../../support/diagnosis-builder.ts';
 import { buildEvidence, MI } from '../../support/evidence-builder.ts';
+import { nodePressureObjects, nodePressureOpenMetrics } from '../../support/node-pressure-fixture.ts';
 import { app, ROLLOUT, withRollout } from '../../support/rollout-evidence.ts';
 
 const GOLDEN_DIR = new URL('./golden/', import.meta.url);
@@ -100,6 +105,41 @@ describe('render/blocks/diagnosis', () => {
       golden('diagnosis-deploy_regression', { root, thread, text });
       const first = buttons(root)[0];
       assert.match(first?.text.text ?? '', /Roll back/, 'the first button is the rollback');
+    });
+
+    it('renders a native_memory diagnosed by the engine as before: runtime flags first, no bigger limit', () => {
+      const H = 3600;
+      const d = diagnose(
+        buildEvidence({
+          limit: 1024 * MI,
+          env: { JAVA_TOOL_OPTIONS: '-Xms128m -Xmx300m -XX:+UseG1GC' },
+          // direct buffers: the working set climbs in every lifetime, far above the 300m heap
+          memory: (c) => 420 * MI + c.age * ((604 * MI) / (5 * H)),
+          traffic: () => 40,
+        }),
+      );
+      assert.equal(d.cause, 'native_memory');
+      const root = renderRoot(d, { ...OPTS, counters: { alerts: 2, lastSeenAt: AT - 300 } });
+      const thread = renderThread(d);
+      const text = lines(renderAsText({ root, thread }));
+      golden('diagnosis-native_memory', { root, thread, text });
+      const joined = text.join('\n');
+      assert.match(joined, /-Xmx300m/, 'the heap ceiling is named');
+      assert.match(joined, /MaxDirectMemorySize/, 'the runtime flag is the advice');
+      assert.ok(!buttons(root).some((b) => /Apply/.test(b.text.text)), 'no Apply of a bigger limit');
+    });
+
+    it('renders a node diagnosis as before: the hog first, requests to raise, workloads to spread', async () => {
+      const at = Date.parse('2026-12-06T09:00:00Z') / 1000;
+      const sources = {
+        cluster: createStaticLister(nodePressureObjects(at), 'fixture'),
+        metrics: createStaticMetrics(parseOpenMetrics(nodePressureOpenMetrics(at)), 'fixture'),
+      };
+      const { diagnosis } = await diagnoseNodeByName(sources, { node: 'worker-1', at });
+      const root = renderNodeRootPreview(diagnosis);
+      const thread = renderNodeThread(diagnosis);
+      for (const m of [root, ...thread]) assert.deepEqual(findViolations(m.blocks), [], m.text);
+      golden('node-diagnosis', { root, thread, text: lines(renderAsText({ root, thread })) });
     });
 
     it('renders every progress stage as before', () => {

@@ -145,7 +145,9 @@ function checkScenario(s: GeneratedScenario): void {
   if (spec.cause === 'no_oom') assert.equal(e.oomKills, 0);
   if (spec.cause === 'node_pressure') {
     assert.ok(s.truth.pressureNode, what);
-    for (const t of ooms) assert.ok(t.workingSetBytes < 0.75 * L, `${what}: killed well under its limit`);
+    // the victim runs close to its own limit; the older shapes well under it
+    const under = spec.variant === 'victim' ? 0.9 : 0.75;
+    for (const t of ooms) assert.ok(t.workingSetBytes < under * L, `${what}: killed under its limit`);
     assert.ok(ooms.length + s.truth.evictions.length >= 1, `${what}: a node-level kill or an eviction`);
   }
 
@@ -177,9 +179,10 @@ function checkScenario(s: GeneratedScenario): void {
   for (const x of fams.get('container_memory_working_set_bytes') ?? []) {
     if (x.labels.container !== spec.container) continue;
     for (const v of x.v) assert.ok(v < L, `${what}: working set never reaches the limit`);
-    if (spec.cause === 'no_oom' || spec.cause === 'node_pressure') {
+    if (spec.cause === 'no_oom' || (spec.cause === 'node_pressure' && spec.variant !== 'victim')) {
       assert.ok(Math.max(...x.v) < 0.8 * L, `${what}: well under the limit`);
     }
+    if (spec.variant === 'victim') assert.ok(Math.max(...x.v) < 0.95 * L, `${what}: under the limit`);
   }
   for (const x of fams.get('kube_pod_container_status_restarts_total') ?? []) {
     if (x.labels.container === 'istio-proxy')
@@ -442,6 +445,52 @@ describe('scenario generator', function () {
         });
       }
     }
+
+    it('makes the node-pressure victim run close to its own limit and marks it in the truth', () => {
+      for (const seed of [3, 4, 5]) {
+        const s = generateScenario({ seed, cause: 'node_pressure', variant: 'victim', windowHours: 8 });
+        checkScenario(s);
+        assert.equal(s.scenarioYaml.expect.cause, 'node_pressure');
+        assert.equal(s.scenarioYaml.expect.noLimitIncrease, true);
+        assert.equal(s.truth.nodePressureVictim, true);
+        const onNode = s.truth.terminations.filter((k) => k.node === s.truth.pressureNode);
+        const evicted = s.truth.evictions.filter((e) => e.node === s.truth.pressureNode);
+        assert.ok(onNode.length + evicted.length > 0, 'killed or evicted on the starved node');
+        const series = (
+          parseStrict(renderOpenMetrics(s.metrics)).get('container_memory_working_set_bytes') ?? []
+        ).filter((x) => x.labels.container === s.spec.container);
+        const median = (v: number[]) => [...v].sort((a, b) => a - b)[Math.floor(v.length / 2)] as number;
+        const level = median(series.flatMap((x) => x.v)) / s.truth.limitBytes;
+        assert.ok(
+          level > 0.6 && level < 0.95,
+          `the victim's usual level is ${level.toFixed(2)} of its limit`,
+        );
+      }
+      const older = generateScenario({
+        seed: 3,
+        cause: 'node_pressure',
+        variant: 'eviction',
+        windowHours: 8,
+      });
+      assert.equal(older.truth.nodePressureVictim, true, 'the older node_pressure shapes are victims too');
+    });
+
+    it('lays out the cause-family corpus: the victim, the rollout confounders, JVM direct buffers, regressions', () => {
+      const specs = corpusSpecs({ seed: 42, count: 12, families: 'causes' });
+      assert.deepEqual(
+        specs.slice(0, 6).map((x) => `${x.cause}/${x.variant}`),
+        [
+          'node_pressure/victim',
+          'traffic_surge/with-rollout',
+          'limit_too_low/limit-lowered',
+          'native_memory/direct-buffers',
+          'deploy_regression/image',
+          'deploy_regression/config',
+        ],
+      );
+      assert.equal(specs[3]?.runtime, 'jvm');
+      assert.deepEqual(corpusSpecs({ seed: 42, count: 12, families: 'causes' }), specs, 'deterministic');
+    });
 
     it('repeats the climb of a leak in every lifetime, whatever the traffic', () => {
       const s = generateScenario({
