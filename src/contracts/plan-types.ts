@@ -3,7 +3,10 @@
  * (by id), the change an Apply or Rollback wrote, and the values they compare. A leaf module:
  * plan building, the HPA/VPA builders, the patch, the store and the job all read these.
  */
-import type { Cause, HpaMemoryTargetSpec, HpaSpec, VpaSpec, WorkloadKind } from '../domain/types.ts';
+
+import type { HpaMemoryTargetSpec, HpaSpec, VpaSpec } from '../domain/action-types.ts';
+import type { Cause } from '../domain/types.ts';
+import type { WorkloadKind } from '../domain/workload-ref.ts';
 
 /** Memory of one container as quantity strings; a missing field is unset in the spec. */
 export interface MemoryValues {

@@ -2,6 +2,8 @@
  * Ranked, typed actions for a diagnosis: each carries what it changes as typed fields, and the
  * ready-to-run command (with the real names) rendered from them. Pure.
  */
+
+import type { Action, HpaSpec, MemoryPatchSpec, VpaSpec } from './action-types.ts';
 import { hpaMemoryEffect, vpaPolicyAction, vpaRewritesRequests } from './autoscalers.ts';
 import { planRegressionActions, toRollbackTarget } from './causes/deploy-regression.ts';
 import { hoursToLimit, measureLeak } from './causes/memory-leak.ts';
@@ -21,16 +23,7 @@ import { bytes, duration, rate } from './format.ts';
 import { adviseHeapFlag, adviseNativeFlags, effectiveCeiling, type Runtime } from './heap.ts';
 import { roundUpToTidy, toQuantity } from './quantity.ts';
 import { analyseRollout } from './rollout.ts';
-import type {
-  Action,
-  Cause,
-  Evidence,
-  HpaSpec,
-  MemoryPatchSpec,
-  Recommendation,
-  Target,
-  VpaSpec,
-} from './types.ts';
+import type { Cause, Evidence, Recommendation, Target } from './types.ts';
 
 function heapDumpCommand(runtime: Runtime | undefined, t: Target, pod: string, container: string): string {
   const ns = t.namespace;

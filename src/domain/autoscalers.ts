@@ -4,18 +4,13 @@
  * utilization (usage / request) is shown what a new request does to it, its target moved with
  * the request where the scale-out point should stay put.
  */
+
+import type { Action, HpaMemoryTargetSpec, VpaPolicySpec } from './action-types.ts';
+import type { VpaContainerBounds } from './autoscaler-types.ts';
 import { renderVpaPolicy } from './commands.ts';
 import { bytes } from './format.ts';
 import { parseQuantity, toQuantity } from './quantity.ts';
-import type {
-  Action,
-  Cause,
-  Evidence,
-  HpaMemoryTargetSpec,
-  Recommendation,
-  VpaContainerBounds,
-  VpaPolicySpec,
-} from './types.ts';
+import type { Cause, Evidence, Recommendation } from './types.ts';
 
 /** Update modes in which the VPA sets the pods' requests when they are created. */
 const REWRITING_MODES: ReadonlySet<string> = new Set(['Auto', 'Recreate', 'Initial', 'InPlaceOrRecreate']);

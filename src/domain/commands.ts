@@ -4,16 +4,17 @@
  * is for people; what the bot applies is built from the same fields, never read back from it.
  * Pure.
  */
-import { toQuantity } from './quantity.ts';
+
 import type {
   HpaMemoryTargetSpec,
   HpaSpec,
   MemoryPatchSpec,
   RollbackTarget,
-  Target,
   VpaPolicySpec,
   VpaSpec,
-} from './types.ts';
+} from './action-types.ts';
+import { toQuantity } from './quantity.ts';
+import type { Target } from './types.ts';
 
 export function shellQuote(text: string): string {
   return `'${text.replace(/'/g, `'\\''`)}'`;

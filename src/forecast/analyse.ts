@@ -2,11 +2,13 @@
  * The full analysis of one forecast candidate: the same evidence and features a diagnosis
  * reads, narrowed to the flagged container so the measurements are about it.
  */
+
+import type { Action } from '../domain/action-types.ts';
 import { diagnose } from '../domain/diagnose.ts';
 import type { Features } from '../domain/feature-types.ts';
 import { extractFeatures } from '../domain/features.ts';
 import type { ContainerStats } from '../domain/forecast/types.ts';
-import type { Action, Cause, Evidence, Series, Target } from '../domain/types.ts';
+import type { Cause, Evidence, Series, Target } from '../domain/types.ts';
 import { collectEvidence, type EvidenceSources } from '../evidence.ts';
 
 export interface Analysis {

@@ -5,7 +5,7 @@
  * can run as a server-side dry run.
  */
 import type { KubeConfig } from '@kubernetes/client-node';
-import type { WorkloadKind } from '../domain/types.ts';
+import type { WorkloadKind } from '../domain/workload-ref.ts';
 import { OomBotError } from '../errors.ts';
 import { kubeClient } from '../sources/kube-client.ts';
 import { describeKubeError } from '../sources/kubernetes.ts';

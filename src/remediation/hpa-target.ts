@@ -4,7 +4,7 @@
  * index is still the memory one, at the value the plan saw), dry-run first, written in the same
  * job as the memory change it belongs to, and moved back by that change's Rollback.
  */
-import type { HpaMemoryTargetSpec } from '../domain/types.ts';
+import type { HpaMemoryTargetSpec } from '../domain/action-types.ts';
 import { OomBotError } from '../errors.ts';
 import { findMemoryTarget } from '../sources/kube-objects.ts';
 import type { RemediationCluster } from './cluster.ts';

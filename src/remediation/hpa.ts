@@ -4,7 +4,7 @@
  */
 
 import type { PlanTarget } from '../contracts/plan-types.ts';
-import type { HpaSpec } from '../domain/types.ts';
+import type { HpaSpec } from '../domain/action-types.ts';
 import { OomBotError } from '../errors.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster } from './cluster.ts';

@@ -14,9 +14,11 @@ import type {
   WorkloadSnapshot,
 } from '../contracts/plan-types.ts';
 import type { RemediationAction } from '../contracts/remediation-actions.ts';
+import type { Action } from '../domain/action-types.ts';
 import { mayRaiseLimit } from '../domain/limit-rule.ts';
 import { parseQuantity, toQuantity } from '../domain/quantity.ts';
-import type { Action, Diagnosis, WorkloadKind } from '../domain/types.ts';
+import type { Diagnosis } from '../domain/types.ts';
+import type { WorkloadKind } from '../domain/workload-ref.ts';
 import type { KubeObject } from '../sources/ports.ts';
 import { rolloutUndoOf } from './rollout-undo-plan.ts';
 

@@ -7,7 +7,7 @@ import { stringify as toYaml } from 'yaml';
 import type { DiffLine, GitOpsOwner } from '../contracts/object-diff.ts';
 import type { ChangeRecord, MemoryValues, PlanTarget, RemediationPlan } from '../contracts/plan-types.ts';
 import type { RemediationAction } from '../contracts/remediation-actions.ts';
-import type { HpaMemoryTargetSpec } from '../domain/types.ts';
+import type { HpaMemoryTargetSpec } from '../domain/action-types.ts';
 import { describeError, OomBotError } from '../errors.ts';
 import type { Logger } from '../logger.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../queues/payloads.ts';

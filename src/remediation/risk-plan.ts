@@ -6,10 +6,11 @@
  */
 
 import type { PlanMeta, RemediationPlan, WorkloadSnapshot } from '../contracts/plan-types.ts';
+import type { Action } from '../domain/action-types.ts';
 import type { Risk } from '../domain/forecast/types.ts';
 import { mayRaiseLimit } from '../domain/limit-rule.ts';
 import { toQuantity } from '../domain/quantity.ts';
-import type { Action, Cause } from '../domain/types.ts';
+import type { Cause } from '../domain/types.ts';
 import { PATCHABLE_KINDS } from './plan.ts';
 
 /** The action kinds a risk's Apply writes: the memory of one container. */

@@ -6,7 +6,8 @@
 
 import type { PodPlacement } from '../domain/forecast/fold.ts';
 import type { PodContainerRow } from '../domain/forecast/types.ts';
-import type { Series, TimeWindow, WorkloadKind } from '../domain/types.ts';
+import type { Series, TimeWindow } from '../domain/types.ts';
+import type { WorkloadKind } from '../domain/workload-ref.ts';
 import { toWorkloadInfo } from './kube-objects.ts';
 import type { KubeObject, MetricsSource, ObjectLister } from './ports.ts';
 import { type BulkScope, bulkQueries } from './queries.ts';

@@ -2,22 +2,20 @@
  * Pure conversions from Kubernetes objects (plain JSON, or client-node models with Date fields)
  * to the domain's records.
  */
+
+import type { HpaInfo, HpaMemoryTarget, VpaContainerBounds, VpaInfo } from '../domain/autoscaler-types.ts';
 import { parseQuantity } from '../domain/quantity.ts';
 import type {
   ContainerSpec,
   ContainerStatus,
   EventInfo,
-  HpaInfo,
-  HpaMemoryTarget,
   NodeInfo,
   PodInfo,
   Revision,
   TerminatedState,
-  VpaContainerBounds,
-  VpaInfo,
   WorkloadInfo,
-  WorkloadKind,
 } from '../domain/types.ts';
+import type { WorkloadKind } from '../domain/workload-ref.ts';
 import type { KubeObject } from './ports.ts';
 
 /** Epoch seconds of an RFC 3339 string or a Date; undefined when absent or invalid. */

@@ -5,7 +5,8 @@
  * Pod, an orphan ReplicaSet, a Job run by hand). Also what a workload's Target says about it:
  * the label selector of its pods and the object whose pod template a patch would change.
  */
-import type { Target, WorkloadKind } from '../domain/types.ts';
+import type { Target } from '../domain/types.ts';
+import type { WorkloadKind } from '../domain/workload-ref.ts';
 import { OomBotError } from '../errors.ts';
 import type { KubeObject, ObjectKind, ObjectLister } from './ports.ts';
 

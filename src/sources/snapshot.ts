@@ -1,5 +1,7 @@
 /** The cluster half of the evidence, as read by `readSnapshot`. */
-import type { EventInfo, Evidence, HpaInfo, NodeInfo, PodInfo, WorkloadInfo } from '../domain/types.ts';
+
+import type { HpaInfo } from '../domain/autoscaler-types.ts';
+import type { EventInfo, Evidence, NodeInfo, PodInfo, WorkloadInfo } from '../domain/types.ts';
 
 export interface ClusterSnapshot {
   workload?: WorkloadInfo;

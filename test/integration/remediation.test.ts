@@ -16,7 +16,7 @@ import {
 import { Redis } from 'ioredis';
 import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
-import type { VpaSpec, VpaUpdateMode } from '../../src/domain/types.ts';
+import type { VpaSpec, VpaUpdateMode } from '../../src/domain/action-types.ts';
 import { OomBotError } from '../../src/errors.ts';
 import { createLogger } from '../../src/logger.ts';
 import type { DiagnoseJobData, RemediateJobData } from '../../src/queues/payloads.ts';

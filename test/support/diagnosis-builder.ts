@@ -2,8 +2,8 @@
  * Diagnosis fixtures built in code: a realistic default (the seed incident: auth-service,
  * traffic surge, 512Mi limit) with overrides, one preset per cause, and a synthetic chart.
  */
+import type { Action } from '../../src/domain/action-types.ts';
 import type {
-  Action,
   Cause,
   ChartData,
   Diagnosis,

@@ -4,12 +4,14 @@
  * Told apart from a traffic surge that came with the rollout (the footprint follows load), and
  * from a rollout that only lowered the limit (that is limit_too_low, the old limit named).
  */
+
+import type { Action, RollbackTarget } from '../action-types.ts';
 import { renderMemoryPatch, renderRollback, renderVerifyCommands } from '../commands.ts';
 import type { Features } from '../feature-types.ts';
 import { bytes, clock, pct, rate, ratio } from '../format.ts';
 import { roundUpToTidy, toQuantity } from '../quantity.ts';
 import { analyseRollout, onlyLoweredLimit, type RolloutAnalysis } from '../rollout.ts';
-import type { Action, CauseAssessment, Evidence, Revision, RollbackTarget, Target } from '../types.ts';
+import type { CauseAssessment, Evidence, Revision, Target } from '../types.ts';
 
 /** A step in the footprint below this is noise, not a regression. */
 export const MIN_STEP = 1.2;

@@ -2,11 +2,13 @@
  * The one action that fits each risk, with the command that carries the real names (and the
  * workload's pod selector, so the verify commands look at exactly its pods). Pure.
  */
+
+import type { Action } from '../action-types.ts';
 import { renderMemoryPatch, renderVerifyCommands } from '../commands.ts';
 import { bytes, duration } from '../format.ts';
 import { adviseHeapFlag, findHeapSettings } from '../heap.ts';
 import { roundUpToTidy, toQuantity } from '../quantity.ts';
-import type { Action, Target } from '../types.ts';
+import type { Target } from '../types.ts';
 import type { ContainerStats, RiskKind } from './types.ts';
 
 function targetOf(s: ContainerStats): Target {

@@ -2,7 +2,8 @@
  * Folds the bulk pass's per-pod rows into one ContainerStats per workload container, using
  * where the cluster lists say each pod runs and what its workload's pod template declares.
  */
-import type { ContainerSpec, WorkloadRef } from '../types.ts';
+import type { ContainerSpec } from '../types.ts';
+import type { WorkloadRef } from '../workload-ref.ts';
 import type { ContainerStats, PodContainerRow } from './types.ts';
 
 /** A pod as the cluster lists it: its owner workload, its node, its template's containers. */

@@ -2,11 +2,13 @@
  * The full analysis of one candidate: the diagnosis's features (lifetimes, trends, kills)
  * confirm the screening's flag or drop it, and give the time to the next kill. Pure.
  */
+
+import type { Action } from '../action-types.ts';
 import type { Features, Lifetime, LifetimeTrend } from '../feature-types.ts';
 import { bytes, clock, duration, pct } from '../format.ts';
 import { median, quantile } from '../series.ts';
 import { measureTrend } from '../trends.ts';
-import type { Action, Cause } from '../types.ts';
+import type { Cause } from '../types.ts';
 import { actionFor, raiseLimit } from './actions.ts';
 import type { Flag, ForecastOptions, Risk } from './types.ts';
 

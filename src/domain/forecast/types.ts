@@ -2,7 +2,9 @@
  * The forecast's model: what the bulk pass measures per workload container (ContainerStats),
  * what the screening rules flag (Flag), and what the scan reports (Risk, Forecast). Pure data.
  */
-import type { Action, Cause, ContainerSpec, WorkloadRef } from '../types.ts';
+import type { Action } from '../action-types.ts';
+import type { Cause, ContainerSpec } from '../types.ts';
+import type { WorkloadRef } from '../workload-ref.ts';
 
 export const RISK_KINDS = [
   'recent_kills',

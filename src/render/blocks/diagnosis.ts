@@ -6,10 +6,11 @@
  */
 
 import type { ActionsBlock, Button, KnownBlock, MrkdwnElement } from '@slack/types';
+import type { Action } from '../../domain/action-types.ts';
 import { describeCause } from '../../domain/diagnose.ts';
 import { bytes, clock, duration, pct } from '../../domain/format.ts';
 import { mayRaiseLimit } from '../../domain/limit-rule.ts';
-import type { Action, Cause, Diagnosis, PressureNodeFacts, Recommendation } from '../../domain/types.ts';
+import type { Cause, Diagnosis, PressureNodeFacts, Recommendation } from '../../domain/types.ts';
 import { ACTION_IDS, BLOCK_IDS } from '../action-ids.ts';
 import { LIMITS } from '../limits.ts';
 import { andMore, codeBlock, escapeKeepingUserMentions, escapeMrkdwn, truncate } from '../mrkdwn.ts';

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import type { PlanMeta } from '../../../src/contracts/plan-types.ts';
+import type { Action, HpaSpec, VpaSpec } from '../../../src/domain/action-types.ts';
 import { renderScaleOut, renderVpa } from '../../../src/domain/commands.ts';
-import type { Action, Cause, HpaSpec, VpaSpec } from '../../../src/domain/types.ts';
+import type { Cause } from '../../../src/domain/types.ts';
 import { driftReasons, oomKillsSince, rolloutState } from '../../../src/remediation/apply.ts';
 import { checkHpa, hpaObject } from '../../../src/remediation/hpa.ts';
 import { buildPlan, planOffers, snapshotOf, vpaBoundLimit } from '../../../src/remediation/plan.ts';
