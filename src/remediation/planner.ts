@@ -9,7 +9,7 @@ import type { Diagnosis } from '../domain/types.ts';
 import type { ObjectLister } from '../sources/ports.ts';
 import { buildPlan, snapshotOf } from './plan.ts';
 import { newRecordId, type PlanStore } from './plan-store.ts';
-import { vpaSnapshotOf } from './vpa-policy.ts';
+import { vpaSnapshotOf } from './vpa-bounds.ts';
 
 export interface PlanContext {
   incidentId: string;

@@ -21,7 +21,7 @@ import {
 import { parseAllDocuments } from 'yaml';
 import { hpaTargetOps } from '../../src/remediation/hpa-target.ts';
 import { memoryPatch } from '../../src/remediation/patch.ts';
-import { vpaPolicyPatch, withBounds } from '../../src/remediation/vpa-policy.ts';
+import { vpaPolicyPatch, withBounds } from '../../src/remediation/vpa-bounds.ts';
 import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';
 import { loadClusterYaml } from '../stack/load-scenario.ts';
 

@@ -22,7 +22,7 @@ import { OomBotError } from '../../src/errors.ts';
 import { createRemediationCluster } from '../../src/remediation/cluster.ts';
 import { moveHpaTarget } from '../../src/remediation/hpa-target.ts';
 import { memoryPatchFor } from '../../src/remediation/patch.ts';
-import { vpaPolicyPatch, withBounds } from '../../src/remediation/vpa-policy.ts';
+import { vpaPolicyPatch, withBounds } from '../../src/remediation/vpa-bounds.ts';
 import { createKubernetesLister } from '../../src/sources/kubernetes.ts';
 import { OBJECT_KINDS, type ObjectKind } from '../../src/sources/ports.ts';
 import { type KubeStack, kubeConfigWithToken, requestServiceAccountToken, startKube } from '../stack/kube.ts';

@@ -7,7 +7,7 @@ import { driftReasons, oomKillsSince, rolloutState } from '../../../src/remediat
 import { checkHpa, hpaObject } from '../../../src/remediation/hpa.ts';
 import { buildPlan, planOffers, snapshotOf, vpaBoundLimit } from '../../../src/remediation/plan.ts';
 import { checkVpa, vpaObject } from '../../../src/remediation/vpa.ts';
-import { boundsOnly, withBounds } from '../../../src/remediation/vpa-policy.ts';
+import { boundsOnly, withBounds } from '../../../src/remediation/vpa-bounds.ts';
 import type { KubeObject } from '../../../src/sources/ports.ts';
 import { buildDiagnosis, buildTarget, diagnosisFor, GI, MI } from '../../support/diagnosis-builder.ts';
 
