@@ -19,7 +19,7 @@ import { optionalString, prometheusByContext, url } from './config-values.ts';
 import { parseQuantity } from './domain/quantity.ts';
 import { OomBotError } from './errors.ts';
 
-export { DEFAULT_WEBHOOK_MAX_BYTES, DEFAULT_WEBHOOK_PATH } from './config/alerts.ts';
+export { DEFAULT_WEBHOOK_PATH } from './config/alerts.ts';
 
 export type Mode = 'serve' | 'worker' | 'start' | 'diagnose';
 
@@ -99,14 +99,14 @@ export interface Config {
   secrets: string[];
 }
 
-export interface LoadOptions {
+interface LoadOptions {
   mode: Mode;
   /** With a scenario, cluster and metrics come from files: no Prometheus or cluster needed. */
   scenario?: boolean;
 }
 
 /** Secrets only the web process uses (Slack's request signatures, Socket Mode, the webhook's credentials). */
-export const WEB_ONLY_SECRETS = [
+const WEB_ONLY_SECRETS = [
   'SLACK_SIGNING_SECRET',
   'SLACK_APP_TOKEN',
   'ALERTMANAGER_TOKEN',

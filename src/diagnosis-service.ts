@@ -8,7 +8,7 @@ import type { Diagnosis, Evidence, Target } from './domain/types.ts';
 import { collectEvidence, type EvidenceSources } from './evidence.ts';
 import { resolveTarget, type TargetQuery } from './sources/cluster.ts';
 
-export interface DiagnosisRequest extends TargetQuery {
+interface DiagnosisRequest extends TargetQuery {
   /** `name` is a pod's (an alert without a workload label): the resolver follows its owners. */
   pod?: string;
   /** The end of the evidence window, epoch seconds. */
@@ -16,7 +16,7 @@ export interface DiagnosisRequest extends TargetQuery {
   windowSeconds?: number;
 }
 
-export interface DiagnosisOptions {
+interface DiagnosisOptions {
   timeoutMs?: number;
   recommend?: Partial<RecommendOptions>;
   /** The cluster name written on the target (the context the sources read). */
@@ -24,7 +24,7 @@ export interface DiagnosisOptions {
 }
 
 /** Called between the stages; `resolved` returning false stops before any evidence is read. */
-export interface DiagnosisSteps {
+interface DiagnosisSteps {
   resolved?(target: Target): Promise<boolean>;
   collected?(evidence: Evidence): Promise<void>;
 }

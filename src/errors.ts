@@ -3,7 +3,7 @@
  * may show; `message` may carry detail for logs. Never put secrets in either.
  */
 
-export const ERROR_CODES = [
+const ERROR_CODES = [
   'config_invalid',
   /** A cluster (kubeconfig context) name the kubeconfig does not have. */
   'unknown_context',
@@ -20,7 +20,7 @@ export const ERROR_CODES = [
   'approval_refused',
   'internal',
 ] as const;
-export type ErrorCode = (typeof ERROR_CODES)[number];
+type ErrorCode = (typeof ERROR_CODES)[number];
 
 export class OomBotError extends Error {
   readonly code: ErrorCode;

@@ -35,13 +35,13 @@ function sourceTimeout(what: string, ms: number): () => OomBotError {
 
 export type { EvidenceSources };
 
-export interface CollectOptions {
+interface CollectOptions {
   at: number;
   windowSeconds?: number;
   timeoutMs?: number;
 }
 
-export const DEFAULT_WINDOW_SECONDS = 24 * 3600;
+const DEFAULT_WINDOW_SECONDS = 24 * 3600;
 
 /** Regex for the pod names a workload's controller gives its pods, plus the pods seen now. */
 export function podNameRegex(target: Target, currentPods: string[]): string {
@@ -58,7 +58,7 @@ export function podNameRegex(target: Target, currentPods: string[]): string {
   return currentPods.length > 0 ? `${generated}|${anyOf(currentPods)}` : generated;
 }
 
-export function evidenceWindow(at: number, windowSeconds = DEFAULT_WINDOW_SECONDS): TimeWindow {
+function evidenceWindow(at: number, windowSeconds = DEFAULT_WINDOW_SECONDS): TimeWindow {
   const stepSeconds = chooseStep(windowSeconds);
   const end = Math.floor(at / stepSeconds) * stepSeconds;
   return { start: end - windowSeconds, end, stepSeconds };

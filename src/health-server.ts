@@ -8,7 +8,7 @@ import { describeError } from './errors.ts';
 import { type Metrics, metricsHandler } from './metrics.ts';
 import { withTimeout } from './timeout.ts';
 
-export interface HealthServerOptions {
+interface HealthServerOptions {
   port: number;
   host?: string;
   metrics: Metrics;
@@ -28,7 +28,7 @@ function send(res: ServerResponse, status: number, body: object): void {
 }
 
 /** Readiness with a deadline: a hung Redis must not hang the probe. */
-export function checkWithin(check: () => Promise<void>, ms: number): Promise<void> {
+function checkWithin(check: () => Promise<void>, ms: number): Promise<void> {
   return withTimeout(check(), ms, () => new Error(`readiness check did not answer in ${ms} ms`));
 }
 

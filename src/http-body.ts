@@ -7,7 +7,7 @@
  */
 import type { IncomingMessage } from 'node:http';
 
-export type BodyRead = { ok: true; body: Buffer } | { ok: false; status: 400 | 413; reason: string };
+type BodyRead = { ok: true; body: Buffer } | { ok: false; status: 400 | 413; reason: string };
 
 /** The body, up to `limit` bytes. */
 export function readLimitedBody(req: IncomingMessage, limit: number): Promise<BodyRead> {

@@ -30,7 +30,7 @@ function escapeRegExp(text: string): string {
  * field), and URL-encoded (a query string, a form body, a URL's userinfo). Longest first, so a
  * longer form is masked whole.
  */
-export function secretPattern(secrets: readonly string[]): RegExp | undefined {
+function secretPattern(secrets: readonly string[]): RegExp | undefined {
   const forms = new Set<string>();
   for (const secret of secrets) {
     forms.add(escapeRegExp(jsonEscaped(secret)));

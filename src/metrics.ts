@@ -11,9 +11,7 @@ import { withTimeout } from './timeout.ts';
 /** Job counts by state, as BullMQ's `queue.getJobCounts()` returns them. */
 export type JobCounts = Record<string, number>;
 
-export const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
-
-export type JobOutcome = 'completed' | 'failed';
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'prioritized', 'failed'] as const;
 
 export interface Metrics {
   readonly registry: Registry;
@@ -41,7 +39,7 @@ export interface Metrics {
   render(): Promise<{ contentType: string; body: string }>;
 }
 
-export interface MetricsOptions {
+interface MetricsOptions {
   /** Process metrics (RSS, heap, event-loop lag, GC) under the oom_bot_ prefix. Default true. */
   defaultMetrics?: boolean;
   /** How long a scrape waits for Redis before it leaves the queue gauge out. Default 1000 ms. */

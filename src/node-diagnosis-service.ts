@@ -9,7 +9,7 @@ import type { EvidenceSources } from './evidence.ts';
 import { readNodeEvidence } from './node-evidence.ts';
 import { withTimeout } from './timeout.ts';
 
-export interface NodeDiagnosisRun {
+interface NodeDiagnosisRun {
   diagnosis: NodeDiagnosis;
   /** Sources that did not answer; the diagnosis ran without them. */
   missing: string[];

@@ -13,9 +13,9 @@ import type { EvidenceSources, KubeObject } from './sources/ports.ts';
 import { chooseStep, nodePodQueries, nodeQueries } from './sources/queries.ts';
 
 /** How far back the working sets are read: the recent peak of each pod. */
-export const NODE_WINDOW_SECONDS = 30 * 60;
+const NODE_WINDOW_SECONDS = 30 * 60;
 
-export interface NodeRequest {
+interface NodeRequest {
   node: string;
   /** Epoch seconds: the end of the window read. */
   at: number;
@@ -29,7 +29,7 @@ export function isNodeName(name: string): boolean {
 }
 
 /** The node was not found: said once, retrying cannot help. */
-export function nodeNotFound(node: string, where: string): OomBotError {
+function nodeNotFound(node: string, where: string): OomBotError {
   return new OomBotError('target_not_found', `no node named ${node} in ${where}`, { details: { node } });
 }
 
@@ -55,7 +55,7 @@ function sumOf(containers: ContainerResources[], field: 'requests' | 'limits'): 
 }
 
 /** "Deployment/api" from the pod's controller (a ReplicaSet's Deployment by its template hash). */
-export function workloadOfPod(pod: KubeObject): string | undefined {
+function workloadOfPod(pod: KubeObject): string | undefined {
   const ref = controllerRef(pod);
   if (!ref?.kind || !ref.name) return undefined;
   const hash = pod.metadata?.labels?.['pod-template-hash'];
@@ -69,7 +69,7 @@ function isEvicted(pod: KubeObject): boolean {
 }
 
 /** Requests and limits of the app containers (limits unset on any container: no pod limit). */
-export function toNodePod(pod: KubeObject, workingSetBytes: number): NodePod {
+function toNodePod(pod: KubeObject, workingSetBytes: number): NodePod {
   const containers: ContainerResources[] = pod.spec?.containers ?? [];
   const limits = sumOf(containers, 'limits');
   const everyLimited = containers.every((c) => memoryOf(c, 'limits') !== undefined);
@@ -181,7 +181,7 @@ async function readEvictions(
 }
 
 /** What the node diagnosis read, and what it could not (Prometheus away: working sets unknown). */
-export interface NodeReading {
+interface NodeReading {
   evidence: NodeEvidence;
   missing: string[];
 }

@@ -8,12 +8,12 @@
 import { Cluster, type ClusterOptions, Redis, type RedisOptions } from 'ioredis';
 import type { Config } from './config.ts';
 
-export interface HostPort {
+interface HostPort {
   host: string;
   port: number;
 }
 
-export type RedisTopology = Pick<
+type RedisTopology = Pick<
   Config['redis'],
   'url' | 'sentinels' | 'sentinelMaster' | 'sentinelPassword' | 'clusterNodes'
 >;

@@ -89,7 +89,7 @@ export function toJsonReport(d: Diagnosis): JsonReport {
 }
 
 /** The `--output json` report of `diagnose --node`: the node diagnosis with `node {name, pods[...]}`. */
-export interface NodeJsonReport {
+interface NodeJsonReport {
   cause: 'node_pressure';
   headline: string;
   target: { cluster?: string; node: string };

@@ -23,7 +23,7 @@ import { withTimeout } from './timeout.ts';
 
 const { App } = bolt;
 
-export interface SlackAppDeps {
+interface SlackAppDeps {
   config: Readonly<Config>;
   logger: Logger;
   enqueue(data: DiagnoseJobData): Promise<string>;
@@ -47,14 +47,14 @@ export interface SlackAppDeps {
 }
 
 /** How long the user group check may take: the slash command must be acknowledged within 3 s. */
-export const USER_GROUP_TIMEOUT_MS = 1500;
+const USER_GROUP_TIMEOUT_MS = 1500;
 
 /** A request id for the logs: Slack's trigger_id when there is one, else a fresh one. */
 function requestIdOf(triggerId: string | undefined): string {
   return triggerId && triggerId.length <= 128 ? triggerId : randomUUID();
 }
 
-export const ENQUEUE_TIMEOUT_MS = 2000;
+const ENQUEUE_TIMEOUT_MS = 2000;
 
 function queueTimeout(ms: number): () => OomBotError {
   return () => new OomBotError('queue_unavailable', `queue did not answer in ${ms} ms`);

@@ -164,7 +164,7 @@ export function parseMatcherRules(text: string): MatcherRule[] {
   return rules;
 }
 
-export function matches(labels: Readonly<Record<string, string>>, m: LabelMatcher): boolean {
+function matches(labels: Readonly<Record<string, string>>, m: LabelMatcher): boolean {
   const actual = labels[m.name] ?? '';
   switch (m.op) {
     case '=':
@@ -188,8 +188,4 @@ export function matchesAnyRule(
   rules: readonly MatcherRule[],
 ): boolean {
   return rules.some((rule) => matchesRule(labels, rule));
-}
-
-export function formatMatcher(m: LabelMatcher): string {
-  return `${m.name}${m.op}${JSON.stringify(m.value)}`;
 }

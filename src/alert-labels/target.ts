@@ -18,7 +18,7 @@ export type AlertTarget =
     }
   | { kind: 'node'; cluster: string; node: string };
 
-export type TargetResult = { ok: true; target: AlertTarget } | { ok: false; reason: string };
+type TargetResult = { ok: true; target: AlertTarget } | { ok: false; reason: string };
 
 /** Kubernetes' rand.SafeEncodeString alphabet: no vowels, no 0, 1 or 3. */
 const SAFE = '[bcdfghjklmnpqrstvwxz2456789]';
@@ -81,12 +81,4 @@ export function targetFromLabels(labels: Readonly<Record<string, string>>): Targ
 export function incidentKeyOf(t: AlertTarget): string {
   if (t.kind === 'node') return `${t.cluster}/node/${t.node}`;
   return `${t.cluster}/${t.namespace}/${t.workload}/${t.container || '*'}`;
-}
-
-/** "prod/auth-service (container auth)" or "node worker-3". */
-export function describeTarget(t: AlertTarget): string {
-  const cluster = t.cluster ? ` on ${t.cluster}` : '';
-  if (t.kind === 'node') return `node ${t.node}${cluster}`;
-  const container = t.container ? ` (container ${t.container})` : '';
-  return `${t.namespace}/${t.workload}${container}${cluster}`;
 }

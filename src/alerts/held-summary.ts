@@ -13,11 +13,11 @@ import type { SlackMessage } from '../render/blocks/types.ts';
 import { escapeMrkdwn } from '../render/mrkdwn.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 
-export const HELD_SUMMARY_QUEUE = 'alert-held-summary';
+const HELD_SUMMARY_QUEUE = 'alert-held-summary';
 /** Held incidents listed per thread reply. */
 const LIST_LINES = 40;
 
-export interface HeldSummaryDeps {
+interface HeldSummaryDeps {
   redis: RedisConnection;
   prefix: string;
   slack: SlackPoster;
@@ -26,11 +26,11 @@ export interface HeldSummaryDeps {
 }
 
 /** The job id of a summary refresh (BullMQ ids may not contain `:`). */
-export function heldSummaryJobId(ref: HeldRef): string {
+function heldSummaryJobId(ref: HeldRef): string {
   return `held-${ref.channel}-${ref.bucket}-${ref.seq}`;
 }
 
-export function summaryText(held: number, cap: { max: number; windowMs: number }): string {
+function summaryText(held: number, cap: { max: number; windowMs: number }): string {
   const minutes = Math.round(cap.windowMs / 60_000);
   return `:no_entry_sign: ${held} more OOM incident${held === 1 ? '' : 's'} held back: this channel already opened ${cap.max} in this ${minutes}-minute window. They are listed in this thread and were not diagnosed; run \`/oom <service> -n <namespace>\` for any of them.`;
 }
@@ -41,7 +41,7 @@ function textMessage(text: string): SlackMessage {
 }
 
 /** Post or refresh the window's summary, and list the held incidents not yet listed. */
-export async function processHeldSummary(ref: HeldRef, deps: HeldSummaryDeps): Promise<void> {
+async function processHeldSummary(ref: HeldRef, deps: HeldSummaryDeps): Promise<void> {
   const base = `${deps.prefix}:alert-cap:${ref.channel}:${ref.bucket}`;
   const held = await deps.redis.hgetall(`${base}:held`);
   const keys = Object.keys(held).sort();

@@ -25,7 +25,7 @@ import {
 import type { DiagnoseJobData } from '../queues/payloads.ts';
 import type { AlertmanagerPayload, ReceivedAlert } from './payload.ts';
 
-export interface IntakeOptions {
+interface IntakeOptions {
   rules: readonly MatcherRule[];
   routes: readonly ChannelRoute[];
   defaultChannel?: string;
@@ -35,9 +35,9 @@ export interface IntakeOptions {
 }
 
 /** The most alerts one script run folds. */
-export const FOLD_CHUNK_ALERTS = 250;
+const FOLD_CHUNK_ALERTS = 250;
 /** Labels an alert may carry, and the longest name and value, before it is refused. */
-export const LABEL_BOUNDS = { count: 64, nameLength: 128, valueLength: 1024 } as const;
+const LABEL_BOUNDS = { count: 64, nameLength: 128, valueLength: 1024 } as const;
 
 /** Where the intake puts its jobs (BullMQ in production). */
 export interface IntakeSink {
@@ -47,7 +47,7 @@ export interface IntakeSink {
   addHeldSummaries?(refs: HeldRef[]): Promise<void>;
 }
 
-export interface IntakeDeps extends IntakeOptions {
+interface IntakeDeps extends IntakeOptions {
   store: AlertIncidentStore;
   sink: IntakeSink;
   /** Epoch ms. */
@@ -60,7 +60,7 @@ export interface Unroutable {
   reason: string;
 }
 
-export interface Classified {
+interface Classified {
   incidents: IntakeIncident[];
   /** Alerts no matcher rule selects. */
   ignored: number;
@@ -86,7 +86,7 @@ export interface IntakeSummary {
 }
 
 /** Why these labels are refused, if they pass the bounds. */
-export function labelBoundsProblem(labels: Readonly<Record<string, string>>): string | undefined {
+function labelBoundsProblem(labels: Readonly<Record<string, string>>): string | undefined {
   const entries = Object.entries(labels);
   if (entries.length > LABEL_BOUNDS.count) return `${entries.length} labels (at most ${LABEL_BOUNDS.count})`;
   for (const [name, value] of entries) {
@@ -99,7 +99,7 @@ export function labelBoundsProblem(labels: Readonly<Record<string, string>>): st
 }
 
 /** Incidents in runs of at most `maxAlerts` alerts; a larger incident is split across runs. */
-export function chunkIncidents(incidents: readonly IntakeIncident[], maxAlerts: number): IntakeIncident[][] {
+function chunkIncidents(incidents: readonly IntakeIncident[], maxAlerts: number): IntakeIncident[][] {
   const chunks: IntakeIncident[][] = [];
   let current: IntakeIncident[] = [];
   let size = 0;
@@ -122,7 +122,7 @@ export function chunkIncidents(incidents: readonly IntakeIncident[], maxAlerts: 
 const LIFECYCLE_RANK = { unchanged: 0, updated: 1, resolved: 2, reopened: 3, opened: 4 } as const;
 
 /** One outcome per incident from the runs of its parts: counts add up, the latest jobs win. */
-export function mergeOutcomes(outcomes: readonly IntakeOutcome[]): IntakeOutcome[] {
+function mergeOutcomes(outcomes: readonly IntakeOutcome[]): IntakeOutcome[] {
   const byKey = new Map<string, IntakeOutcome>();
   for (const o of outcomes) {
     const prev = byKey.get(o.key);

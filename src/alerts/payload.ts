@@ -10,7 +10,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 
 /** More alerts than this in one notification is not something Alertmanager sends. */
-export const MAX_ALERTS_PER_PAYLOAD = 10_000;
+const MAX_ALERTS_PER_PAYLOAD = 10_000;
 
 /** Any UTF-8 label name (Alertmanager 0.27+ and Grafana accept them: `k8s.namespace.name`). */
 const labelSet = z.record(z.string().min(1, 'is an empty label name'), z.string());
@@ -87,7 +87,7 @@ export interface AlertmanagerPayload {
   skipped: SkippedAlert[];
 }
 
-export type PayloadResult = { ok: true; payload: AlertmanagerPayload } | { ok: false; reason: string };
+type PayloadResult = { ok: true; payload: AlertmanagerPayload } | { ok: false; reason: string };
 
 /** A stable fingerprint of a label set for senders that do not send one. */
 export function labelsFingerprint(labels: Record<string, string>): string {

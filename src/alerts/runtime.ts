@@ -28,7 +28,7 @@ import { addHeldSummaries, createHeldSummaryQueue, startHeldSummaryWorker } from
 import { acceptAlerts } from './intake.ts';
 import { createAlertmanagerRoute } from './webhook.ts';
 
-export interface AlertRuntime {
+interface AlertRuntime {
   store: AlertIncidentStore;
   /** The webhook route (none when no credentials are configured). */
   routes: CustomRoute[];
@@ -39,7 +39,7 @@ export interface AlertRuntime {
   close(): Promise<void>;
 }
 
-export interface AlertRuntimeDeps {
+interface AlertRuntimeDeps {
   config: Readonly<Config>;
   logger: Logger;
   producer: RedisConnection;

@@ -20,9 +20,9 @@ import type { IntakeSummary } from './intake.ts';
 import { type AlertmanagerPayload, parseAlertmanagerPayload } from './payload.ts';
 
 /** Longer than this without the intake answering: 503, Alertmanager retries. */
-export const INTAKE_TIMEOUT_MS = 5000;
+const INTAKE_TIMEOUT_MS = 5000;
 
-export interface WebhookOptions {
+interface WebhookOptions {
   path: string;
   /** Accepted `Authorization: Bearer <token>`. */
   token?: string;
@@ -32,7 +32,7 @@ export interface WebhookOptions {
   intakeTimeoutMs?: number;
 }
 
-export interface WebhookDeps extends WebhookOptions {
+interface WebhookDeps extends WebhookOptions {
   accept(payload: AlertmanagerPayload): Promise<IntakeSummary>;
   logger: Logger;
 }
@@ -42,7 +42,7 @@ function digest(text: string): Buffer {
 }
 
 /** Constant-time equality (of digests, so lengths leak nothing either). */
-export function safeEqual(a: string, b: string): boolean {
+function safeEqual(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 

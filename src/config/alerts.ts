@@ -11,7 +11,7 @@ import { optionalString } from '../config-values.ts';
 /** Where Alertmanager posts its webhooks unless ALERTMANAGER_PATH says otherwise. */
 export const DEFAULT_WEBHOOK_PATH = '/alertmanager';
 /** The largest webhook body read before answering 413. */
-export const DEFAULT_WEBHOOK_MAX_BYTES = 4 * 1024 * 1024;
+const DEFAULT_WEBHOOK_MAX_BYTES = 4 * 1024 * 1024;
 
 /** Parse an optional value with `parse`; a parse error becomes the variable's issue. */
 function parsedOrIssue<T>(

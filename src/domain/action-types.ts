@@ -2,7 +2,7 @@
 
 import type { WorkloadRef } from './workload-ref.ts';
 
-export const ACTION_KINDS = [
+const ACTION_KINDS = [
   'patch_memory_limit',
   'investigate_leak',
   'scale_out',

@@ -57,7 +57,7 @@ const REDACTED = '…';
  * An env value with its heap flag replaced (or appended) and every other token shown as `…`: env
  * values carry passwords (`-Dspring.datasource.password=…`), and only the heap flag is ours to show.
  */
-export function redactExceptHeapFlag(current: string, oldFlag: string, newFlag: string): string {
+function redactExceptHeapFlag(current: string, oldFlag: string, newFlag: string): string {
   const shown: string[] = [];
   for (const token of current.split(/\s+/).filter(Boolean)) {
     const next = token === oldFlag ? newFlag : REDACTED;

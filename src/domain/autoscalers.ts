@@ -21,7 +21,7 @@ export function vpaRewritesRequests(e: Evidence): Evidence['vpa'] | undefined {
 }
 
 /** The VPA entry that governs a container: its own, else the `*` default entry. */
-export function vpaBoundsFor(e: Evidence, container: string): VpaContainerBounds | undefined {
+function vpaBoundsFor(e: Evidence, container: string): VpaContainerBounds | undefined {
   const entries = e.vpa?.containers ?? [];
   return entries.find((c) => c.containerName === container) ?? entries.find((c) => c.containerName === '*');
 }
@@ -73,7 +73,7 @@ export function vpaPolicyAction(e: Evidence, container: string, rec: Recommendat
 }
 
 /** What a new request does to an HPA on memory utilization, and the target move when it is right. */
-export interface HpaMemoryEffect {
+interface HpaMemoryEffect {
   /** "HPA api scales on memory at 80% of the request: with request 1Gi it adds pods at 819Mi per pod, was 410Mi". */
   text: string;
   target?: HpaMemoryTargetSpec;

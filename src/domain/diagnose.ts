@@ -35,7 +35,7 @@ export const SCORERS: Scorer[] = [
 ];
 
 /** Below this the top cause is not trusted: the answer is "unknown". */
-export const MIN_SCORE = 0.3;
+const MIN_SCORE = 0.3;
 
 const LABEL: Record<Cause, string> = {
   limit_too_low: 'memory limit too low',

@@ -15,7 +15,7 @@ import { analyseTraffic } from './traffic.ts';
 import { measureTrend } from './trends.ts';
 import type { ContainerSpec, Evidence, PodInfo, Series } from './types.ts';
 
-export const SIDECARS = new Set([
+const SIDECARS = new Set([
   'istio-proxy',
   'linkerd-proxy',
   'envoy',

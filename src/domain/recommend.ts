@@ -35,7 +35,7 @@ const MI = 2 ** 20;
  * True when, since the first kill, nearly every container lifetime ended in a kill within
  * minutes: demand now exceeds the limit all the time, not in a rare spike.
  */
-export function isCrashLoop(f: Features): boolean {
+function isCrashLoop(f: Features): boolean {
   const onset = f.oomKills[0]?.t;
   if (onset === undefined) return false;
   const after = f.lifetimes.filter((l) => l.start >= onset);
@@ -94,7 +94,7 @@ function estimateSurgeDemand(f: Features): { demand: number; basis: string } | u
 }
 
 /** Replay the window with a proposed limit: how many kills, how much headroom. */
-export function replayLimit(f: Features, limit: number, demand: number): ReplayResult {
+function replayLimit(f: Features, limit: number, demand: number): ReplayResult {
   let projectedKills = 0;
   let minHeadroom = Number.POSITIVE_INFINITY;
   for (const life of f.lifetimes) {

@@ -78,22 +78,9 @@ export function median(values: ArrayLike<number>): number {
   return quantile(values, 0.5);
 }
 
-export function mean(values: number[]): number {
-  if (values.length === 0) return Number.NaN;
-  let sum = 0;
-  for (const v of values) sum += v;
-  return sum / values.length;
-}
-
 export function max(values: number[]): number {
   let best = Number.NEGATIVE_INFINITY;
   for (const v of values) if (v > best) best = v;
-  return best;
-}
-
-export function min(values: number[]): number {
-  let best = Number.POSITIVE_INFINITY;
-  for (const v of values) if (v < best) best = v;
   return best;
 }
 
@@ -190,7 +177,7 @@ export function spearman(x: ArrayLike<number>, y: ArrayLike<number>): number {
   return pearson(ranks(x, n), ranks(y, n));
 }
 
-export interface Bucket {
+interface Bucket {
   t: number;
   min: number;
   max: number;

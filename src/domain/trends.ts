@@ -11,7 +11,7 @@ import { MIN_TREND_SECONDS, WARMUP_SECONDS } from './thresholds.ts';
  * True when one step between two flat levels explains the floors much better than a line:
  * a load change or a cache filling once, not a leak.
  */
-export function isLevelShift(t: number[], y: number[], slope: number): boolean {
+function isLevelShift(t: number[], y: number[], slope: number): boolean {
   const n = y.length;
   if (n < 6) return false;
   const intercept = median(y.map((v, i) => v - slope * (t[i] as number)));
@@ -33,7 +33,7 @@ export function isLevelShift(t: number[], y: number[], slope: number): boolean {
  * request rate at the same times; what is left should not grow. A leak keeps growing in the
  * residual (it does not come down when traffic does).
  */
-export function isGrowthExplainedByTraffic(
+function isGrowthExplainedByTraffic(
   t: number[],
   floors: number[],
   traffic: { t: number[]; v: number[] },

@@ -24,7 +24,7 @@ function onlyContainer(series: Series[], container: string): Series[] {
 }
 
 /** The evidence with one container left, so the features measure that container. */
-export function focusEvidence(evidence: Evidence, container: string): Evidence {
+function focusEvidence(evidence: Evidence, container: string): Evidence {
   const m = evidence.metrics;
   return {
     ...evidence,

@@ -11,7 +11,7 @@ import { renderAsText } from '../render/blocks/text.ts';
 import { DNS_1123_LABEL } from '../slack/command.ts';
 import { type ScanResult, type ScanSources, scanRisks } from './scan.ts';
 
-export interface RisksOptions {
+interface RisksOptions {
   namespace?: string;
   scenario?: string;
   at?: string;
@@ -58,7 +58,7 @@ export function parseRisksArgs(argv: string[]): RisksOptions {
 }
 
 /** The JSON report: the forecast without the scan's cost figures. */
-export function toRisksJson(result: Forecast): Forecast {
+function toRisksJson(result: Forecast): Forecast {
   return {
     at: result.at,
     risks: result.risks.map((r) => ({
@@ -71,7 +71,7 @@ export function toRisksJson(result: Forecast): Forecast {
   };
 }
 
-export function formatRisks(result: ScanResult, options: RisksOptions): string {
+function formatRisks(result: ScanResult, options: RisksOptions): string {
   if (options.output === 'json') return JSON.stringify(toRisksJson(result), null, 2);
   const message = renderRiskList(result.risks, { at: result.at, namespace: options.namespace });
   if (options.output === 'slack') return JSON.stringify(message);

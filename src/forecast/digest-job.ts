@@ -11,7 +11,7 @@ import type { SlackPoster } from '../slack/poster.ts';
 import type { ScanResult } from './scan.ts';
 import type { RiskStateStore } from './state-store.ts';
 
-export interface DigestDeps {
+interface DigestDeps {
   scan(): Promise<ScanResult>;
   store: RiskStateStore;
   poster: SlackPoster;

@@ -27,7 +27,7 @@ export interface ScanSources {
 /** The full analysis of one candidate; the default collects its evidence and diagnoses it. */
 export type Analyser = (stats: ContainerStats, at: number) => Promise<Analysis | undefined>;
 
-export interface ScanRequest {
+interface ScanRequest {
   at: number;
   namespace?: string;
   cluster?: string;
@@ -70,7 +70,7 @@ async function mapLimited<T, R>(items: T[], limit: number, work: (item: T) => Pr
  * answers a namespace from an all-namespaces list it already has: the candidates' analyses
  * share the reads instead of listing pods and events again for each workload.
  */
-export function memoizeLister(lister: ObjectLister): ObjectLister {
+function memoizeLister(lister: ObjectLister): ObjectLister {
   const cache = new Map<string, Promise<KubeObject[]>>();
   return {
     name: lister.name,

@@ -52,7 +52,7 @@ export interface AlertDiagnosisHooks {
   ): Promise<(OpenThread & { approvalPending: boolean }) | undefined>;
 }
 
-export interface AlertDiagnosisDeps {
+interface AlertDiagnosisDeps {
   store: AlertIncidentStore;
   slack: SlackPoster;
   logger: Logger;

@@ -18,7 +18,7 @@ export interface IncidentRecord {
   dismissedBy?: string;
 }
 
-export const INCIDENT_TTL_SECONDS = 14 * 24 * 3600;
+const INCIDENT_TTL_SECONDS = 14 * 24 * 3600;
 
 export function newIncidentId(): string {
   return randomBytes(12).toString('base64url');

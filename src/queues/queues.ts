@@ -7,7 +7,7 @@ import type { DiagnoseJobData, NodeJobInfo, RemediateJobData } from './payloads.
 export const DIAGNOSE_QUEUE = 'diagnose';
 
 /** Identical in-flight requests (same target, same channel or thread) get the same job id. */
-export function requestJobId(data: Pick<DiagnoseJobData, 'request' | 'reply'>): string {
+function requestJobId(data: Pick<DiagnoseJobData, 'request' | 'reply'>): string {
   const key = [
     data.request.cluster ?? '',
     data.request.namespace ?? '*',
@@ -42,7 +42,7 @@ export async function enqueueDiagnosis(
 }
 
 /** The job id of a node incident's diagnosis: one per incident incarnation. */
-export function nodeDiagnosisJobId(node: Pick<NodeJobInfo, 'key' | 'openedAt'>): string {
+function nodeDiagnosisJobId(node: Pick<NodeJobInfo, 'key' | 'openedAt'>): string {
   return `node-${keyDigest(node.key)}-${node.openedAt}`;
 }
 

@@ -6,7 +6,7 @@ import { type ConnectionOptions, Queue } from 'bullmq';
 import type { RisksJobData } from './payloads.ts';
 
 export const RISKS_QUEUE = 'risks';
-export const RISK_SCHEDULER_ID = 'risk-scan';
+const RISK_SCHEDULER_ID = 'risk-scan';
 
 export function createRisksQueue(connection: ConnectionOptions, prefix: string): Queue<RisksJobData> {
   return new Queue<RisksJobData>(RISKS_QUEUE, {

@@ -142,7 +142,7 @@ export async function applyMemoryChange(
 // ---------------------------------------------------------------------------------------------
 // Rollout
 
-export interface RolloutState {
+interface RolloutState {
   done: boolean;
   /** "2 of 3 updated pods available", for the thread. */
   message: string;
@@ -219,7 +219,7 @@ export function rolloutState(obj: KubeObject): RolloutState {
   return { done: true, message: `${updated} of ${wanted} pods updated and available` };
 }
 
-export interface WatchOptions {
+interface WatchOptions {
   timeoutMs: number;
   intervalMs?: number;
   sleep?: (ms: number) => Promise<void>;
@@ -255,7 +255,7 @@ export async function watchRollout(
 // ---------------------------------------------------------------------------------------------
 // Verification
 
-export interface KillSeen {
+interface KillSeen {
   pod: string;
   at: number;
 }

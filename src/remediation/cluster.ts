@@ -51,7 +51,7 @@ export interface RemediationCluster {
   ): Promise<KubeObject>;
 }
 
-export const FIELD_MANAGER = 'oom-bot';
+const FIELD_MANAGER = 'oom-bot';
 
 const VPA = { group: 'autoscaling.k8s.io', version: 'v1', plural: 'verticalpodautoscalers' } as const;
 const ROLLOUT = { group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts' } as const;
@@ -84,7 +84,7 @@ function selectorText(selector: Record<string, string>): string {
     .join(',');
 }
 
-export interface RemediationClusterOptions {
+interface RemediationClusterOptions {
   /** Per call; default 15 s. */
   timeoutMs?: number;
 }

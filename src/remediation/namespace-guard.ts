@@ -16,14 +16,6 @@ export function defaultDenyNamespaces(ownNamespace: string | undefined): string[
   return ['kube-*', ownNamespace?.trim() || 'oom-bot'];
 }
 
-/** Split a comma-separated pattern list; empty items are dropped. */
-export function parsePatterns(text: string): string[] {
-  return text
-    .split(',')
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
-}
-
 /** Why a write to `namespace` is refused, or undefined when it may go ahead. */
 export function writeRefusal(guard: NamespaceGuard, namespace: string): string | undefined {
   const denied = guard.deny.find((p) => matchesNamespace(p, namespace));

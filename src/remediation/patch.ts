@@ -24,7 +24,7 @@ export const ANNOTATIONS = Object.freeze({
   incident: 'oom-bot/incident',
 });
 
-export interface ChangeAnnotationInput {
+interface ChangeAnnotationInput {
   changeId: string;
   action: 'apply' | 'rollback';
   container: string;
@@ -53,7 +53,7 @@ export function changeAnnotations(input: ChangeAnnotationInput): Record<string, 
   };
 }
 
-export interface MemoryPatchOptions {
+interface MemoryPatchOptions {
   resourceVersion?: string;
   annotations?: Record<string, string>;
   /** The kind of the object patched: where its pod template sits (a CronJob's jobTemplate). */
@@ -63,9 +63,9 @@ export interface MemoryPatchOptions {
 }
 
 /** How a kind is patched: CRDs (an Argo Rollout) do not take strategic merge. */
-export type PatchStrategy = 'strategic' | 'merge';
+type PatchStrategy = 'strategic' | 'merge';
 
-export function patchStrategyOf(kind: string | undefined): PatchStrategy {
+function patchStrategyOf(kind: string | undefined): PatchStrategy {
   return kind === 'Rollout' ? 'merge' : 'strategic';
 }
 
@@ -127,7 +127,7 @@ function setMemory(resources: any, key: 'limits' | 'requests', value: string | u
  * memory changed; `resourceVersion` (required) makes the apiserver refuse it (409) if anything
  * changed since that read, so no concurrent edit of another container can be overwritten.
  */
-export function mergeMemoryPatch(
+function mergeMemoryPatch(
   current: KubeObject,
   container: string,
   memory: MemoryValues,

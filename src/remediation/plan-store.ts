@@ -33,7 +33,7 @@ export interface Consumption {
 }
 
 /** An approval entry as read back: `valid` is false when its signature does not verify. */
-export interface ApprovalEntry extends Consumption {
+interface ApprovalEntry extends Consumption {
   valid: boolean;
 }
 

@@ -48,7 +48,7 @@ export function templatePath(kind: string | undefined): string[] {
 }
 
 /** The pod spec of a workload object (a Pod's own spec), wherever its kind keeps it. */
-export function podSpecOf(obj: KubeObject): Json | undefined {
+function podSpecOf(obj: KubeObject): Json | undefined {
   if (obj.kind === 'Pod') return obj.spec;
   let node: Json = obj;
   for (const key of templatePath(obj.kind)) node = node?.[key];

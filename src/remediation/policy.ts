@@ -31,7 +31,7 @@ const CLUSTER_PATTERN = /^[A-Za-z0-9_.:@/*-]{1,253}$/;
 /** The name a rule's `cluster` matches when a plan targets the default context. */
 export const DEFAULT_CLUSTER = 'default';
 /** Scale out's replica ceiling when the policy sets none. */
-export const DEFAULT_MAX_REPLICAS = 10;
+const DEFAULT_MAX_REPLICAS = 10;
 
 const quantity = z
   .string()
@@ -68,7 +68,7 @@ const namespaceRuleSchema = z
   })
   .strict();
 
-export const policySchema = z
+const policySchema = z
   .object({
     version: z.literal(1),
     approvers: approversSchema.default({ users: [], groups: [] }),
@@ -89,8 +89,6 @@ export const policySchema = z
     namespaces: z.array(namespaceRuleSchema).default([]),
   })
   .strict();
-
-export type PolicyFile = z.infer<typeof policySchema>;
 
 export interface Approvers {
   users: string[];
@@ -200,7 +198,7 @@ function escapeRegex(text: string): string {
 }
 
 /** The rule in force for a namespace: the first matching namespace rule over the defaults. */
-export interface EffectiveRule {
+interface EffectiveRule {
   /** "namespace rule prod-*" or "the defaults". */
   from: string;
   actions: RemediationAction[];
@@ -247,7 +245,7 @@ export interface ApprovalRequest {
   inGroup?: (user: string, group: string) => Promise<boolean>;
 }
 
-export type Decision = { allowed: true; rule: EffectiveRule } | { allowed: false; reason: string };
+type Decision = { allowed: true; rule: EffectiveRule } | { allowed: false; reason: string };
 
 async function isApprover(approvers: Approvers, request: ApprovalRequest): Promise<boolean | 'unknown'> {
   if (approvers.users.includes(request.user)) return true;

@@ -35,7 +35,7 @@ import { rolloutUndo, undoRolloutUndo } from './rollout-undo.ts';
 import { setVpaBounds, undoVpaBounds } from './vpa-policy.ts';
 
 /** The part of a BullMQ job the processor uses: testable without Redis. */
-export interface RemediateJob {
+interface RemediateJob {
   id?: string;
   data: RemediateJobData;
 }

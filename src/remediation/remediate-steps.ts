@@ -131,7 +131,7 @@ export async function preview(
 }
 
 /** The outcomes every write step shares, whatever it writes; `A` is its own "applied" outcome. */
-export type WriteOutcome<A extends { kind: 'applied'; diff: DiffLine[] }> =
+type WriteOutcome<A extends { kind: 'applied'; diff: DiffLine[] }> =
   | A
   | { kind: 'dry_run_only'; diff: DiffLine[] }
   | { kind: 'gitops'; owner: GitOpsOwner; yaml: string }

@@ -33,11 +33,11 @@ import {
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended JSON
 type Json = any;
 
-export const POD_TEMPLATE_HASH = 'pod-template-hash';
-export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
+const POD_TEMPLATE_HASH = 'pod-template-hash';
+const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
 /** Audit annotation keys of a rollout undo (the change id, approver, time and incident as Apply). */
-export const UNDO_ANNOTATIONS = Object.freeze({
+const UNDO_ANNOTATIONS = Object.freeze({
   change: 'oom-bot/change-id',
   action: 'oom-bot/action',
   restored: 'oom-bot/restored-revision',
@@ -46,7 +46,7 @@ export const UNDO_ANNOTATIONS = Object.freeze({
   incident: 'oom-bot/incident',
 });
 
-export interface TemplateRestore {
+interface TemplateRestore {
   target: WorkloadKey;
   /** The pod template to set. */
   template: Json;
@@ -55,14 +55,14 @@ export interface TemplateRestore {
   annotations: Record<string, string>;
 }
 
-export type RestoreOutcome =
+type RestoreOutcome =
   | { kind: 'applied'; previousTemplate: Json; diff: DiffLine[]; generation?: number }
   | { kind: 'dry_run_only'; diff: DiffLine[] }
   | { kind: 'gitops'; owner: NonNullable<ReturnType<typeof gitOpsOwner>>; yaml: string }
   | { kind: 'drift'; reasons: string[] };
 
 /** The ReplicaSet's pod template as `kubectl rollout undo` sets it: without the pod-template-hash label. */
-export function templateOf(replicaSet: KubeObject): Json {
+function templateOf(replicaSet: KubeObject): Json {
   const template = structuredClone(replicaSet.spec?.template ?? {});
   if (template.metadata?.labels) delete template.metadata.labels[POD_TEMPLATE_HASH];
   if (template.metadata) delete template.metadata.creationTimestamp;
@@ -70,7 +70,7 @@ export function templateOf(replicaSet: KubeObject): Json {
 }
 
 /** Why the ReplicaSet read now is not the revision the diagnosis named (empty: it is). */
-export function replicaSetMismatch(
+function replicaSetMismatch(
   rs: KubeObject,
   plan: { revision: number; podTemplateHash?: string },
   owner: string,
@@ -116,7 +116,7 @@ function requireReplace(cluster: RemediationCluster) {
 }
 
 /** Restore a pod template: drift check, GitOps check, dry run, then the guarded replace. */
-export async function restoreTemplate(
+async function restoreTemplate(
   cluster: RemediationCluster,
   change: TemplateRestore,
   options: { dryRunOnly: boolean },

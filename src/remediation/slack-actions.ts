@@ -38,7 +38,7 @@ export interface RemediationActionDeps {
   enqueueTimeoutMs?: number;
 }
 
-export const REMEDIATION_ACTION_IDS: Readonly<Record<string, RemediationAction>> = Object.freeze({
+const REMEDIATION_ACTION_IDS: Readonly<Record<string, RemediationAction>> = Object.freeze({
   [ACTION_IDS.apply]: 'apply',
   [ACTION_IDS.preview]: 'preview',
   [ACTION_IDS.createVpa]: 'create_vpa',
@@ -52,7 +52,7 @@ export const QUEUE_DOWN_TEXT =
   'oom-bot cannot start this right now (its queue does not answer). Nothing was changed and the button still works: try again in a minute.';
 
 /** Where a click came from, as Slack says. */
-export interface Click {
+interface Click {
   action: RemediationAction;
   value: string;
   user: string;
@@ -63,7 +63,7 @@ export interface Click {
   at: number;
 }
 
-export type GateResult =
+type GateResult =
   | { ok: true; job: RemediateJobData; consumed: boolean; summary: string }
   /** The first of two approvals was recorded: a second, different approver must click. */
   | { ok: 'pending'; summary: string }
@@ -75,7 +75,7 @@ const days = Math.round(KEEP_AFTER_EXPIRY_SECONDS / 86_400);
  * Every check of a click, in order; consumes the approval of a write action. Pure of Slack:
  * `inGroup` answers group membership.
  */
-export async function gateClick(
+async function gateClick(
   click: Click,
   deps: Pick<RemediationActionDeps, 'plans' | 'policy' | 'defaultCluster'>,
   inGroup: (user: string, group: string) => Promise<boolean>,
@@ -211,7 +211,7 @@ function clickOf(body: Body, action: RemediationAction, value: string, at: numbe
 }
 
 /** The thread note of a first approval under the two-person rule: "1 of 2 approvals". */
-export function renderFirstApproval(click: Click, summary: string): SlackMessage {
+function renderFirstApproval(click: Click, summary: string): SlackMessage {
   const text = `:hourglass_flowing_sand: 1 of 2 approvals: <@${click.user}> approved ${summary} at ${utc(click.at)}. The two-person rule applies: a second, different approver must click ${actionName(click.action)}.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] as SlackMessage['blocks'] };
 }

@@ -102,7 +102,7 @@ export function boundsOnly(index: number, isNew: boolean): (path: string) => boo
 }
 
 /** Audit annotation keys the bot writes on a VPA it changed. */
-export const VPA_ANNOTATIONS = Object.freeze({
+const VPA_ANNOTATIONS = Object.freeze({
   change: 'oom-bot/change-id',
   action: 'oom-bot/action',
   container: 'oom-bot/container',

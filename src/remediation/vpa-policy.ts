@@ -44,7 +44,7 @@ import {
 // biome-ignore lint/suspicious/noExplicitAny: Kubernetes objects are open-ended JSON
 type Json = any;
 
-export interface VpaWrite {
+interface VpaWrite {
   namespace: string;
   vpa: string;
   /** The workload the VPA must target. */
@@ -52,7 +52,7 @@ export interface VpaWrite {
   annotations: Record<string, string>;
 }
 
-export type VpaPolicyOutcome =
+type VpaPolicyOutcome =
   | { kind: 'applied'; previous: Json[]; applied: Json[]; diff: DiffLine[]; generation?: number }
   | { kind: 'dry_run_only'; diff: DiffLine[] }
   | { kind: 'gitops'; owner: GitOpsOwner; yaml: string }
@@ -146,7 +146,7 @@ async function writePolicies(
 }
 
 /** Set one container's memory bounds in the VPA, as planned from `expected`. */
-export async function applyVpaPolicy(
+async function applyVpaPolicy(
   cluster: RemediationCluster,
   write: VpaWrite & {
     container: string;
@@ -175,7 +175,7 @@ export async function applyVpaPolicy(
 }
 
 /** Put back the containerPolicies list a change replaced, if the VPA still has what it set. */
-export async function restoreVpaPolicies(
+async function restoreVpaPolicies(
   cluster: RemediationCluster,
   write: VpaWrite & { expected: { generation?: number; policies: Json[] }; to: Json[] },
   options: { dryRunOnly: boolean },

@@ -10,7 +10,7 @@ import type { KubeObject } from '../sources/ports.ts';
 import type { RemediationCluster } from './cluster.ts';
 
 /** Update modes the bot creates: recommendations only, or applied at pod creation. */
-export const SAFE_VPA_MODES: ReadonlySet<string> = new Set(['Off', 'Initial']);
+const SAFE_VPA_MODES: ReadonlySet<string> = new Set(['Off', 'Initial']);
 
 /** Refuses a VPA that is not in Off or Initial mode, or that controls no container. */
 export function checkVpa(vpa: VpaSpec): void {

@@ -23,7 +23,7 @@ import { type CreateRiskPlan, createRiskPlanner } from './risk-planner.ts';
 import { createSigner } from './signing.ts';
 import type { RemediationActionDeps } from './slack-actions.ts';
 
-export interface Remediation {
+interface Remediation {
   policy: ApprovalPolicy;
   plans: PlanStore;
   /** For the web process's button handlers. */
@@ -44,7 +44,7 @@ export interface Remediation {
  * Cluster writers per kubeconfig context. On a scenario's files there is no cluster to change,
  * unless KUBECONFIG names one explicitly.
  */
-export function createClusterFactory(
+function createClusterFactory(
   config: Readonly<Config>,
   scenario: boolean,
 ): (cluster?: string) => RemediationCluster {

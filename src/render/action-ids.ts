@@ -26,8 +26,8 @@ export const ACTION_IDS = Object.freeze({
   pickTarget: 'oom_pick_target',
 });
 
-export type ActionIdName = keyof typeof ACTION_IDS;
-export type ActionId = (typeof ACTION_IDS)[ActionIdName];
+type ActionIdName = keyof typeof ACTION_IDS;
+type ActionId = (typeof ACTION_IDS)[ActionIdName];
 
 const ALL = new Set<string>(Object.values(ACTION_IDS));
 

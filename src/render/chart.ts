@@ -15,7 +15,7 @@ import { COLOR, clip, dayLabel, FONT, hhmm, r1, WIDTH, xml } from './chart/style
 
 export { POD_COLORS } from './chart/style.ts';
 
-export interface ChartGeometry {
+interface ChartGeometry {
   width: number;
   height: number;
   plot: { left: number; right: number; top: number; bottom: number };

@@ -17,7 +17,6 @@ import type {
   StaticSelect,
   TextObject,
 } from '@slack/types';
-import type { SlackMessage } from './blocks/types.ts';
 import { andMore, truncate } from './mrkdwn.ts';
 
 export const LIMITS = Object.freeze({
@@ -196,11 +195,6 @@ function fitBlockCount(blocks: KnownBlock[]): KnownBlock[] {
 /** Blocks that Slack accepts: every Block Kit limit enforced by truncation, never by rejection. */
 export function fitMessage(blocks: readonly KnownBlock[]): KnownBlock[] {
   return fitBlockCount(blocks.map(fitBlock));
-}
-
-/** A whole message fitted: blocks as {@link fitMessage}, fallback text cut to Slack's maximum. */
-export function fitSlackMessage(message: SlackMessage): SlackMessage {
-  return { text: truncate(message.text, LIMITS.messageText), blocks: fitMessage(message.blocks) };
 }
 
 function checkText(where: string, text: TextObject | undefined, max: number, out: string[]): void {

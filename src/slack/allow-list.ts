@@ -11,9 +11,9 @@ export interface AllowLists {
   namespaces: readonly string[];
 }
 
-export type AllowRule = 'channel' | 'user_group' | 'namespace';
+type AllowRule = 'channel' | 'user_group' | 'namespace';
 
-export type AllowDecision =
+type AllowDecision =
   | { allowed: true /** The namespace to use: the request's, or the only one allowed. */; namespace?: string }
   | { allowed: false; rule: AllowRule; text: string };
 
@@ -21,7 +21,7 @@ export type AllowDecision =
 export type GroupMembers = (group: string) => Promise<ReadonlySet<string>>;
 
 /** How long a user group's members are trusted before Slack is asked again. */
-export const USER_GROUP_CACHE_MS = 60_000;
+const USER_GROUP_CACHE_MS = 60_000;
 
 export interface UserGroupClient {
   usergroups: { users: { list(args: { usergroup: string }): Promise<{ users?: string[] }> } };

@@ -11,7 +11,7 @@ export const USAGE = [
   '*Forecast:* `/oom risks [<namespace>] [--cluster <name>]`: the containers at risk of an OOM kill, most urgent first',
 ].join('\n');
 
-export type OomCommand =
+type OomCommand =
   | { kind: 'diagnose'; name: string; namespace?: string; cluster?: string }
   | { kind: 'risks'; namespace?: string; cluster?: string }
   | { kind: 'help' }

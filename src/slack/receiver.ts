@@ -39,23 +39,23 @@ export const SLACK_BODY_MAX_BYTES = 1024 * 1024;
 /** The bytes all Slack requests together may have in flight (16 requests of the largest size). */
 export const SLACK_BYTES_IN_FLIGHT = 16 * SLACK_BODY_MAX_BYTES;
 /** How much of an unsigned request is read, to let Slack's `ssl_check=1&token=...` through. */
-export const SSL_CHECK_MAX_BYTES = 512;
+const SSL_CHECK_MAX_BYTES = 512;
 const SIGNATURE = /^v0=[0-9a-f]{64}$/;
 /** How far a request's timestamp may be from the bot's clock, either way (Slack's rule). */
 export const MAX_CLOCK_SKEW_SECONDS = 5 * 60;
 /** A client must have sent its request headers within this. */
-export const HEADERS_TIMEOUT_MS = 5_000;
+const HEADERS_TIMEOUT_MS = 5_000;
 /** A client must have sent its whole request (headers and body) within this; else 408. */
-export const REQUEST_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 10_000;
 
-export const SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
+const SERVER_OPTIONS: Readonly<ServerOptions> = Object.freeze({
   headersTimeout: HEADERS_TIMEOUT_MS,
   requestTimeout: REQUEST_TIMEOUT_MS,
   // how often Node checks those two (its default, 30 s, would let a slow client stay that long)
   connectionsCheckingInterval: 1_000,
 });
 
-export interface SlackReceiverOptions {
+interface SlackReceiverOptions {
   signingSecret: string;
   port: number;
   customRoutes: CustomRoute[];
@@ -85,7 +85,7 @@ function refuse(res: ServerResponse, status: number, reason: string, close = fal
 }
 
 /** Why the Slack headers are not acceptable (checked before the body is read), if they are not. */
-export function headerProblem(
+function headerProblem(
   stamp: string | undefined,
   signature: string | undefined,
   nowMs: number,
@@ -109,7 +109,7 @@ function isObject(value: unknown): boolean {
 }
 
 /** Why Bolt could not use this body (parsed exactly as Bolt parses it), if it cannot. */
-export function bodyShapeError(text: string, contentType: string | undefined): string | undefined {
+function bodyShapeError(text: string, contentType: string | undefined): string | undefined {
   try {
     if (contentType === FORM) {
       const fields = parseQuery(text);

@@ -12,7 +12,7 @@ import { toWorkloadInfo } from './kube-objects.ts';
 import type { KubeObject, MetricsSource, ObjectLister } from './ports.ts';
 import { type BulkScope, bulkQueries } from './queries.ts';
 
-export interface BulkMetrics {
+interface BulkMetrics {
   rows: PodContainerRow[];
   pressureNodes: Set<string>;
   /** Queries sent: the scan's cost in round trips. */

@@ -165,7 +165,7 @@ export async function resolveTarget(lister: ObjectLister, query: TargetQuery): P
 }
 
 /** Names close to `name` (edit distance, or containment), best first, at most five. */
-export function findNearMatches(name: string, candidates: string[]): string[] {
+function findNearMatches(name: string, candidates: string[]): string[] {
   const unique = [...new Set(candidates.filter((c) => c && c !== name))];
   const scored = unique
     .map((c) => ({ c, d: editDistance(name, c) }))

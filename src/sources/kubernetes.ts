@@ -6,7 +6,7 @@ import { kubeClient } from './kube-client.ts';
 import { networkReason } from './net-error.ts';
 import type { KubeObject, ListOptions, ObjectKind, ObjectLister } from './ports.ts';
 
-export interface KubeConfigOptions {
+interface KubeConfigOptions {
   kubeconfig?: string;
   context?: string;
 }
@@ -103,7 +103,7 @@ function makeClient<T>(
   );
 }
 
-export interface KubernetesListerOptions {
+interface KubernetesListerOptions {
   /** Per call; a slow apiserver becomes a source_timeout error naming the call. Default 10 s. */
   timeoutMs?: number;
 }

@@ -19,7 +19,7 @@ const PLAIN: Record<string, string> = {
 };
 
 /** The error code somewhere along the cause chain (`ECONNREFUSED`, ...), if any. */
-export function networkCode(error: unknown): string | undefined {
+function networkCode(error: unknown): string | undefined {
   let current: unknown = error;
   for (let depth = 0; depth < 6 && current && typeof current === 'object'; depth++) {
     const code = (current as { code?: unknown }).code;

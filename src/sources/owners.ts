@@ -91,7 +91,7 @@ export function isControlledBy(obj: KubeObject, kind: string, names: ReadonlySet
 }
 
 /** The label selector (matchLabels) of a workload's pods. */
-export function podSelectorOf(workload: KubeObject): Record<string, string> {
+function podSelectorOf(workload: KubeObject): Record<string, string> {
   const kind = workload.kind as WorkloadKind;
   if (kind === 'Pod') return {};
   if (kind === 'CronJob') return { ...(workload.spec?.jobTemplate?.spec?.template?.metadata?.labels ?? {}) };
@@ -112,7 +112,7 @@ export function podTemplateOf(workload: KubeObject): KubeObject | undefined {
  * StatefulSets, DaemonSets, ReplicaSets and Rollouts; a CronJob's jobTemplate; nowhere for a
  * bare Pod or a Job (a Job's template is immutable; its CronJob, if any, is the target instead).
  */
-export function templateHolderOf(workload: KubeObject): Target['podTemplate'] {
+function templateHolderOf(workload: KubeObject): Target['podTemplate'] {
   const kind = workload.kind as WorkloadKind;
   const name = workload.metadata?.name ?? '';
   if (kind === 'Pod' || kind === 'Job') return undefined;

@@ -89,7 +89,7 @@ export function createPrometheusSource(
 }
 
 /** prometheus-query rejects with `{errorType, error, code}` (not an Error): name what happened. */
-export function describePrometheusError(error: unknown, host: string, timeoutMs: number): OomBotError {
+function describePrometheusError(error: unknown, host: string, timeoutMs: number): OomBotError {
   const e = error as { errorType?: string; error?: string; code?: string; original?: unknown };
   if (e?.errorType === 'timeout_error' || e?.code === 'ECONNABORTED' || e?.code === 'ETIMEDOUT') {
     return new OomBotError('source_timeout', `Prometheus at ${host}: no answer within ${timeoutMs} ms`, {

@@ -27,7 +27,7 @@ export function chooseStep(rangeSeconds: number, minStepSeconds = 15): number {
   return Math.max(minStepSeconds, Math.ceil(rangeSeconds / 10_000));
 }
 
-export const RATE_WINDOW_SECONDS = 300;
+const RATE_WINDOW_SECONDS = 300;
 
 function eq(label: string, value: string): Matcher {
   return { label, op: '=', value };
@@ -122,7 +122,7 @@ export const nodePodQueries = {
   }),
 };
 
-export interface TrafficScope extends PodScope {
+interface TrafficScope extends PodScope {
   workload: string;
   services: string[];
 }
@@ -197,7 +197,7 @@ export interface BulkScope {
 }
 
 /** Samples this recent count as "now". */
-export const CURRENT_RANGE_SECONDS = 300;
+const CURRENT_RANGE_SECONDS = 300;
 
 function inScope(s: BulkScope): Matcher[] {
   return s.namespace === undefined ? [] : [eq('namespace', s.namespace)];

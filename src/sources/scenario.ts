@@ -18,7 +18,7 @@ import { evaluateRange } from './series-eval.ts';
 const DNS_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const range = z.object({ min: z.number().nonnegative(), max: z.number().positive() });
-export const scenarioMetaSchema = z.object({
+const scenarioMetaSchema = z.object({
   name: z.string().min(1),
   description: z.string().optional(),
   at: z.string().refine((s) => Number.isFinite(Date.parse(s)), 'must be an RFC 3339 time'),

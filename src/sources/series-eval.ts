@@ -27,7 +27,7 @@ function compileMatcher(m: Matcher): (labels: Record<string, string>) => boolean
 }
 
 /** Series of `spec.metric` whose labels satisfy every matcher. */
-export function selectSeries(store: SeriesByMetric, spec: QuerySpec): Series[] {
+function selectSeries(store: SeriesByMetric, spec: QuerySpec): Series[] {
   const tests = spec.matchers.map(compileMatcher);
   return (store.get(spec.metric) ?? []).filter((s) => tests.every((test) => test(s.labels)));
 }
@@ -193,7 +193,7 @@ function sumByLabels(series: Series[]): Series[] {
 }
 
 /** Prometheus' `labels.Compare`: label pairs in name order, name then value, then the shorter set first. */
-export function compareLabels(a: Record<string, string>, b: Record<string, string>): number {
+function compareLabels(a: Record<string, string>, b: Record<string, string>): number {
   const x = Object.entries(a).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0));
   const y = Object.entries(b).sort(([p], [q]) => (p < q ? -1 : p > q ? 1 : 0));
   for (let i = 0; i < Math.min(x.length, y.length); i++) {

@@ -14,7 +14,7 @@ import { analyseRollout, onlyLoweredLimit, type RolloutAnalysis } from '../rollo
 import type { CauseAssessment, Evidence, Revision, Target } from '../types.ts';
 
 /** A step in the footprint below this is noise, not a regression. */
-export const MIN_STEP = 1.2;
+const MIN_STEP = 1.2;
 /** Traffic this much higher after the rollout makes an unmatched comparison meaningless. */
 const TRAFFIC_CHANGED = 1.3;
 

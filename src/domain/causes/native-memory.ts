@@ -10,11 +10,11 @@ import { median } from '../series.ts';
 import type { CauseAssessment } from '../types.ts';
 
 /** A ceiling at or below this share of the limit is "well under" it. */
-export const WELL_UNDER_SHARE = 0.45;
+const WELL_UNDER_SHARE = 0.45;
 /** The working set must pass heap + usual non-heap by at least this share of the limit. */
-export const EXCESS_SHARE = 0.2;
+const EXCESS_SHARE = 0.2;
 
-export interface NativeGap {
+interface NativeGap {
   setting: HeapSetting;
   ceilingBytes: number;
   /** Ceiling / limit. */

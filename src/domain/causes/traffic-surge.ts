@@ -3,7 +3,7 @@ import type { Features } from '../feature-types.ts';
 import { bytes, clock, rate, ratio } from '../format.ts';
 import type { CauseAssessment, Evidence } from '../types.ts';
 
-export const SURGE_RATIO = 1.5;
+const SURGE_RATIO = 1.5;
 
 /** How strongly the traffic jumped before the kills, 0..1, for other scorers. */
 export function measureSurge(f: Features): number {

@@ -25,13 +25,13 @@ const SEVERITY: RiskKind[] = [
 ];
 
 /** The next kill is this much sooner than expected: worse, not noise in the estimate. */
-export const SOONER_SHARE = 0.5;
+const SOONER_SHARE = 0.5;
 
 export function riskKey(t: RiskTarget): string {
   return `${t.cluster ?? ''}/${t.namespace}/${t.workload.kind}/${t.workload.name}/${t.container}`;
 }
 
-export function hasWorsened(seen: SeenRisk, now: Risk, at: number): boolean {
+function hasWorsened(seen: SeenRisk, now: Risk, at: number): boolean {
   if (SEVERITY.indexOf(now.risk) < SEVERITY.indexOf(seen.risk)) return true;
   if (now.risk !== seen.risk) return false;
   if (now.etaSeconds === null || seen.etaSeconds === null) return false;
@@ -39,7 +39,7 @@ export function hasWorsened(seen: SeenRisk, now: Risk, at: number): boolean {
   return urgencySeconds(now) < SOONER_SHARE * expected;
 }
 
-export interface DigestDiff {
+interface DigestDiff {
   /** New or worse, ranked as the scan ranked them. */
   fresh: Risk[];
   /** What to remember for the next scan: every risk seen now (gone ones are forgotten). */

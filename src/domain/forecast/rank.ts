@@ -5,7 +5,7 @@
 import type { Risk, RiskKind } from './types.ts';
 
 /** Without a trend: recent kills come back within hours; a heap over the limit at the next load peak. */
-export const NOMINAL_SECONDS: Record<RiskKind, number> = {
+const NOMINAL_SECONDS: Record<RiskKind, number> = {
   recent_kills: 3600,
   heap_above_limit: 6 * 3600,
   leak: 24 * 3600,

@@ -28,7 +28,7 @@ function recentUsage(life: Lifetime): number {
  * Too young to tell a leak from a warm-up ramp (caches, pools, JIT fill for an hour or more
  * after a start), or young and slowing down: no leak forecast from it.
  */
-export function isWarmingUp(life: Lifetime, trend: LifetimeTrend): boolean {
+function isWarmingUp(life: Lifetime, trend: LifetimeTrend): boolean {
   const age = life.end - life.start;
   if (age < MIN_LEAK_AGE_SECONDS) return true;
   return age < YOUNG_SECONDS && trend.lateSlopeBytesPerSecond < 0.6 * trend.slopeBytesPerSecond;
@@ -44,7 +44,7 @@ function currentLifetimes(f: Features): Lifetime[] {
  * When the first running lifetime reaches the limit, if it leaks: each measured as the diagnosis
  * measures leaks, the soonest kept.
  */
-export function leakEta(
+function leakEta(
   f: Features,
   at: number,
 ): { etaSeconds: number; pod: string; slope: number; usage: number } | undefined {
@@ -67,7 +67,7 @@ export function leakEta(
  * The next kill from the cadence of the past ones: the median interval after the last. A
  * cadence already overdue says nothing (the kills may have stopped): no time then.
  */
-export function cadenceEta(f: Features, at: number): number | null {
+function cadenceEta(f: Features, at: number): number | null {
   const times = f.oomKills.map((k) => k.t).sort((a, b) => a - b);
   if (times.length < 2) return null;
   const gaps = times.slice(1).map((t, i) => t - (times[i] as number));

@@ -14,7 +14,7 @@ type Rule = (s: ContainerStats, o: ForecastOptions) => Flag | undefined;
  * A JVM, Node.js or Go heap ceiling at or above the memory limit, or so close to it that the
  * runtime's non-heap memory cannot fit beside it (the diagnosis's own measure of room).
  */
-export const heapAboveLimit: Rule = (s) => {
+const heapAboveLimit: Rule = (s) => {
   if (!s.spec || s.limitBytes === undefined) return undefined;
   const setting = findHeapSettings({ ...s.spec, limitBytes: s.limitBytes }).at(-1);
   if (setting?.ceilingBytes === undefined) return undefined;
@@ -30,7 +30,7 @@ export const heapAboveLimit: Rule = (s) => {
 };
 
 /** Killed for memory inside the window: it will be again unless something changes. */
-export const recentKills: Rule = (s) => {
+const recentKills: Rule = (s) => {
   if (!s.oomKilled) return undefined;
   return {
     stats: s,
@@ -42,7 +42,7 @@ export const recentKills: Rule = (s) => {
 };
 
 /** Growing over the window fast enough to reach the limit within 1.5 horizons (the analysis narrows it). */
-export const growingToLimit: Rule = (s, o) => {
+const growingToLimit: Rule = (s, o) => {
   const w = s.worstTrend;
   if (!w || s.limitBytes === undefined) return undefined;
   const eta = secondsToLimit(s.limitBytes, w.currentBytes, w.slopeBytesPerSecond);
@@ -59,7 +59,7 @@ export const growingToLimit: Rule = (s, o) => {
 };
 
 /** Peaks close to the limit already. */
-export const nearLimit: Rule = (s, o) => {
+const nearLimit: Rule = (s, o) => {
   if (s.limitBytes === undefined || s.peakBytes === undefined) return undefined;
   if (s.peakBytes < o.nearLimitShare * s.limitBytes) return undefined;
   return {
@@ -77,7 +77,7 @@ export const nearLimit: Rule = (s, o) => {
  * Usage far above the request puts the pod first in line when the node runs short; with no
  * limit at all on a node that was under pressure, nothing else stops it.
  */
-export const requestFarBelowUsage: Rule = (s, o) => {
+const requestFarBelowUsage: Rule = (s, o) => {
   const usage = s.currentBytes ?? s.peakBytes;
   if (usage === undefined) return undefined;
   const request = s.requestBytes ?? 0;
@@ -97,7 +97,7 @@ export const requestFarBelowUsage: Rule = (s, o) => {
 };
 
 /** In order: the first rule that matches wins. */
-export const RULES: Rule[] = [heapAboveLimit, recentKills, growingToLimit, nearLimit, requestFarBelowUsage];
+const RULES: Rule[] = [heapAboveLimit, recentKills, growingToLimit, nearLimit, requestFarBelowUsage];
 
 /** The screening verdict of one container, or undefined when no rule matches. */
 export function screen(s: ContainerStats, o: ForecastOptions): Flag | undefined {

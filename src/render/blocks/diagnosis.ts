@@ -19,7 +19,7 @@ import { targetName, whereText, workloadText } from './naming.ts';
 import { rolloutUndoButton } from './rollout-button.ts';
 import type { SlackMessage } from './types.ts';
 
-export interface RootOptions {
+interface RootOptions {
   /** Opaque id of the incident: the value of Re-diagnose and Dismiss. */
   incidentId: string;
   /** Opaque id of the stored remediation plan: the value of Apply, Preview, Create VPA, Scale out. */
@@ -30,7 +30,7 @@ export interface RootOptions {
   counters?: { alerts: number; lastSeenAt?: number };
 }
 
-export const CAUSE_EMOJI: Record<Cause, string> = {
+const CAUSE_EMOJI: Record<Cause, string> = {
   limit_too_low: ':straight_ruler:',
   memory_leak: ':droplet:',
   traffic_surge: ':chart_with_upwards_trend:',
@@ -292,7 +292,7 @@ function renderActions(d: Diagnosis): SlackMessage {
 }
 
 /** The caption of the chart, which is uploaded separately as a file. */
-export function renderChartCaption(d: Diagnosis): SlackMessage {
+function renderChartCaption(d: Diagnosis): SlackMessage {
   const c = d.chart;
   const parts = [
     c.pods.length > 0

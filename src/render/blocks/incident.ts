@@ -15,7 +15,7 @@ import { renderProgress } from './progress.ts';
 import type { SlackMessage } from './types.ts';
 
 /** The incident fields the renderers read (times in epoch ms, as stored). */
-export type IncidentView = Pick<
+type IncidentView = Pick<
   AlertIncidentState,
   | 'kind'
   | 'cluster'
@@ -65,12 +65,12 @@ export function incidentStatus(v: IncidentView, nowMs: number): string {
 }
 
 /** Alerts Alertmanager cut from its notifications are never diagnosed: say so, and the fix. */
-export function truncationNote(n: number): string {
+function truncationNote(n: number): string {
   return `${plural(n, 'alert')} not delivered by Alertmanager: raise max_alerts`;
 }
 
 /** "prod/auth-service (container auth)" or "node worker-3", escaped. */
-export function incidentTitle(v: IncidentView): string {
+function incidentTitle(v: IncidentView): string {
   const cluster = v.cluster ? ` on ${v.cluster}` : '';
   if (v.kind === 'node') return escapeMrkdwn(`node ${v.node}${cluster}`);
   const container = v.container ? ` (container ${v.container})` : '';

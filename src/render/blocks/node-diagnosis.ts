@@ -36,7 +36,7 @@ function ranked(pods: readonly RankedPod[], line: (p: RankedPod, i: number) => s
 }
 
 /** The first line of the node incident thread: what filled the node, with the evidence. */
-export function renderNodeEvidence(d: NodeDiagnosis, missing: readonly string[] = []): SlackMessage {
+function renderNodeEvidence(d: NodeDiagnosis, missing: readonly string[] = []): SlackMessage {
   const blocks: KnownBlock[] = [
     header(`Node diagnosis: ${d.node}`, BLOCK_IDS.nodeDiagnosis),
     section(`:bar_chart: *${escapeMrkdwn(d.headline)}*`),
@@ -51,7 +51,7 @@ export function renderNodeEvidence(d: NodeDiagnosis, missing: readonly string[] 
 }
 
 /** The pods of the node, by working set and by usage above their request. */
-export function renderNodePods(d: NodeDiagnosis): SlackMessage {
+function renderNodePods(d: NodeDiagnosis): SlackMessage {
   const byUse = ranked(
     d.pods,
     (p, i) =>
@@ -79,7 +79,7 @@ export function renderNodePods(d: NodeDiagnosis): SlackMessage {
 }
 
 /** What to do: requests to raise, workloads to spread, node headroom. */
-export function renderNodeAdvice(d: NodeDiagnosis): SlackMessage {
+function renderNodeAdvice(d: NodeDiagnosis): SlackMessage {
   const lines = d.advice.map((a, i) => `${i + 1}. ${escapeMrkdwn(a)}`);
   return message(`What to do about ${d.node}: ${d.advice[0] ?? 'no advice'}`, [
     header('What to do', BLOCK_IDS.nodeAdvice),

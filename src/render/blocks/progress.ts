@@ -10,7 +10,7 @@ import { button, context, message, section } from './builders.ts';
 import { whereText, workloadText } from './naming.ts';
 import type { SlackMessage } from './types.ts';
 
-export type ProgressStage = 'queued' | 'gathering' | 'analysing' | 'failed';
+type ProgressStage = 'queued' | 'gathering' | 'analysing' | 'failed';
 
 const STEPS = ['queued', 'gathering evidence', 'analysing', 'done'] as const;
 

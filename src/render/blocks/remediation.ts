@@ -49,7 +49,7 @@ function hpaTargetText(plan: RemediationPlan): string {
 }
 
 /** What a button of this plan does, in one line. */
-export function describePlanAction(plan: RemediationPlan, action: RemediationAction): string {
+function describePlanAction(plan: RemediationPlan, action: RemediationAction): string {
   // approval messages name the cluster a change targets
   const where = `${workloadText(plan.target)}${plan.cluster ? ` on cluster ${escapeMrkdwn(plan.cluster)}` : ''}`;
   switch (action) {
@@ -86,7 +86,7 @@ export function describePlanAction(plan: RemediationPlan, action: RemediationAct
 // ---------------------------------------------------------------------------------------------
 // Decisions
 
-export interface Refusal {
+interface Refusal {
   action: RemediationAction;
   user: string;
   at: number;

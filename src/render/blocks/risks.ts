@@ -13,7 +13,7 @@ import { codeBlock, escapeMrkdwn, joinLines, truncate } from '../mrkdwn.ts';
 import { context, plain, section } from './builders.ts';
 import type { SlackMessage } from './types.ts';
 
-export const RISK_LABEL: Record<RiskKind, string> = {
+const RISK_LABEL: Record<RiskKind, string> = {
   recent_kills: 'OOM-killed recently, will be again',
   leak: 'leaking towards its limit',
   heap_above_limit: 'runtime heap does not fit the limit',
@@ -21,7 +21,7 @@ export const RISK_LABEL: Record<RiskKind, string> = {
   request_far_below_usage: 'request far below usage: evicted first',
 };
 
-export const RISK_EMOJI: Record<RiskKind, string> = {
+const RISK_EMOJI: Record<RiskKind, string> = {
   recent_kills: ':skull:',
   leak: ':droplet:',
   heap_above_limit: ':gear:',
@@ -37,7 +37,7 @@ export function listedRisks(risks: Risk[]): Risk[] {
   return risks.slice(0, MAX_LINES);
 }
 
-export function describeTarget(t: RiskTarget): string {
+function describeTarget(t: RiskTarget): string {
   const cluster = t.cluster ? `${t.cluster}:` : '';
   return `${cluster}${t.namespace}/${t.workload.kind.toLowerCase()}/${t.workload.name} (${t.container})`;
 }
@@ -48,7 +48,7 @@ function etaText(r: Risk): string {
 }
 
 /** One line of a list: emoji, the container, what threatens it, when. */
-export function riskLine(r: Risk): string {
+function riskLine(r: Risk): string {
   return `${RISK_EMOJI[r.risk]} *${escapeMrkdwn(describeTarget(r.target))}*: ${RISK_LABEL[r.risk]}${etaText(r)}`;
 }
 

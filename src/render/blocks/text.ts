@@ -48,7 +48,7 @@ function formatInline(text: string): string {
 }
 
 /** mrkdwn to plain text: code blocks indented, inline code kept in backticks, entities decoded. */
-export function mrkdwnToText(text: string): string {
+function mrkdwnToText(text: string): string {
   const parts = text.split('```');
   const out: string[] = [];
   parts.forEach((part, i) => {
@@ -117,7 +117,7 @@ function renderBlock(block: KnownBlock): string {
 }
 
 /** One message as text: its blocks, or its fallback text when it has none. */
-export function renderMessageAsText(m: SlackMessage): string {
+function renderMessageAsText(m: SlackMessage): string {
   if (m.blocks.length === 0) return mrkdwnToText(m.text);
   return m.blocks
     .map(renderBlock)

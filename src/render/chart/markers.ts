@@ -49,7 +49,7 @@ export function drawKills(
 const ROLLOUT_COLOR = '#1f3b73';
 
 /** The rollout inside the window: a dashed vertical line at its time, labelled at the top. */
-export function drawRollout(chart: ChartData, frame: Frame): string[] {
+function drawRollout(chart: ChartData, frame: Frame): string[] {
   const r = chart.rollout;
   if (!r || r.t < frame.start || r.t > frame.end) return [];
   const x = frame.xScale(r.t);

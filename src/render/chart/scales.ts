@@ -34,7 +34,7 @@ export interface Frame {
 }
 
 /** Whether the chart has a traffic series worth a right axis. */
-export function hasTraffic(chart: ChartData): boolean {
+function hasTraffic(chart: ChartData): boolean {
   return !!chart.traffic && chart.traffic.t.length > 0 && chart.traffic.v.some((v) => v > 0);
 }
 
