@@ -112,6 +112,7 @@ const schema = z.object({
     .default(15),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   SLACK_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  SLACK_UPDATES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(50),
   SLACK_RETRY_MAX_MS: z.coerce.number().int().min(0).max(3_600_000).default(180_000),
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(3_600_000).default(20_000),
   ALERTMANAGER_TOKEN: optionalString,
@@ -215,6 +216,8 @@ export interface Config {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   /** Minimum spacing of Slack messages per channel (Slack's pace is about one per second). */
   slackMinIntervalMs: number;
+  /** chat.update calls per minute for the workspace (Slack's Tier 3: 50 a minute). */
+  slackUpdatesPerMinute: number;
   /** How long the Web API client retries a Slack that does not answer (5xx, refused) before the job is given back. */
   slackRetryMaxMs: number;
   /** On SIGTERM, how long jobs in flight may finish; then they are left to another worker (the queue hands them back). */
@@ -373,6 +376,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     }),
     logLevel: e.LOG_LEVEL,
     slackMinIntervalMs: e.SLACK_MIN_INTERVAL_MS,
+    slackUpdatesPerMinute: e.SLACK_UPDATES_PER_MINUTE,
     slackRetryMaxMs: e.SLACK_RETRY_MAX_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     alerts: Object.freeze({
