@@ -347,6 +347,8 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
     workload: `svc-${String(i).padStart(2, '0')}`,
   }));
   const ROUTES = 'namespace=team-a:C0TEAMA,namespace=team-b:C0TEAMB';
+  /** chat.update's budget for the workspace in the storms (scaled down with the posting pace). */
+  const UPDATES_PER_MINUTE = 300;
   const channelOf = (namespace: string) =>
     namespace === 'team-a' ? 'C0TEAMA' : namespace === 'team-b' ? 'C0TEAMB' : OOM_CHANNEL;
   let stormDir = '';
@@ -457,6 +459,17 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
     };
   }
 
+  /** The most of `times` (ms) in any window of `windowMs`. */
+  function mostWithin(times: number[], windowMs: number): number {
+    const sorted = [...times].sort((a, b) => a - b);
+    let best = 0;
+    for (let i = 0, j = 0; i < sorted.length; i++) {
+      while ((sorted[i] as number) - (sorted[j] as number) >= windowMs) j++;
+      best = Math.max(best, i - j + 1);
+    }
+    return best;
+  }
+
   function assertStorm(f: StormFigures, slack: FakeSlack): void {
     assert.equal(f.threads, 50, 'exactly 50 threads');
     assert.equal(f.counted, 1000, 'every alert counted');
@@ -466,8 +479,21 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
       .map((c) => /team-[a-e]\/svc-\d\d/.exec(text(c.args))?.[0]);
     assert.equal(new Set(workloadsOfRoots).size, 50, 'one root per workload');
     // the counters were coalesced: far fewer root updates than alerts
-    const updates = slack.calls('chat.update').length;
-    assert.ok(updates < 600, `chat.update calls: ${updates}`);
+    const updates = slack.calls('chat.update');
+    assert.ok(updates.length < 600, `chat.update calls: ${updates.length}`);
+    // chat.update kept its budget for the workspace, and each channel its posting pace
+    assert.ok(
+      mostWithin(
+        updates.map((c) => c.at),
+        60_000,
+      ) <= UPDATES_PER_MINUTE,
+      'chat.update within its budget in every minute',
+    );
+    const posts = slack.calls('chat.postMessage').filter((c) => c.ok);
+    for (const channel of new Set(posts.map((c) => String(c.args.channel)))) {
+      const times = posts.filter((c) => c.args.channel === channel).map((c) => c.at);
+      assert.equal(mostWithin(times, 20), 1, `one post per 20 ms in ${channel}`);
+    }
   }
 
   describe('a storm of 1,000 alerts over 50 workloads', () => {
@@ -491,6 +517,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
         port,
         env: botEnv(prefix, slack, {
           SLACK_MIN_INTERVAL_MS: '20',
+          SLACK_UPDATES_PER_MINUTE: String(UPDATES_PER_MINUTE),
           // every workload of the storm gets its thread; the cap itself is alert-flood.test.ts's
           ALERT_MAX_NEW_INCIDENTS: '100',
           WINDOW_HOURS: '2',
@@ -529,6 +556,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
     const env = () =>
       botEnv(prefix, slack, {
         SLACK_MIN_INTERVAL_MS: '20',
+        SLACK_UPDATES_PER_MINUTE: String(UPDATES_PER_MINUTE),
         // every workload of the storm gets its thread; the cap itself is alert-flood.test.ts's
         ALERT_MAX_NEW_INCIDENTS: '100',
         WINDOW_HOURS: '2',

@@ -43,7 +43,13 @@ describe('Slack pacing', () => {
     await clock.tickAsync(200_000);
     await Promise.all(done);
     assert.equal(sent.length, 12, 'every update was sent');
-    assert.ok(mostInWindow(sent.map((c) => c.at), 60_000) <= 5, 'at most 5 in any minute');
+    assert.ok(
+      mostInWindow(
+        sent.map((c) => c.at),
+        60_000,
+      ) <= 5,
+      'at most 5 in any minute',
+    );
   });
 
   it('coalesces updates of one message: the latest content is sent, every caller settles', async () => {
