@@ -102,8 +102,13 @@ export interface UpdateRequest<M> {
 export interface UpdateSchedulerOptions<M> {
   send(channel: string, ts: string, message: M): Promise<void>;
   budget: WindowBudget;
-  /** Calls of the window kept for urgent updates: routine ones (progress, counters) never use them. */
+  /**
+   * Calls of the window always kept for urgent updates: routine ones (progress, counters) never use
+   * them, nor one per message still expecting its urgent update (see `expect`).
+   */
   reserve: number;
+  /** How long a message is expected to get its urgent update (a root its verdict) at most. */
+  expectMs?: number;
   /** Spacing of two updates in one channel. */
   channelIntervalMs: number;
   /** Spacing of two routine updates of one message ("at most one every few seconds"). */
@@ -125,6 +130,9 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
   const pending = new Map<string, PendingUpdate<M>>();
   const lastInChannel = new Map<string, number>();
   const lastOfMessage = new Map<string, number>();
+  /** Messages expecting an urgent update (posted roots awaiting their verdict), since when. */
+  const expected = new Map<string, number>();
+  const expectMs = options.expectMs ?? 10 * 60_000;
   let busy = false;
   let wake: (() => void) | undefined;
 
@@ -132,7 +140,8 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
   function readyAt(request: UpdateRequest<M>, key: string, now: number): number {
     const channel = (lastInChannel.get(request.channel) ?? 0) + options.channelIntervalMs;
     const message = request.urgent ? 0 : (lastOfMessage.get(key) ?? 0) + options.messageIntervalMs;
-    const budget = now + options.budget.waitMs(now, request.urgent ? 0 : options.reserve);
+    const reserve = Math.max(options.reserve, expected.size);
+    const budget = now + options.budget.waitMs(now, request.urgent ? 0 : reserve);
     return Math.max(channel, message, budget, now);
   }
 
@@ -164,11 +173,13 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
     const horizon = now - Math.max(options.channelIntervalMs, options.messageIntervalMs);
     for (const [k, t] of lastOfMessage) if (t < horizon) lastOfMessage.delete(k);
     for (const [k, t] of lastInChannel) if (t < horizon) lastInChannel.delete(k);
+    for (const [k, t] of expected) if (t < now - expectMs) expected.delete(k);
   }
 
   async function sendOne(key: string): Promise<void> {
     const p = pending.get(key) as PendingUpdate<M>;
     pending.delete(key);
+    if (p.request.urgent) expected.delete(key);
     const { channel, ts, message } = p.request;
     try {
       await options.send(channel, ts, message);
@@ -196,9 +207,15 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
     busy = false;
   }
 
+  const keyOf = (channel: string, ts: string) => `${channel}\u0000${ts}`;
+
   return {
+    /** The message will get an urgent update (a root, its verdict): routine ones leave room for it. */
+    expect(channel: string, ts: string): void {
+      expected.set(keyOf(channel, ts), Date.now());
+    },
     update(request: UpdateRequest<M>): Promise<void> {
-      const key = `${request.channel}\u0000${request.ts}`;
+      const key = keyOf(request.channel, request.ts);
       return new Promise<void>((resolve, reject) => {
         const p = pending.get(key);
         if (p) {

@@ -92,8 +92,11 @@ export const SLACK_METHOD_LIMITS = Object.freeze({
 /** Routine updates of one message: at most one every this many ms. */
 export const ROUTINE_UPDATE_INTERVAL_MS = 3000;
 
-/** Share of chat.update's budget that routine updates may use; the rest waits for verdicts and failures. */
-const ROUTINE_SHARE = 0.4;
+/**
+ * Share of chat.update's budget always kept for verdicts and failures; routine updates also leave
+ * one call per root still awaiting its verdict, so in a storm the verdicts go first.
+ */
+const URGENT_SHARE = 0.1;
 
 /** Pages of history (200 messages each) read by `findMessage`: the window is bounded by `oldest` too. */
 export const MAX_LOOKUP_PAGES = 5;
@@ -142,7 +145,7 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
 
   const updates = createUpdateScheduler<SlackMessage>({
     budget: createWindowBudget(updatesPerMinute, 60_000),
-    reserve: Math.ceil(updatesPerMinute * (1 - ROUTINE_SHARE)),
+    reserve: Math.ceil(updatesPerMinute * URGENT_SHARE),
     channelIntervalMs: interval,
     messageIntervalMs: ROUTINE_UPDATE_INTERVAL_MS,
     sleep,
@@ -167,6 +170,8 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
             ...(postOptions?.metadata ? { metadata: postOptions.metadata } : {}),
             unfurl_links: false,
           });
+          // a diagnosis root: its verdict will follow as an update
+          if (postOptions?.metadata) updates.expect(channel, String(res.ts));
           return String(res.ts);
         },
         !threadTs,

@@ -85,6 +85,29 @@ describe('Slack pacing', () => {
     assert.equal(sent.length, 4);
   });
 
+  it('keeps one call of the budget per root still awaiting its verdict', async () => {
+    const { s, sent } = scheduler(4, 0);
+    for (const ts of ['1.0', '2.0', '3.0']) s.expect('C1', ts);
+    const progress = s.update({ channel: 'C2', ts: '7.0', message: 'progress', urgent: false });
+    await clock.tickAsync(2000);
+    assert.equal(sent.length, 1, 'one routine update fits beside three awaited verdicts');
+    const more = s.update({ channel: 'C3', ts: '8.0', message: 'counters', urgent: false });
+    await clock.tickAsync(2000);
+    assert.equal(sent.length, 1, 'the next routine one waits for the verdicts');
+    const verdicts = ['1.0', '2.0', '3.0'].map((ts) =>
+      s.update({ channel: 'C1', ts, message: `verdict ${ts}`, urgent: true }),
+    );
+    await clock.tickAsync(5000);
+    await Promise.all([progress, ...verdicts]);
+    assert.deepEqual(
+      sent.slice(1).map((c) => c.message),
+      ['verdict 1.0', 'verdict 2.0', 'verdict 3.0'],
+    );
+    await clock.tickAsync(120_000);
+    await more;
+    assert.equal(sent.at(-1)?.message, 'counters');
+  });
+
   it("lets a channel's new root go ahead of the thread replies waiting there, one per interval", async () => {
     const lane = createPostLane(1000, sleep);
     const order: Array<{ what: string; at: number }> = [];
