@@ -212,7 +212,11 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
   return {
     /** The message will get an urgent update (a root, its verdict): routine ones leave room for it. */
     expect(channel: string, ts: string): void {
-      expected.set(keyOf(channel, ts), Date.now());
+      const key = keyOf(channel, ts);
+      expected.set(key, Date.now());
+      // the post counts as the message's last change: a routine update (progress) waits the
+      // message's interval after it, and a verdict that comes first replaces it
+      lastOfMessage.set(key, Date.now());
     },
     update(request: UpdateRequest<M>): Promise<void> {
       const key = keyOf(request.channel, request.ts);
