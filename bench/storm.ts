@@ -316,7 +316,7 @@ function render(agg: Aggregate): string {
       ],
     ),
     '',
-    "Per Web API method, until done: the most calls in any 1 s in one channel and in any 60 s for the workspace (worst run), against Slack's documented limit.",
+    "Per Web API method, over the whole storm: the most calls in any 1 s in one channel and in any 60 s for the workspace (worst run), against Slack's documented limit.",
     '',
     table(
       ['method', 'calls', 'most in 1 s, one channel', 'most in 60 s, workspace', "Slack's limit"],

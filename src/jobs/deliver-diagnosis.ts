@@ -65,11 +65,13 @@ export async function deliverDiagnosis(
   const { reply, rootTs, incidentId, planId, alert } = d;
   const log = deps.logger.child({ incidentId, target: d.request.name, channel: reply.channel });
   const extras = alert && deps.alerts && !reply.threadTs ? await deps.alerts.rootOptions(alert) : undefined;
-  await deps.slack.update(
+  // the verdict waits for chat.update's budget, not for the thread: the replies go meanwhile
+  const verdict = deps.slack.update(
     reply.channel,
     rootTs,
     renderRoot(d.diagnosis, { incidentId, planId, counters: extras?.counters, status: extras?.status }),
   );
+  verdict.catch(() => undefined);
   const threadTs = reply.threadTs ?? rootTs;
   for (let i = progress.posted().threadCount ?? 0; i < d.thread.length; i++) {
     await progress.fence();
@@ -81,6 +83,7 @@ export async function deliverDiagnosis(
     await uploadChart(d, deps, threadTs, log);
     await progress.record({ chart: true });
   }
+  await verdict;
   await deps.incidents.save({
     id: incidentId,
     request: d.request,

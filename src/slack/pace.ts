@@ -99,6 +99,9 @@ export interface UpdateRequest<M> {
   urgent: boolean;
 }
 
+/** How long a routine update yields to the verdicts other roots await. */
+export const ROUTINE_YIELD_MS = 30_000;
+
 export interface UpdateSchedulerOptions<M> {
   send(channel: string, ts: string, message: M): Promise<void>;
   budget: WindowBudget;
@@ -118,6 +121,8 @@ export interface UpdateSchedulerOptions<M> {
 
 interface PendingUpdate<M> {
   request: UpdateRequest<M>;
+  /** When the first update of this content was asked for. */
+  since: number;
   waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }>;
 }
 
@@ -136,20 +141,25 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
   let busy = false;
   let wake: (() => void) | undefined;
 
-  /** When the update may go at the earliest. */
-  function readyAt(request: UpdateRequest<M>, key: string, now: number): number {
+  /**
+   * When the update may go at the earliest. A routine one also yields, for up to ROUTINE_YIELD_MS,
+   * while other roots await their verdicts (a storm): those verdicts get the budget first.
+   */
+  function readyAt({ request, since }: PendingUpdate<M>, key: string, now: number): number {
     const channel = (lastInChannel.get(request.channel) ?? 0) + options.channelIntervalMs;
-    const message = request.urgent ? 0 : (lastOfMessage.get(key) ?? 0) + options.messageIntervalMs;
-    const reserve = Math.max(options.reserve, expected.size);
-    const budget = now + options.budget.waitMs(now, request.urgent ? 0 : reserve);
-    return Math.max(channel, message, budget, now);
+    if (request.urgent) return Math.max(channel, now + options.budget.waitMs(now, 0), now);
+    const message = (lastOfMessage.get(key) ?? 0) + options.messageIntervalMs;
+    const budget = now + options.budget.waitMs(now, Math.max(options.reserve, expected.size));
+    const others = expected.size - (expected.has(key) ? 1 : 0);
+    const yielded = others > 0 ? since + ROUTINE_YIELD_MS : 0;
+    return Math.max(channel, message, budget, yielded, now);
   }
 
   /** The pending update that may go first (urgent ones win a tie), and when. */
   function pickNext(now: number): { key: string; at: number } | undefined {
     let best: { key: string; at: number; urgent: boolean } | undefined;
     for (const [key, p] of pending) {
-      const at = readyAt(p.request, key, now);
+      const at = readyAt(p, key, now);
       const urgent = p.request.urgent;
       if (!best || at < best.at || (at === best.at && urgent && !best.urgent)) best = { key, at, urgent };
     }
@@ -226,7 +236,7 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
           p.request = { ...request, urgent: p.request.urgent || request.urgent };
           p.waiters.push({ resolve, reject });
         } else {
-          pending.set(key, { request, waiters: [{ resolve, reject }] });
+          pending.set(key, { request, since: Date.now(), waiters: [{ resolve, reject }] });
         }
         wake?.();
         if (!busy) void pump();

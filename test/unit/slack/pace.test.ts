@@ -85,15 +85,16 @@ describe('Slack pacing', () => {
     assert.equal(sent.length, 4);
   });
 
-  it('keeps one call of the budget per root still awaiting its verdict', async () => {
+  it('holds routine updates while other roots await their verdicts, and keeps the budget for them', async () => {
     const { s, sent } = scheduler(4, 0);
+    s.expect('C0', '0.0');
+    await clock.tickAsync(3000);
+    await s.update({ channel: 'C0', ts: '0.0', message: 'progress 0', urgent: false });
+    assert.equal(sent.at(-1)?.message, 'progress 0', 'a lone root shows its progress');
     for (const ts of ['1.0', '2.0', '3.0']) s.expect('C1', ts);
-    const progress = s.update({ channel: 'C2', ts: '7.0', message: 'progress', urgent: false });
-    await clock.tickAsync(2000);
-    assert.equal(sent.length, 1, 'one routine update fits beside three awaited verdicts');
-    const more = s.update({ channel: 'C3', ts: '8.0', message: 'counters', urgent: false });
-    await clock.tickAsync(2000);
-    assert.equal(sent.length, 1, 'the next routine one waits for the verdicts');
+    const progress = s.update({ channel: 'C1', ts: '1.0', message: 'progress 1', urgent: false });
+    await clock.tickAsync(5000);
+    assert.equal(sent.length, 1, 'in a storm, progress yields to the verdicts');
     const verdicts = ['1.0', '2.0', '3.0'].map((ts) =>
       s.update({ channel: 'C1', ts, message: `verdict ${ts}`, urgent: true }),
     );
@@ -102,10 +103,18 @@ describe('Slack pacing', () => {
     assert.deepEqual(
       sent.slice(1).map((c) => c.message),
       ['verdict 1.0', 'verdict 2.0', 'verdict 3.0'],
+      "the verdict replaced the root's waiting progress",
     );
+    const counters = s.update({ channel: 'C1', ts: '2.0', message: 'counters', urgent: false });
     await clock.tickAsync(120_000);
-    await more;
-    assert.equal(sent.at(-1)?.message, 'counters');
+    await counters;
+    assert.equal(sent.at(-1)?.message, 'counters', 'routine updates go once the window allows');
+    assert.ok(
+      mostInWindow(
+        sent.map((c) => c.at),
+        60_000,
+      ) <= 4,
+    );
   });
 
   it("lets a channel's new root go ahead of the thread replies waiting there, one per interval", async () => {
