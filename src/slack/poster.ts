@@ -68,7 +68,10 @@ export interface PosterOptions {
 
 /** How an update is scheduled: routine ones (progress, counters) leave part of the budget to the rest. */
 export interface UpdateOptions {
-  /** Progress or counters: coalesced, at most one per message every few seconds, never using the reserve. */
+  /**
+   * Progress or counters: coalesced, at most one per message every few seconds, never using the
+   * reserve, and yielding while other roots await their verdicts.
+   */
   routine?: boolean;
 }
 
