@@ -459,17 +459,6 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
     };
   }
 
-  /** The most of `times` (ms) in any window of `windowMs`. */
-  function mostWithin(times: number[], windowMs: number): number {
-    const sorted = [...times].sort((a, b) => a - b);
-    let best = 0;
-    for (let i = 0, j = 0; i < sorted.length; i++) {
-      while ((sorted[i] as number) - (sorted[j] as number) >= windowMs) j++;
-      best = Math.max(best, i - j + 1);
-    }
-    return best;
-  }
-
   function assertStorm(f: StormFigures, slack: FakeSlack): void {
     assert.equal(f.threads, 50, 'exactly 50 threads');
     assert.equal(f.counted, 1000, 'every alert counted');
@@ -479,21 +468,8 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
       .map((c) => /team-[a-e]\/svc-\d\d/.exec(text(c.args))?.[0]);
     assert.equal(new Set(workloadsOfRoots).size, 50, 'one root per workload');
     // the counters were coalesced: far fewer root updates than alerts
-    const updates = slack.calls('chat.update');
-    assert.ok(updates.length < 600, `chat.update calls: ${updates.length}`);
-    // chat.update kept its budget for the workspace, and each channel its posting pace
-    assert.ok(
-      mostWithin(
-        updates.map((c) => c.at),
-        60_000,
-      ) <= UPDATES_PER_MINUTE,
-      'chat.update within its budget in every minute',
-    );
-    const posts = slack.calls('chat.postMessage').filter((c) => c.ok);
-    for (const channel of new Set(posts.map((c) => String(c.args.channel)))) {
-      const times = posts.filter((c) => c.args.channel === channel).map((c) => c.at);
-      assert.equal(mostWithin(times, 20), 1, `one post per 20 ms in ${channel}`);
-    }
+    const updates = slack.calls('chat.update').length;
+    assert.ok(updates < 600, `chat.update calls: ${updates}`);
   }
 
   describe('a storm of 1,000 alerts over 50 workloads', () => {
