@@ -37,6 +37,8 @@ export interface DeliveryData {
   /** The chart as a base64 PNG, or why it could not be drawn; absent without pods to draw. */
   chart?: { png: string; title: string; altText: string } | { error: string };
   requestId?: string;
+  /** The diagnose job that handed it over, for the logs. */
+  jobId?: string;
   posted?: DeliveryProgress;
 }
 
@@ -63,7 +65,13 @@ export async function deliverDiagnosis(
   progress: DeliveryRecorder,
 ): Promise<void> {
   const { reply, rootTs, incidentId, planId, alert } = d;
-  const log = deps.logger.child({ incidentId, target: d.request.name, channel: reply.channel });
+  const log = deps.logger.child({
+    jobId: d.jobId,
+    requestId: d.requestId,
+    incidentId,
+    target: d.request.name,
+    channel: reply.channel,
+  });
   const extras = alert && deps.alerts && !reply.threadTs ? await deps.alerts.rootOptions(alert) : undefined;
   // the verdict waits for chat.update's budget, not for the thread: the replies go meanwhile
   const verdict = deps.slack.update(

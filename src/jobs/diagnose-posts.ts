@@ -37,6 +37,7 @@ export async function postDiagnosis(
     thread: renderThread(diagnosis),
     ...(diagnosis.chart.pods.length > 0 ? { chart: drawChart(run, target, diagnosis) } : {}),
     ...(job.data.requestId ? { requestId: job.data.requestId } : {}),
+    ...(job.id ? { jobId: job.id } : {}),
     // what this job posted itself in an earlier attempt (before a handoff existed) is not posted again
     posted: { threadCount: job.data.posted?.threadCount ?? 0, chart: job.data.posted?.chart ?? false },
   };

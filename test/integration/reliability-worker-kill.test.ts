@@ -40,6 +40,7 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
   let web: BotProcess;
   let worker: BotProcess | undefined;
   let queue: Queue<DiagnoseJobData>;
+  let sends: Queue<{ posted?: Posted }>;
   let env: Record<string, string>;
   let reference: string[] = [];
   const workers: BotProcess[] = [];
@@ -82,7 +83,13 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
             .join('\n'),
         ),
     );
-  const posted = async (jobId: string): Promise<Posted> => (await queue.getJob(jobId))?.data.posted ?? {};
+  /** The job's progress: the root in the diagnose job, the thread in the delivery it handed over. */
+  const posted = async (jobId: string): Promise<Posted> => {
+    const own: Posted & { incidentId?: string } = (await queue.getJob(jobId))?.data.posted ?? {};
+    if (!own.incidentId) return own;
+    const delivery = await sends.getJob(`dlv-${own.incidentId}`);
+    return { ...own, ...(delivery?.data.posted ?? {}) };
+  };
 
   before(async () => {
     slack = await startFakeSlack();
@@ -101,6 +108,7 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
       LOG_LEVEL: 'info',
     };
     queue = new Queue<DiagnoseJobData>('diagnose', { connection: { url: REDIS_URL }, prefix });
+    sends = new Queue<{ posted?: Posted }>('slack-send', { connection: { url: REDIS_URL }, prefix });
     web = await startBot({ args: ['serve'], env });
     await startWorker();
   });
@@ -117,6 +125,8 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
     await slack?.close();
     await queue?.obliterate({ force: true }).catch(() => undefined);
     await queue?.close();
+    await sends?.obliterate({ force: true }).catch(() => undefined);
+    await sends?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
