@@ -40,7 +40,7 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
   let web: BotProcess;
   let worker: BotProcess | undefined;
   let queue: Queue<DiagnoseJobData>;
-  let sends: Queue<{ posted?: Posted }>;
+  let sends: Queue<{ posted?: Posted; jobId?: string; rootTs?: string }>;
   let env: Record<string, string>;
   let reference: string[] = [];
   const workers: BotProcess[] = [];
@@ -83,12 +83,19 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
             .join('\n'),
         ),
     );
-  /** The job's progress: the root in the diagnose job, the thread in the delivery it handed over. */
+  /**
+   * The job's progress: the root in the diagnose job (removed once it completes), the thread in the
+   * delivery it handed over to the sender (found by the diagnose job's id).
+   */
   const posted = async (jobId: string): Promise<Posted> => {
-    const own: Posted & { incidentId?: string } = (await queue.getJob(jobId))?.data.posted ?? {};
-    if (!own.incidentId) return own;
-    const delivery = await sends.getJob(`dlv-${own.incidentId}`);
-    return { ...own, ...(delivery?.data.posted ?? {}) };
+    const own: Posted = (await queue.getJob(jobId))?.data.posted ?? {};
+    const deliveries = await sends.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed']);
+    const delivery = deliveries.find((d) => d?.data.jobId === jobId);
+    return {
+      ...own,
+      ...(delivery ? { rootTs: delivery.data.rootTs } : {}),
+      ...(delivery?.data.posted ?? {}),
+    };
   };
 
   before(async () => {
@@ -108,7 +115,10 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
       LOG_LEVEL: 'info',
     };
     queue = new Queue<DiagnoseJobData>('diagnose', { connection: { url: REDIS_URL }, prefix });
-    sends = new Queue<{ posted?: Posted }>('slack-send', { connection: { url: REDIS_URL }, prefix });
+    sends = new Queue<{ posted?: Posted; jobId?: string; rootTs?: string }>('slack-send', {
+      connection: { url: REDIS_URL },
+      prefix,
+    });
     web = await startBot({ args: ['serve'], env });
     await startWorker();
   });
