@@ -201,9 +201,20 @@ function startSender(config: Readonly<Config>, logger: Logger, deps: DiagnoseDep
       stalledInterval: config.jobLockMs,
     },
   );
-  sender.on('failed', (job, error) =>
-    logger.error({ jobId: job?.id, requestId: job?.data.requestId, err: error.message }, 'delivery failed'),
-  );
+  sender.on('failed', (job, error) => {
+    logger.error({ jobId: job?.id, requestId: job?.data.requestId, err: error.message }, 'delivery failed');
+    // BullMQ's own verdict (a delivery whose workers kept dying): the root says the diagnosis stopped
+    if (job && error.name === 'UnrecoverableError') {
+      const { request, reply, rootTs } = job.data;
+      reportAbandoned(
+        { data: { request, reply, posted: { rootTs } } } as never,
+        deps.slack,
+        `its workers stopped in the middle of it more than once (${error.message})`,
+      ).catch((e: unknown) =>
+        logger.warn({ jobId: job.id, err: String(e) }, 'could not report the abandoned delivery'),
+      );
+    }
+  });
   sender.on('error', (error) => logger.warn({ err: error.message }, 'sender error'));
   return async () => {
     if (!(await drainWithin(sender, config.shutdownDrainMs))) {

@@ -200,7 +200,9 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
     await second.stop('SIGKILL');
     const third = await startWorker();
     const failed = await waitUntil('the job to finish or fail', HANG_MS, async () => {
-      const job = await queue.getJob(jobId);
+      // once handed over, the delivery is the job that finishes or fails
+      const deliveries = await sends.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed']);
+      const job = deliveries.find((d) => d?.data.jobId === jobId) ?? (await queue.getJob(jobId));
       if (!job) return 'completed';
       const state = await job.getState();
       return state === 'failed' || state === 'completed'
