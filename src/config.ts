@@ -87,6 +87,8 @@ export interface Config {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   /** Minimum spacing of Slack messages per channel (Slack's pace is about one per second). */
   slackMinIntervalMs: number;
+  /** chat.update calls per minute for the workspace (Slack's Tier 3: 50 a minute). */
+  slackUpdatesPerMinute: number;
   /** How long the Web API client retries a Slack that does not answer (5xx, refused) before the job is given back. */
   slackRetryMaxMs: number;
   /** On SIGTERM, how long jobs in flight may finish; then they are left to another worker (the queue hands them back). */
@@ -197,6 +199,7 @@ export function loadConfig(env: NodeJS.ProcessEnv, options: LoadOptions): Readon
     remediation: remediationConfig(e),
     logLevel: e.LOG_LEVEL,
     slackMinIntervalMs: e.SLACK_MIN_INTERVAL_MS,
+    slackUpdatesPerMinute: e.SLACK_UPDATES_PER_MINUTE,
     slackRetryMaxMs: e.SLACK_RETRY_MAX_MS,
     shutdownDrainMs: e.SHUTDOWN_DRAIN_MS,
     alerts: alertsConfig(e),

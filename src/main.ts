@@ -12,12 +12,14 @@ import type { EvidenceSources } from './evidence.ts';
 import { createRiskStateStore } from './forecast/state-store.ts';
 import { startHealthServer } from './health-server.ts';
 import { createIncidentStore } from './incidents/store.ts';
+import { type DeliveryData, deliverDiagnosis } from './jobs/deliver-diagnosis.ts';
 import type { DiagnoseDeps } from './jobs/diagnose-job.ts';
 import { reportAbandoned } from './jobs/diagnose-posts.ts';
 import { processDiagnose } from './jobs/diagnose-processor.ts';
 import { createRootClaims } from './jobs/diagnose-root.ts';
 import { failureOf } from './jobs/diagnose-slack-errors.ts';
 import { processRisks } from './jobs/risk-processor.ts';
+import { createSendQueue, enqueueDelivery, SEND_QUEUE, SENDER_CONCURRENCY } from './jobs/send-queue.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
 import type { DiagnoseJobData, RisksJobData } from './queues/payloads.ts';
@@ -141,7 +143,7 @@ export function slackRetries(maxMs: number) {
  * processors are aborted (each stops at its next Slack post) and the jobs, still active in Redis,
  * are handed back by the stalled-job check once their lock expires.
  */
-async function drainWithin(worker: Worker<DiagnoseJobData>, deadlineMs: number): Promise<boolean> {
+async function drainWithin<T>(worker: Worker<T>, deadlineMs: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<false>((resolve) => {
     timer = setTimeout(() => resolve(false), deadlineMs);
@@ -150,6 +152,77 @@ async function drainWithin(worker: Worker<DiagnoseJobData>, deadlineMs: number):
   clearTimeout(timer);
   if (!drained) worker.cancelAllJobs('shutdown drain deadline');
   return drained;
+}
+
+/** Before each Slack post: still this run's job? (its lock may have expired while Redis was away) */
+function jobFence(job: Job, lockMs: number, token?: string, signal?: AbortSignal): () => Promise<void> {
+  return async () => {
+    if (signal?.aborted) {
+      throw new OomBotError('queue_unavailable', 'shutting down; the queue hands the job back');
+    }
+    if (token && (await job.extendLock(token, lockMs)) !== 1) {
+      throw new OomBotError('queue_unavailable', 'the job lock was lost; another run continues it');
+    }
+  };
+}
+
+/**
+ * The per-channel sender: delivers the diagnoses handed over by the diagnose jobs, at Slack's pace
+ * (the poster's lanes space each channel; a thread's posts go in order within one delivery).
+ */
+function startSender(config: Readonly<Config>, logger: Logger, deps: DiagnoseDeps): () => Promise<void> {
+  const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });
+  connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (sender) error'));
+  const sender = new Worker<DeliveryData>(
+    SEND_QUEUE,
+    async (job: Job<DeliveryData>, token?: string, signal?: AbortSignal) => {
+      const progress = {
+        posted: () => job.data.posted ?? {},
+        record: async (patch: NonNullable<DeliveryData['posted']>) => {
+          // once uploaded, the chart's PNG is dropped from the job kept in Redis
+          const { chart, ...rest } = job.data;
+          job.data = {
+            ...rest,
+            ...(patch.chart ? {} : { chart }),
+            posted: { ...job.data.posted, ...patch },
+          } as DeliveryData;
+          await job.updateData(job.data);
+        },
+        fence: jobFence(job, config.jobLockMs, token, signal),
+      };
+      await deliverDiagnosis(job.data, deps, progress).catch(async (error: unknown) => {
+        throw await failureOf(error, job.data.reply, deps.slack, logger.child({ jobId: job.id }));
+      });
+    },
+    {
+      connection,
+      prefix: config.queuePrefix,
+      concurrency: SENDER_CONCURRENCY,
+      lockDuration: config.jobLockMs,
+      stalledInterval: config.jobLockMs,
+    },
+  );
+  sender.on('failed', (job, error) => {
+    logger.error({ jobId: job?.id, requestId: job?.data.requestId, err: error.message }, 'delivery failed');
+    // BullMQ's own verdict (a delivery whose workers kept dying): the root says the diagnosis stopped
+    if (job && error.name === 'UnrecoverableError') {
+      const { request, reply, rootTs } = job.data;
+      reportAbandoned(
+        { data: { request, reply, posted: { rootTs } } } as never,
+        deps.slack,
+        `its workers stopped in the middle of it more than once (${error.message})`,
+      ).catch((e: unknown) =>
+        logger.warn({ jobId: job.id, err: String(e) }, 'could not report the abandoned delivery'),
+      );
+    }
+  });
+  sender.on('error', (error) => logger.warn({ err: error.message }, 'sender error'));
+  return async () => {
+    if (!(await drainWithin(sender, config.shutdownDrainMs))) {
+      logger.warn('deliveries still running at the drain deadline: left to the queue');
+    }
+    connection.disconnect();
+  };
 }
 
 /** The forecast worker: answers `/oom risks` and runs the scheduled scan (registered once, run once per tick). */
@@ -241,6 +314,7 @@ export async function runBot(
       now: () => options.scenario?.at ?? Date.now() / 1000,
       slack: createSlackPoster(client, {
         minIntervalMs: options.slackIntervalMs ?? config.slackMinIntervalMs,
+        updatesPerMinute: config.slackUpdatesPerMinute,
         onError: (method, error) => metrics.recordSlackError(method, error),
       }),
       incidents,
@@ -252,21 +326,17 @@ export async function runBot(
       rootClaims: createRootClaims(producer, config.queuePrefix),
     };
     deps.alerts = alerts.hooks(deps.slack);
+    const sendQueue = createSendQueue(producer, config.queuePrefix);
+    sendQueue.on('error', (error) => logger.warn({ err: error.message }, 'send queue error'));
+    metrics.watchQueue(SEND_QUEUE, () => sendQueue.getJobCounts());
+    deps.handOff = (delivery) => enqueueDelivery(sendQueue, delivery);
     const connection = createRedisConnection(config.redis, { maxRetriesPerRequest: null });
     connection.on('error', (error) => logger.warn({ err: error.message }, 'redis (worker) error'));
     worker = new Worker<DiagnoseJobData>(
       DIAGNOSE_QUEUE,
       (job: Job<DiagnoseJobData>, token?: string, signal?: AbortSignal) =>
         metrics.timeJob(DIAGNOSE_QUEUE, async () => {
-          // before each Slack post: still this run's job? (its lock may have expired while Redis was away)
-          const fence = async () => {
-            if (signal?.aborted) {
-              throw new OomBotError('queue_unavailable', 'shutting down; the queue hands the job back');
-            }
-            if (token && (await job.extendLock(token, config.jobLockMs)) !== 1) {
-              throw new OomBotError('queue_unavailable', 'the job lock was lost; another run continues it');
-            }
-          };
+          const fence = jobFence(job, config.jobLockMs, token, signal);
           const result = await processDiagnose(job as never, deps, fence).catch(async (error: unknown) => {
             throw await failureOf(error, job.data.reply, deps.slack, logger.child({ jobId: job.id }));
           });
@@ -326,6 +396,9 @@ export async function runBot(
       connection.disconnect();
       logger.info('worker closed');
     });
+    // after the diagnose worker: the jobs it drained may still hand deliveries over
+    stoppers.push(startSender(config, logger, deps));
+    stoppers.push(() => sendQueue.close());
     if (!options.web) {
       const health = await startHealthServer({
         port: config.metricsPort,

@@ -40,8 +40,26 @@ export const EXPLANATIONS: Record<string, string> = {
     'is the slowest call of the first phase plus the slowest of the second, not a single call.',
   ].join(' '),
   'storm-pace': [
-    'The Slack poster spaces every message of a channel by SLACK_MIN_INTERVAL_MS (1,000 ms) after the previous',
-    'answer; a count above 1 in a 1 s window means two messages were sent less than 1 s apart in one channel.',
+    'Each method is paced by its own documented limit (src/slack/poster.ts): posts and uploads one per second per',
+    "channel after the previous answer, in a lane per channel; chat.update within Tier 3's 50 calls in any 60 s",
+    'for the workspace, one per second per channel, updates of one message coalesced; conversations.* within',
+    "Tier 3 and the upload steps within Tier 4. A count above a limit means a call went outside the poster's lanes.",
+  ].join(' '),
+  'storm-time': [
+    'The verdicts wait for two things: the diagnoses themselves (WORKER_CONCURRENCY at a time, CPU-bound on a',
+    "loaded 2-core machine: evidence, engine and chart) and chat.update's budget of 50 a minute for the workspace.",
+    'The floor counts every update made: beyond 50 the window has to slide, so one routine update (progress,',
+    'counters) too many in the first minute puts the last verdicts after the 60 s mark. Verdicts go first: routine',
+    "updates yield while other roots await their verdicts (a root's waiting progress is replaced by its verdict),",
+    'and the diagnose jobs no longer wait for the posting pace (the sender queue delivers the thread), so the last',
+    'verdict comes with the last diagnosis. Everything delivered takes longer than the floor because the threads',
+    'of the last diagnoses start when those finish, not at the first alert.',
+  ].join(' '),
+  'storm-rss': [
+    "The worker's peak is V8's heap (the storm table shows the heap at the peak) plus the chart renderer's native",
+    'buffers: each of the WORKER_CONCURRENCY diagnoses holds 24 h of series at 15 s steps for every pod as',
+    'JavaScript arrays and the parsed Prometheus JSON they came from. The sender adds little (a delivery is the',
+    'rendered messages and one PNG). Holding series as typed arrays and a heap cap are the levers (memory section).',
   ].join(' '),
   'memory-web': [
     "Node 24 itself is about 45 MiB of RSS; loading @slack/bolt brings a process to the bare app's figure, and",

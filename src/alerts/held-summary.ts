@@ -49,7 +49,7 @@ async function processHeldSummary(ref: HeldRef, deps: HeldSummaryDeps): Promise<
   const message = textMessage(summaryText(keys.length, deps.cap));
   let ts = await deps.redis.get(`${base}:summary`);
   if (ts) {
-    await deps.slack.update(ref.channel, ts, message);
+    await deps.slack.update(ref.channel, ts, message, { routine: true });
   } else {
     ts = await deps.slack.post(ref.channel, message);
     await deps.redis.set(`${base}:summary`, ts, 'EX', Math.ceil(deps.cap.windowMs / 1000) * 2);

@@ -22,6 +22,7 @@ export const slackEnv = {
     .or(url(['http:', 'https:']).transform((s) => (s.endsWith('/') ? s : `${s}/`)))
     .optional(),
   SLACK_MIN_INTERVAL_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  SLACK_UPDATES_PER_MINUTE: z.coerce.number().int().min(1).max(10_000).default(50),
   SLACK_RETRY_MAX_MS: z.coerce.number().int().min(0).max(3_600_000).default(180_000),
   OOM_ALLOWED_CHANNELS: commaList(/^[CGD][A-Z0-9]{2,}$/, 'Slack channel ids like C0123ABCD'),
   OOM_ALLOWED_USERGROUPS: commaList(/^S[A-Z0-9]{2,}$/, 'Slack user group ids like S0123ABCD'),

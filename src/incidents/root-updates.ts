@@ -37,7 +37,8 @@ export async function processRootUpdate(
   let result: RootUpdateResult = 'updated';
   let rootTs = state.rootTs;
   if (state.rootTs) {
-    await deps.slack.update(state.channel, state.rootTs, message);
+    // routine: coalesced with the root's other updates, within the share of the budget left to them
+    await deps.slack.update(state.channel, state.rootTs, message, { routine: true });
   } else {
     if (state.kind !== 'node') return 'not_ready';
     if (!(await deps.store.claimRoot(state.key, state.openedAt, deps.now()))) {

@@ -10,6 +10,7 @@ import type { Logger } from '../logger.ts';
 import type { AlertJobInfo, DiagnoseJobData, ReplyTo } from '../queues/payloads.ts';
 import type { CreatePlan } from '../remediation/planner.ts';
 import type { SlackPoster } from '../slack/poster.ts';
+import type { DeliveryData } from './deliver-diagnosis.ts';
 
 /** The sources of one cluster; `defaulted`: no context was named and the only one is used. */
 export type DiagnoseSources = EvidenceSources & { defaulted?: boolean };
@@ -34,6 +35,11 @@ export interface DiagnoseDeps {
   rootClaims?: RootClaims;
   /** Alert incidents: counters on the root, reopened threads, `/oom` answered in an open incident's thread. */
   alerts?: AlertDiagnosisHooks;
+  /**
+   * Hands a finished diagnosis to the per-channel sender (a queue), so this job ends without
+   * waiting for Slack's pace; without it the job delivers the diagnosis itself.
+   */
+  handOff?: (delivery: DeliveryData) => Promise<void>;
 }
 
 /** Claims of root messages in Redis, one per job (see diagnose-root.ts). */

@@ -1,65 +1,75 @@
 /**
- * The diagnose job's results in Slack: the verdict on the root, the details and the chart in its
- * thread, each post recorded once done; and the note on the root of a job BullMQ gave up on.
+ * The diagnose job's results in Slack: the verdict, details and chart rendered and delivered (by the
+ * sender, or by the job itself); and the note on the root of a job BullMQ gave up on.
  */
 
 import { compactDiagnosis } from '../contracts/alert-incident-types.ts';
 import type { DiagnosisRun } from '../diagnosis-service.ts';
 import type { Diagnosis, Target } from '../domain/types.ts';
 import { describeError } from '../errors.ts';
-import { renderRoot, renderThread } from '../render/blocks/diagnosis.ts';
+import { renderThread } from '../render/blocks/diagnosis.ts';
 import { renderChartPng } from '../render/chart.ts';
 import { escapeMrkdwn } from '../render/mrkdwn.ts';
 import type { SlackPoster } from '../slack/poster.ts';
+import { type DeliveryData, deliverDiagnosis } from './deliver-diagnosis.ts';
 import { type DiagnoseJob, type DiagnoseRun, type DiagnoseSources, record } from './diagnose-job.ts';
 
-/** The verdict on the root, the details and the chart in its thread, each post recorded once done. */
+/**
+ * The verdict on the root, the details and the chart in its thread: rendered here, then handed to
+ * the per-channel sender when one is wired (the job ends without waiting for Slack's pace), else
+ * delivered by this job, each post recorded once done.
+ */
 export async function postDiagnosis(
   run: DiagnoseRun,
   { target, diagnosis }: DiagnosisRun,
   { rootTs, incidentId }: { rootTs: string; incidentId: string },
   sources: DiagnoseSources,
 ): Promise<void> {
-  const { job, deps, log, alert, reply } = run;
+  const { job, deps, alert, reply } = run;
   await linkNodeIncident(run, diagnosis);
   const planId = await storePlan(run, diagnosis, { rootTs, incidentId }, sources);
-  const extras = alert && deps.alerts && !reply.threadTs ? await deps.alerts.rootOptions(alert) : undefined;
-  await deps.slack.update(
-    reply.channel,
-    rootTs,
-    renderRoot(diagnosis, { incidentId, planId, counters: extras?.counters, status: extras?.status }),
-  );
-  const thread = renderThread(diagnosis);
-  const threadTs = reply.threadTs ?? rootTs;
-  for (let i = job.data.posted?.threadCount ?? 0; i < thread.length; i++) {
-    await run.fence();
-    await deps.slack.post(reply.channel, thread[i] as (typeof thread)[number], threadTs);
-    await record(job, { threadCount: i + 1 });
-  }
-  if (!job.data.posted?.chart && diagnosis.chart.pods.length > 0) {
-    await run.fence();
-    await uploadChart(run, target, diagnosis, threadTs);
-    await record(job, { chart: true });
-  }
-  await deps.incidents.save({
-    id: incidentId,
+  const delivery: DeliveryData = {
     request: job.data.request,
-    channel: reply.channel,
+    reply,
     rootTs,
-    cause: diagnosis.cause,
-    state: 'diagnosed',
-    updatedAt: deps.now(),
-  });
-  if (alert && deps.alerts) {
-    await deps.alerts.finish(alert, {
-      renderedVersion: extras?.version ?? 0,
-      ...(planId ? { planId } : {}),
-      ...(reply.threadTs
-        ? {}
-        : { snapshot: { kind: 'verdict', incidentId, planId, diagnosis: compactDiagnosis(diagnosis) } }),
-    });
+    incidentId,
+    ...(planId ? { planId } : {}),
+    ...(alert ? { alert } : {}),
+    diagnosis: compactDiagnosis(diagnosis),
+    thread: renderThread(diagnosis),
+    ...(diagnosis.chart.pods.length > 0 ? { chart: drawChart(run, target, diagnosis) } : {}),
+    ...(job.data.requestId ? { requestId: job.data.requestId } : {}),
+    ...(job.id ? { jobId: job.id } : {}),
+    // what this job posted itself in an earlier attempt (before a handoff existed) is not posted again
+    posted: { threadCount: job.data.posted?.threadCount ?? 0, chart: job.data.posted?.chart ?? false },
+  };
+  if (deps.handOff) {
+    await run.fence();
+    await deps.handOff(delivery);
+    run.log.info({ cause: diagnosis.cause }, 'diagnosis handed to the sender');
+    return;
   }
-  log.info({ cause: diagnosis.cause, confidence: diagnosis.confidence }, 'diagnosis posted');
+  await deliverDiagnosis(delivery, deps, {
+    posted: () => job.data.posted ?? {},
+    record: (patch) => record(job, patch),
+    fence: run.fence,
+  });
+}
+
+/** The chart as a base64 PNG, or why it could not be drawn. */
+function drawChart(
+  run: DiagnoseRun,
+  target: Target,
+  diagnosis: Diagnosis,
+): NonNullable<DeliveryData['chart']> {
+  const title = `${target.namespace}/${target.workload.name} · ${diagnosis.container} memory`;
+  try {
+    const png = renderChartPng(diagnosis.chart, title);
+    return { png: Buffer.from(png).toString('base64'), title, altText: chartAltText(diagnosis) };
+  } catch (error) {
+    run.log.warn({ err: describeError(error) }, 'chart not drawn');
+    return { error: describeError(error) };
+  }
 }
 
 /** A workload killed by node pressure points at its node's incident thread, when there is one. */
@@ -102,27 +112,6 @@ async function storePlan(
   } catch (error) {
     run.log.warn({ err: describeError(error) }, 'remediation plan not stored; no remediation buttons');
     return undefined;
-  }
-}
-
-async function uploadChart(
-  run: DiagnoseRun,
-  target: Target,
-  diagnosis: Diagnosis,
-  threadTs: string,
-): Promise<void> {
-  const { deps, reply } = run;
-  const title = `${target.namespace}/${target.workload.name} · ${diagnosis.container} memory`;
-  try {
-    const png = renderChartPng(diagnosis.chart, title);
-    await deps.slack.uploadPng(reply.channel, threadTs, png, title, chartAltText(diagnosis));
-  } catch (error) {
-    run.log.warn({ err: describeError(error) }, 'chart upload failed');
-    await deps.slack.post(
-      reply.channel,
-      { text: `The memory chart could not be uploaded: ${describeError(error)}`, blocks: [] },
-      threadTs,
-    );
   }
 }
 

@@ -83,10 +83,13 @@ export async function processDiagnose(
           root = await postRoot(run, resolved);
           return root !== undefined;
         },
-        // Updates of the root do not wait for Slack's posting pace, so this costs no interval.
+        // A routine update, not awaited: it waits for chat.update's budget, not this job, and the
+        // verdict replaces it while it waits (the latest content of a message wins).
         collected: async () => {
           if (root && target) {
-            await deps.slack.update(run.reply.channel, root.rootTs, renderProgress(target, 'analysing'));
+            deps.slack
+              .update(run.reply.channel, root.rootTs, renderProgress(target, 'analysing'), { routine: true })
+              .catch((error: unknown) => log.warn({ err: describeError(error) }, 'progress update failed'));
           }
         },
       },

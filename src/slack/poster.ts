@@ -1,9 +1,12 @@
 /**
- * Sends messages to Slack through the Web API, at Slack's pace: one message per second per
- * channel by default, in order, waiting out a 429's Retry-After and delivering once.
+ * Sends messages to Slack through the Web API, each method at its own documented pace: posts one
+ * per second per channel, in order (a new root ahead of thread replies); updates coalesced per
+ * message within chat.update's budget for the workspace; waiting out a 429's Retry-After and
+ * delivering once.
  */
 import type { webApi } from '@slack/bolt';
 import type { SlackMessage } from '../render/blocks/types.ts';
+import { acquire, createPostLane, createUpdateScheduler, createWindowBudget, type PostLane } from './pace.ts';
 
 type WebClient = webApi.WebClient;
 
@@ -36,7 +39,8 @@ export interface SlackPoster {
    * `channels:history`/`groups:history` scopes). Reads a bounded window: at most `MAX_LOOKUP_PAGES`.
    */
   findMessage?(query: MessageQuery): Promise<string | undefined>;
-  update(channel: string, ts: string, message: SlackMessage): Promise<void>;
+  /** Edit a posted message; updates of one message are coalesced (the latest content wins). */
+  update(channel: string, ts: string, message: SlackMessage, options?: UpdateOptions): Promise<void>;
   uploadPng(
     channel: string,
     threadTs: string,
@@ -51,14 +55,51 @@ export interface SlackPoster {
 }
 
 export interface PosterOptions {
-  /** Minimum spacing between two messages to the same channel. */
+  /** Minimum spacing between two messages to the same channel (and between two updates in it). */
   minIntervalMs?: number;
+  /** chat.update calls allowed per minute for the workspace (Tier 3: 50). */
+  updatesPerMinute?: number;
   /** Longest Retry-After honoured before giving up. */
   maxRetryAfterMs?: number;
   sleep?: (ms: number) => Promise<void>;
   /** Told of every failed Web API call (rate limits included), for metrics. */
   onError?: (method: string, error: unknown) => void;
 }
+
+/** How an update is scheduled: routine ones (progress, counters) leave part of the budget to the rest. */
+export interface UpdateOptions {
+  /**
+   * Progress or counters: coalesced, at most one per message every few seconds, never using the
+   * reserve, and yielding while other roots await their verdicts.
+   */
+  routine?: boolean;
+}
+
+/**
+ * Slack's documented rate limits, per Web API method (docs.slack.dev, "Rate limits" and each
+ * method's reference page; limits apply per method, per app, per workspace):
+ * - chat.postMessage is in the special tier: "generally allows posting one message per second per
+ *   channel", short bursts tolerated: one per second per channel (SLACK_MIN_INTERVAL_MS).
+ * - chat.update is Tier 3: "50+ per minute" for the workspace.
+ * - conversations.history and conversations.replies are Tier 3 too (50+ per minute).
+ * - files.uploadV2 calls files.getUploadURLExternal and files.completeUploadExternal, both Tier 4
+ *   ("100+ per minute"); the shared file is also a message in the channel, so it keeps the
+ *   channel's one-per-second pace as well.
+ */
+export const SLACK_METHOD_LIMITS = Object.freeze({
+  postIntervalMs: 1000,
+  tier3PerMinute: 50,
+  tier4PerMinute: 100,
+});
+
+/** Routine updates of one message: at most one every this many ms. */
+export const ROUTINE_UPDATE_INTERVAL_MS = 3000;
+
+/**
+ * Share of chat.update's budget always kept for verdicts and failures; routine updates also leave
+ * one call per root still awaiting its verdict, so in a storm the verdicts go first.
+ */
+const URGENT_SHARE = 0.1;
 
 /** Pages of history (200 messages each) read by `findMessage`: the window is bounded by `oldest` too. */
 export const MAX_LOOKUP_PAGES = 5;
@@ -73,67 +114,86 @@ function retryAfterMs(error: unknown): number | undefined {
 }
 
 export function createSlackPoster(client: WebClient, options: PosterOptions = {}): SlackPoster {
-  const interval = options.minIntervalMs ?? 1000;
+  const interval = options.minIntervalMs ?? SLACK_METHOD_LIMITS.postIntervalMs;
   const maxWait = options.maxRetryAfterMs ?? 120_000;
   const sleep = options.sleep ?? delay;
-  const lanes = new Map<string, { tail: Promise<unknown>; last: number }>();
+  const lanes = new Map<string, PostLane>();
+  const updatesPerMinute = options.updatesPerMinute ?? SLACK_METHOD_LIMITS.tier3PerMinute;
+  const historyBudget = createWindowBudget(SLACK_METHOD_LIMITS.tier3PerMinute, 60_000);
+  const uploadBudget = createWindowBudget(SLACK_METHOD_LIMITS.tier4PerMinute, 60_000);
 
-  /** Run `send` after the channel's previous send, spaced by the interval, retrying 429s. */
-  function inLane<T>(channel: string, method: string, send: () => Promise<T>, paced = true): Promise<T> {
-    const lane = lanes.get(channel) ?? { tail: Promise.resolve(), last: 0 };
-    const run = lane.tail.then(async () => {
-      const wait = lane.last + interval - Date.now();
-      if (paced && wait > 0) await sleep(wait);
-      for (;;) {
-        try {
-          const result = await send();
-          if (paced) lane.last = Date.now();
-          return result;
-        } catch (error) {
-          options.onError?.(method, error);
-          const retry = retryAfterMs(error);
-          if (retry === undefined || retry > maxWait) throw error;
-          await sleep(retry);
-        }
+  /** Call `send`, waiting out 429s (Retry-After) up to `maxWait`. */
+  async function withRetries<T>(method: string, send: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        return await send();
+      } catch (error) {
+        options.onError?.(method, error);
+        const retry = retryAfterMs(error);
+        if (retry === undefined || retry > maxWait) throw error;
+        await sleep(retry);
       }
-    });
-    lane.tail = run.catch(() => undefined);
-    lanes.set(channel, lane);
-    return run;
+    }
   }
 
+  /** Run `send` in the channel's lane: after its previous message, spaced by the interval. */
+  function inLane<T>(channel: string, method: string, send: () => Promise<T>, urgent = false): Promise<T> {
+    let lane = lanes.get(channel);
+    if (!lane) {
+      lane = createPostLane(interval, sleep);
+      lanes.set(channel, lane);
+    }
+    return lane.push(() => withRetries(method, send), urgent);
+  }
+
+  const updates = createUpdateScheduler<SlackMessage>({
+    budget: createWindowBudget(updatesPerMinute, 60_000),
+    reserve: Math.ceil(updatesPerMinute * URGENT_SHARE),
+    channelIntervalMs: interval,
+    messageIntervalMs: ROUTINE_UPDATE_INTERVAL_MS,
+    sleep,
+    send: (channel, ts, message) =>
+      withRetries('chat.update', async () => {
+        await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+      }),
+  });
+
   return {
+    // a top-level post (a new incident's root) goes ahead of thread replies waiting in its channel
     post(channel, message, threadTs, postOptions) {
-      return inLane(channel, 'chat.postMessage', async () => {
-        const res = await client.chat.postMessage({
-          channel,
-          text: message.text,
-          blocks: message.blocks as never,
-          ...(threadTs ? { thread_ts: threadTs } : {}),
-          ...(postOptions?.metadata ? { metadata: postOptions.metadata } : {}),
-          unfurl_links: false,
-        });
-        return String(res.ts);
-      });
-    },
-    // a read: it waits out 429s in the channel's lane but neither waits for nor delays the pace
-    findMessage(query) {
-      return inLane(query.channel, 'conversations.history', () => findInHistory(client, query), false);
-    },
-    // An update edits a message already posted: it keeps its place in the channel's order but is
-    // not a new message, so it neither waits for nor delays the one-per-second posting pace.
-    update(channel, ts, message) {
       return inLane(
         channel,
-        'chat.update',
+        'chat.postMessage',
         async () => {
-          await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });
+          const res = await client.chat.postMessage({
+            channel,
+            text: message.text,
+            blocks: message.blocks as never,
+            ...(threadTs ? { thread_ts: threadTs } : {}),
+            ...(postOptions?.metadata ? { metadata: postOptions.metadata } : {}),
+            unfurl_links: false,
+          });
+          // a diagnosis root: its verdict will follow as an update
+          if (postOptions?.metadata) updates.expect(channel, String(res.ts));
+          return String(res.ts);
         },
-        false,
+        !threadTs,
       );
+    },
+    // a read: paced by its own tier for the workspace, not by the channel's posting pace
+    findMessage(query) {
+      return withRetries('conversations.history', () =>
+        findInHistory(client, query, () => acquire(historyBudget, sleep)),
+      );
+    },
+    // An update edits a message already posted: it is paced by chat.update's own limit, in its own
+    // lane, so it neither waits for nor delays the one-per-second posting pace.
+    update(channel, ts, message, updateOptions) {
+      return updates.update({ channel, ts, message, urgent: !updateOptions?.routine });
     },
     uploadPng(channel, threadTs, png, title, altText) {
       return inLane(channel, 'files.uploadV2', async () => {
+        await acquire(uploadBudget, sleep);
         await client.files.uploadV2({
           channel_id: channel,
           thread_ts: threadTs,
@@ -171,9 +231,14 @@ type HistoryPage = {
 };
 
 /** Read the channel's history (or the thread's replies) since `oldest` for the message with the metadata. */
-async function findInHistory(client: WebClient, query: MessageQuery): Promise<string | undefined> {
+async function findInHistory(
+  client: WebClient,
+  query: MessageQuery,
+  pace: () => Promise<void>,
+): Promise<string | undefined> {
   let cursor: string | undefined;
   for (let page = 0; page < MAX_LOOKUP_PAGES; page++) {
+    await pace();
     const common = {
       channel: query.channel,
       oldest: String(query.oldest),

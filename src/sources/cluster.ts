@@ -22,6 +22,8 @@ const APP_LABELS = ['app', 'app.kubernetes.io/name', 'k8s-app'];
 const LABELLED_KINDS: ObjectKind[] = ['Deployment', 'StatefulSet', 'DaemonSet'];
 /** Kinds whose names are offered as "did you mean". */
 const SUGGESTED_KINDS: ObjectKind[] = ['Service', 'Deployment', 'StatefulSet', 'DaemonSet', 'CronJob'];
+/** Objects read per kind for "did you mean": bounds the read on a cluster of any size. */
+export const SUGGEST_PAGE = 500;
 
 /**
  * A read the resolution can do without: one the bot's role may not make (a role written before
@@ -108,10 +110,14 @@ async function servicesOf(lister: ObjectLister, workload: KubeObject): Promise<s
     .sort();
 }
 
-/** Names to suggest when nothing matched (the one read that lists whole kinds: an error path). */
+/**
+ * Names to suggest when nothing matched: an error path, so a bounded read, whatever the cluster's
+ * size: the first SUGGEST_PAGE objects of each kind, in the namespace asked for (its allow-list
+ * makes `/oom` name one when it has more than one) or, without one, across the cluster.
+ */
 async function suggestNames(lister: ObjectLister, query: TargetQuery): Promise<string[]> {
   const lists = await Promise.all(
-    SUGGESTED_KINDS.map((kind) => optional(lister.list(kind, query.namespace))),
+    SUGGESTED_KINDS.map((kind) => optional(lister.list(kind, query.namespace, { limit: SUGGEST_PAGE }))),
   );
   return findNearMatches(
     query.name,

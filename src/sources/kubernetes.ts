@@ -212,11 +212,18 @@ export function createKubernetesLister(
   return {
     name: `cluster ${name}`,
     async list(kind, namespace, listOptions = {}) {
-      const selectors = [listOptions.fieldSelector, listOptions.labelSelector].filter(Boolean).join('; ');
+      const selectors = [
+        listOptions.fieldSelector,
+        listOptions.labelSelector,
+        listOptions.limit ? `first ${listOptions.limit}` : '',
+      ]
+        .filter(Boolean)
+        .join('; ');
       const what = `list ${kind}${namespace ? ` in ${namespace}` : ''}${selectors ? ` (${selectors})` : ''}`;
       const query: ListOptions = {};
       if (listOptions.fieldSelector) query.fieldSelector = listOptions.fieldSelector;
       if (listOptions.labelSelector) query.labelSelector = listOptions.labelSelector;
+      if (listOptions.limit) query.limit = listOptions.limit;
       const result = await call(what, () => listers[kind](namespace, query));
       return (result.items ?? []).map((item) => ({ kind, ...(item as object) }) as KubeObject);
     },

@@ -61,6 +61,8 @@ export type ObjectKind = (typeof OBJECT_KINDS)[number];
 export interface ListOptions {
   fieldSelector?: string;
   labelSelector?: string;
+  /** At most this many objects: the apiserver's first page of that size (its `limit`). */
+  limit?: number;
 }
 
 /**

@@ -122,13 +122,14 @@ export function createStaticLister(objects: KubeObject[], name: string): ObjectL
   return {
     name,
     async list(kind: ObjectKind, namespace?: string, options: ListOptions = {}) {
-      const { fieldSelector, labelSelector } = options;
-      return (byKind.get(kind) ?? []).filter(
+      const { fieldSelector, labelSelector, limit } = options;
+      const found = (byKind.get(kind) ?? []).filter(
         (o) =>
           (namespace === undefined || o.metadata?.namespace === namespace) &&
           (!fieldSelector || matchesFieldSelector(fieldSelector, o)) &&
           (!labelSelector || matchesLabelSelector(labelSelector, o.metadata?.labels)),
       );
+      return limit ? found.slice(0, limit) : found;
     },
     async get(kind: ObjectKind, namespace: string | undefined, objectName: string) {
       return (byKind.get(kind) ?? []).find(

@@ -347,6 +347,8 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
     workload: `svc-${String(i).padStart(2, '0')}`,
   }));
   const ROUTES = 'namespace=team-a:C0TEAMA,namespace=team-b:C0TEAMB';
+  /** chat.update's budget for the workspace in the storms (scaled down with the posting pace). */
+  const UPDATES_PER_MINUTE = 300;
   const channelOf = (namespace: string) =>
     namespace === 'team-a' ? 'C0TEAMA' : namespace === 'team-b' ? 'C0TEAMB' : OOM_CHANNEL;
   let stormDir = '';
@@ -491,6 +493,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
         port,
         env: botEnv(prefix, slack, {
           SLACK_MIN_INTERVAL_MS: '20',
+          SLACK_UPDATES_PER_MINUTE: String(UPDATES_PER_MINUTE),
           // every workload of the storm gets its thread; the cap itself is alert-flood.test.ts's
           ALERT_MAX_NEW_INCIDENTS: '100',
           WINDOW_HOURS: '2',
@@ -529,6 +532,7 @@ describe('Alertmanager → oom-bot end to end (real Alertmanager, binary, Redis;
     const env = () =>
       botEnv(prefix, slack, {
         SLACK_MIN_INTERVAL_MS: '20',
+        SLACK_UPDATES_PER_MINUTE: String(UPDATES_PER_MINUTE),
         // every workload of the storm gets its thread; the cap itself is alert-flood.test.ts's
         ALERT_MAX_NEW_INCIDENTS: '100',
         WINDOW_HOURS: '2',

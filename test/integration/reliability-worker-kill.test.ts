@@ -40,6 +40,7 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
   let web: BotProcess;
   let worker: BotProcess | undefined;
   let queue: Queue<DiagnoseJobData>;
+  let sends: Queue<{ posted?: Posted; jobId?: string; rootTs?: string }>;
   let env: Record<string, string>;
   let reference: string[] = [];
   const workers: BotProcess[] = [];
@@ -82,7 +83,20 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
             .join('\n'),
         ),
     );
-  const posted = async (jobId: string): Promise<Posted> => (await queue.getJob(jobId))?.data.posted ?? {};
+  /**
+   * The job's progress: the root in the diagnose job (removed once it completes), the thread in the
+   * delivery it handed over to the sender (found by the diagnose job's id).
+   */
+  const posted = async (jobId: string): Promise<Posted> => {
+    const own: Posted = (await queue.getJob(jobId))?.data.posted ?? {};
+    const deliveries = await sends.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed']);
+    const delivery = deliveries.find((d) => d?.data.jobId === jobId);
+    return {
+      ...own,
+      ...(delivery ? { rootTs: delivery.data.rootTs } : {}),
+      ...(delivery?.data.posted ?? {}),
+    };
+  };
 
   before(async () => {
     slack = await startFakeSlack();
@@ -101,6 +115,10 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
       LOG_LEVEL: 'info',
     };
     queue = new Queue<DiagnoseJobData>('diagnose', { connection: { url: REDIS_URL }, prefix });
+    sends = new Queue<{ posted?: Posted; jobId?: string; rootTs?: string }>('slack-send', {
+      connection: { url: REDIS_URL },
+      prefix,
+    });
     web = await startBot({ args: ['serve'], env });
     await startWorker();
   });
@@ -117,6 +135,8 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
     await slack?.close();
     await queue?.obliterate({ force: true }).catch(() => undefined);
     await queue?.close();
+    await sends?.obliterate({ force: true }).catch(() => undefined);
+    await sends?.close();
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
@@ -180,7 +200,9 @@ describe('reliability: a worker SIGKILLed mid-diagnosis', function () {
     await second.stop('SIGKILL');
     const third = await startWorker();
     const failed = await waitUntil('the job to finish or fail', HANG_MS, async () => {
-      const job = await queue.getJob(jobId);
+      // once handed over, the delivery is the job that finishes or fails
+      const deliveries = await sends.getJobs(['active', 'waiting', 'delayed', 'completed', 'failed']);
+      const job = deliveries.find((d) => d?.data.jobId === jobId) ?? (await queue.getJob(jobId));
       if (!job) return 'completed';
       const state = await job.getState();
       return state === 'failed' || state === 'completed'

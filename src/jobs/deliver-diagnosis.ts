@@ -1,0 +1,135 @@
+/**
+ * The delivery of a finished diagnosis to Slack: the verdict on the root, the details and the chart
+ * in its thread, then the incident records. Plain data in, so it runs either inside the diagnose
+ * job or, handed off, in the per-channel sender's job (the diagnose worker's slot is then free
+ * while Slack's pace is waited out). Each post is recorded once done: a retry never posts twice.
+ */
+import type { Diagnosis } from '../domain/types.ts';
+import { describeError } from '../errors.ts';
+import type { AlertDiagnosisHooks } from '../incidents/alert-diagnosis.ts';
+import type { IncidentStore } from '../incidents/store.ts';
+import type { Logger } from '../logger.ts';
+import type { AlertJobInfo, DiagnoseJobData, ReplyTo } from '../queues/payloads.ts';
+import { renderRoot } from '../render/blocks/diagnosis.ts';
+import type { SlackMessage } from '../render/blocks/types.ts';
+import type { SlackPoster } from '../slack/poster.ts';
+
+/** What a delivery has posted so far (a retry continues from there). */
+export interface DeliveryProgress {
+  threadCount?: number;
+  chart?: boolean;
+}
+
+/**
+ * A finished diagnosis, rendered, ready for Slack: the root's verdict (rendered when sent, with
+ * the incident's counters of that moment), the thread's replies and the chart.
+ */
+export interface DeliveryData {
+  request: DiagnoseJobData['request'];
+  reply: ReplyTo;
+  rootTs: string;
+  incidentId: string;
+  planId?: string;
+  alert?: AlertJobInfo;
+  /** The diagnosis without its chart series. */
+  diagnosis: Diagnosis;
+  thread: SlackMessage[];
+  /** The chart as a base64 PNG, or why it could not be drawn; absent without pods to draw. */
+  chart?: { png: string; title: string; altText: string } | { error: string };
+  requestId?: string;
+  /** The diagnose job that handed it over, for the logs. */
+  jobId?: string;
+  posted?: DeliveryProgress;
+}
+
+export interface DeliverDeps {
+  slack: SlackPoster;
+  incidents: IncidentStore;
+  logger: Logger;
+  /** "Now" of the diagnosis, epoch seconds. */
+  now(): number;
+  alerts?: AlertDiagnosisHooks;
+}
+
+/** Where a delivery keeps its progress (the diagnose job's data, or the sender job's). */
+export interface DeliveryRecorder {
+  posted(): DeliveryProgress;
+  record(patch: DeliveryProgress): Promise<void>;
+  /** Before each post: throws once this run no longer owns the job. */
+  fence(): Promise<void>;
+}
+
+export async function deliverDiagnosis(
+  d: DeliveryData,
+  deps: DeliverDeps,
+  progress: DeliveryRecorder,
+): Promise<void> {
+  const { reply, rootTs, incidentId, planId, alert } = d;
+  const log = deps.logger.child({
+    jobId: d.jobId,
+    requestId: d.requestId,
+    incidentId,
+    target: d.request.name,
+    channel: reply.channel,
+  });
+  const extras = alert && deps.alerts && !reply.threadTs ? await deps.alerts.rootOptions(alert) : undefined;
+  // the verdict waits for chat.update's budget, not for the thread: the replies go meanwhile
+  const verdict = deps.slack.update(
+    reply.channel,
+    rootTs,
+    renderRoot(d.diagnosis, { incidentId, planId, counters: extras?.counters, status: extras?.status }),
+  );
+  verdict.catch(() => undefined);
+  const threadTs = reply.threadTs ?? rootTs;
+  for (let i = progress.posted().threadCount ?? 0; i < d.thread.length; i++) {
+    await progress.fence();
+    await deps.slack.post(reply.channel, d.thread[i] as SlackMessage, threadTs);
+    await progress.record({ threadCount: i + 1 });
+  }
+  if (d.chart && !progress.posted().chart) {
+    await progress.fence();
+    await uploadChart(d, deps, threadTs, log);
+    await progress.record({ chart: true });
+  }
+  await verdict;
+  await deps.incidents.save({
+    id: incidentId,
+    request: d.request,
+    channel: reply.channel,
+    rootTs,
+    cause: d.diagnosis.cause,
+    state: 'diagnosed',
+    updatedAt: deps.now(),
+  });
+  if (alert && deps.alerts) {
+    await deps.alerts.finish(alert, {
+      renderedVersion: extras?.version ?? 0,
+      ...(planId ? { planId } : {}),
+      ...(reply.threadTs
+        ? {}
+        : { snapshot: { kind: 'verdict', incidentId, planId, diagnosis: d.diagnosis } }),
+    });
+  }
+  log.info({ cause: d.diagnosis.cause, confidence: d.diagnosis.confidence }, 'diagnosis posted');
+}
+
+/** The chart drawn by the diagnosis, or a note saying why there is none. */
+async function uploadChart(d: DeliveryData, deps: DeliverDeps, threadTs: string, log: Logger): Promise<void> {
+  const chart = d.chart as NonNullable<DeliveryData['chart']>;
+  let problem = 'error' in chart ? chart.error : undefined;
+  if ('png' in chart) {
+    try {
+      const png = Buffer.from(chart.png, 'base64');
+      await deps.slack.uploadPng(d.reply.channel, threadTs, png, chart.title, chart.altText);
+      return;
+    } catch (error) {
+      problem = describeError(error);
+    }
+  }
+  log.warn({ err: problem }, 'chart upload failed');
+  await deps.slack.post(
+    d.reply.channel,
+    { text: `The memory chart could not be uploaded: ${problem}`, blocks: [] },
+    threadTs,
+  );
+}
