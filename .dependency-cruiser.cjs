@@ -120,9 +120,9 @@ module.exports = {
       name: 'payloads-are-a-leaf',
       severity: 'error',
       comment:
-        'Job payloads are plain data shared by producers and processors: only domain and contracts below them.',
+        'Job payloads are plain data shared by producers and processors: only domain, contracts and the Block Kit message type below them.',
       from: { path: '^src/queues/payloads\\.ts$' },
-      to: { path: '^src/', pathNot: '^src/(domain|contracts)/' },
+      to: { path: '^src/', pathNot: '^src/(domain|contracts)/|^src/render/blocks/types\\.ts$' },
     },
     {
       name: 'processors-from-entry-points',

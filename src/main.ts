@@ -12,17 +12,16 @@ import type { EvidenceSources } from './evidence.ts';
 import { createRiskStateStore } from './forecast/state-store.ts';
 import { startHealthServer } from './health-server.ts';
 import { createIncidentStore } from './incidents/store.ts';
-import { type DeliveryData, deliverDiagnosis } from './jobs/deliver-diagnosis.ts';
+import { deliverDiagnosis } from './jobs/deliver-diagnosis.ts';
 import type { DiagnoseDeps } from './jobs/diagnose-job.ts';
 import { reportAbandoned } from './jobs/diagnose-posts.ts';
 import { processDiagnose } from './jobs/diagnose-processor.ts';
 import { createRootClaims } from './jobs/diagnose-root.ts';
 import { failureOf } from './jobs/diagnose-slack-errors.ts';
 import { processRisks } from './jobs/risk-processor.ts';
-import { createSendQueue, enqueueDelivery, SEND_QUEUE, SENDER_CONCURRENCY } from './jobs/send-queue.ts';
 import type { Logger } from './logger.ts';
 import { createMetrics, type Metrics } from './metrics.ts';
-import type { DiagnoseJobData, RisksJobData } from './queues/payloads.ts';
+import type { DeliveryData, DiagnoseJobData, RisksJobData } from './queues/payloads.ts';
 import {
   createDiagnoseQueue,
   createRemediateQueue,
@@ -31,6 +30,7 @@ import {
   REMEDIATE_QUEUE,
 } from './queues/queues.ts';
 import { createRisksQueue, enqueueRisksAsk, RISKS_QUEUE, scheduleRiskScan } from './queues/risk-queue.ts';
+import { createSendQueue, enqueueDelivery, SEND_QUEUE, SENDER_CONCURRENCY } from './queues/send-queue.ts';
 import { createRedisConnection } from './redis.ts';
 import type { CreateRiskPlan } from './remediation/risk-planner.ts';
 import { createRemediation } from './remediation/wiring.ts';

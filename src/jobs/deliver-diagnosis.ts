@@ -4,43 +4,14 @@
  * job or, handed off, in the per-channel sender's job (the diagnose worker's slot is then free
  * while Slack's pace is waited out). Each post is recorded once done: a retry never posts twice.
  */
-import type { Diagnosis } from '../domain/types.ts';
 import { describeError } from '../errors.ts';
 import type { AlertDiagnosisHooks } from '../incidents/alert-diagnosis.ts';
 import type { IncidentStore } from '../incidents/store.ts';
 import type { Logger } from '../logger.ts';
-import type { AlertJobInfo, DiagnoseJobData, ReplyTo } from '../queues/payloads.ts';
+import type { DeliveryData, DeliveryProgress } from '../queues/payloads.ts';
 import { renderRoot } from '../render/blocks/diagnosis.ts';
 import type { SlackMessage } from '../render/blocks/types.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-
-/** What a delivery has posted so far (a retry continues from there). */
-export interface DeliveryProgress {
-  threadCount?: number;
-  chart?: boolean;
-}
-
-/**
- * A finished diagnosis, rendered, ready for Slack: the root's verdict (rendered when sent, with
- * the incident's counters of that moment), the thread's replies and the chart.
- */
-export interface DeliveryData {
-  request: DiagnoseJobData['request'];
-  reply: ReplyTo;
-  rootTs: string;
-  incidentId: string;
-  planId?: string;
-  alert?: AlertJobInfo;
-  /** The diagnosis without its chart series. */
-  diagnosis: Diagnosis;
-  thread: SlackMessage[];
-  /** The chart as a base64 PNG, or why it could not be drawn; absent without pods to draw. */
-  chart?: { png: string; title: string; altText: string } | { error: string };
-  requestId?: string;
-  /** The diagnose job that handed it over, for the logs. */
-  jobId?: string;
-  posted?: DeliveryProgress;
-}
 
 export interface DeliverDeps {
   slack: SlackPoster;

@@ -7,10 +7,9 @@ import type { EvidenceSources } from '../evidence.ts';
 import type { AlertDiagnosisHooks } from '../incidents/alert-diagnosis.ts';
 import type { IncidentStore } from '../incidents/store.ts';
 import type { Logger } from '../logger.ts';
-import type { AlertJobInfo, DiagnoseJobData, ReplyTo } from '../queues/payloads.ts';
+import type { AlertJobInfo, DeliveryData, DiagnoseJobData, ReplyTo } from '../queues/payloads.ts';
 import type { CreatePlan } from '../remediation/planner.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import type { DeliveryData } from './deliver-diagnosis.ts';
 
 /** The sources of one cluster; `defaulted`: no context was named and the only one is used. */
 export type DiagnoseSources = EvidenceSources & { defaulted?: boolean };

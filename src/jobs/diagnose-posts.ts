@@ -7,11 +7,12 @@ import { compactDiagnosis } from '../contracts/alert-incident-types.ts';
 import type { DiagnosisRun } from '../diagnosis-service.ts';
 import type { Diagnosis, Target } from '../domain/types.ts';
 import { describeError } from '../errors.ts';
+import type { DeliveryData } from '../queues/payloads.ts';
 import { renderThread } from '../render/blocks/diagnosis.ts';
 import { renderChartPng } from '../render/chart.ts';
 import { escapeMrkdwn } from '../render/mrkdwn.ts';
 import type { SlackPoster } from '../slack/poster.ts';
-import { type DeliveryData, deliverDiagnosis } from './deliver-diagnosis.ts';
+import { deliverDiagnosis } from './deliver-diagnosis.ts';
 import { type DiagnoseJob, type DiagnoseRun, type DiagnoseSources, record } from './diagnose-job.ts';
 
 /**

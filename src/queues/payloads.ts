@@ -3,6 +3,8 @@
  * intake, buttons) and the processors. A leaf module: it imports nothing but types from below.
  */
 import type { RemediationAction } from '../contracts/remediation-actions.ts';
+import type { Diagnosis } from '../domain/types.ts';
+import type { SlackMessage } from '../render/blocks/types.ts';
 
 export interface ReplyTo {
   channel: string;
@@ -66,4 +68,32 @@ export interface RisksJobData {
   reply?: ReplyTo;
   requestedAt: number;
   requestId?: string;
+}
+
+/** What a delivery has posted so far (a retry continues from there). */
+export interface DeliveryProgress {
+  threadCount?: number;
+  chart?: boolean;
+}
+
+/**
+ * A finished diagnosis, rendered, ready for Slack: the root's verdict (rendered when sent, with
+ * the incident's counters of that moment), the thread's replies and the chart.
+ */
+export interface DeliveryData {
+  request: DiagnoseJobData['request'];
+  reply: ReplyTo;
+  rootTs: string;
+  incidentId: string;
+  planId?: string;
+  alert?: AlertJobInfo;
+  /** The diagnosis without its chart series. */
+  diagnosis: Diagnosis;
+  thread: SlackMessage[];
+  /** The chart as a base64 PNG, or why it could not be drawn; absent without pods to draw. */
+  chart?: { png: string; title: string; altText: string } | { error: string };
+  requestId?: string;
+  /** The diagnose job that handed it over, for the logs. */
+  jobId?: string;
+  posted?: DeliveryProgress;
 }

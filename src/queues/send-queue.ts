@@ -4,7 +4,7 @@
  * thread (channels are paced by the poster). One job per incident, whatever the retries.
  */
 import { type ConnectionOptions, Queue } from 'bullmq';
-import type { DeliveryData } from './deliver-diagnosis.ts';
+import type { DeliveryData } from './payloads.ts';
 
 export const SEND_QUEUE = 'slack-send';
 
