@@ -44,6 +44,13 @@ const rolloutCorpus: GeneratedScenario[] = generateCorpus({
   count: ROLLOUT_CASES.length,
   families: 'rollout',
 }).map((s) => ({ ...s, dirName: `rollout-${s.dirName}` }));
+/**
+ * The newer causes' families without a rollout (node pressure's victim, native memory, …): the
+ * same comparison as the core corpus. Their rollout variants are compared with the rollout corpus.
+ */
+const causeCorpus: GeneratedScenario[] = generateCorpus({ seed: SEED, count: 12, families: 'causes' })
+  .filter((s) => !s.truth.rollout)
+  .map((s) => ({ ...s, dirName: `causes-${s.dirName}` }));
 
 const examplesDir = process.env.OOM_BOT_EXAMPLES ? resolve(process.env.OOM_BOT_EXAMPLES) : undefined;
 const examples: string[] =
@@ -99,7 +106,9 @@ describe('parity: the real stack diagnoses as the files do', function () {
     workDir = await mkdtemp(join(tmpdir(), 'oom-bot-parity-'));
     const [stack] = await Promise.all([
       startKube(),
-      Promise.all([...corpus, ...rolloutCorpus].map((s) => writeScenario(join(workDir, s.dirName), s))),
+      Promise.all(
+        [...corpus, ...rolloutCorpus, ...causeCorpus].map((s) => writeScenario(join(workDir, s.dirName), s)),
+      ),
     ]);
     kube = stack;
   });
@@ -166,7 +175,7 @@ describe('parity: the real stack diagnoses as the files do', function () {
   });
 
   const cases = [
-    ...corpus.map((s) => ({
+    ...[...corpus, ...causeCorpus].map((s) => ({
       name: s.dirName,
       dir: () => join(workDir, s.dirName),
     })),
