@@ -7,6 +7,7 @@
  *
  *   node bench/memory-diagnoses.ts [--concurrency 4] [--rounds 3] [--pods 10] [--hours 24]
  *   node --heapsnapshot-near-heap-limit=1 ... / --heap-prof --heap-prof-dir DIR  (for a profile)
+ *   --in-flight N     range queries in flight (default: the source's cap; 0: uncapped)
  *   --snapshot FILE   writes a heap snapshot while all N diagnoses hold their evidence
  */
 import { createServer } from 'node:http';
@@ -30,6 +31,10 @@ const { values } = parseArgs({
     pods: { type: 'string', default: '10' },
     hours: { type: 'string', default: '24' },
     snapshot: { type: 'string' },
+    // evidence and verdict only: no thread, no chart (to split the peak between them)
+    'skip-render': { type: 'boolean', default: false },
+    // range queries the source runs at once; 0: no cap (as before the cap existed)
+    'in-flight': { type: 'string' },
   },
 });
 const AT = '2026-11-24T09:30:00Z';
@@ -99,7 +104,10 @@ await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
 const port = (server.address() as { port: number }).port;
 const sources = {
   cluster: createStaticLister(objects, 'bench'),
-  metrics: createPrometheusSource(`http://127.0.0.1:${port}`),
+  metrics: createPrometheusSource(
+    `http://127.0.0.1:${port}`,
+    values['in-flight'] === undefined ? {} : { inFlight: Number(values['in-flight']) || Number.POSITIVE_INFINITY },
+  ),
 };
 
 globalThis.gc?.();
@@ -133,6 +141,7 @@ async function oneDiagnosis(): Promise<string> {
     },
   );
   if (!run) throw new Error('no diagnosis');
+  if (values['skip-render']) return run.diagnosis.cause;
   const payload = {
     diagnosis: compactDiagnosis(run.diagnosis),
     thread: renderThread(run.diagnosis),
@@ -150,7 +159,7 @@ clearInterval(sampler);
 server.close();
 const bodies = [...answers.values()].reduce((n, b) => n + b.length, 0);
 process.stdout.write(
-  `${values.rounds} rounds × ${concurrency} concurrent diagnoses, ${values.hours} h at 15 s × ${values.pods} pods ` +
+  `in flight ${values['in-flight'] ?? 'default'}: ${values.rounds} rounds × ${concurrency} concurrent diagnoses, ${values.hours} h at 15 s × ${values.pods} pods ` +
     `(${answers.size} queries, ${mib(bodies)} of Prometheus JSON per diagnosis), ${((Date.now() - started) / 1000).toFixed(1)} s, verdicts ${[...causes].join(' ')}\n` +
     `baseline RSS ${mib(base.rss)} heap ${mib(base.heapUsed)}; peak RSS ${mib(peakRss)} (+${mib(peakRss - base.rss)}), ` +
     `peak heap used ${mib(peakHeap)} (+${mib(peakHeap - base.heapUsed)}), peak external+arrayBuffers ${mib(peakExternal)}\n`,

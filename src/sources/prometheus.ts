@@ -53,11 +53,41 @@ export function compactRangeAnswer<R extends { data?: unknown }>(response: R): R
   return response;
 }
 
+/**
+ * Range queries one source runs at once, across every diagnosis of the process. Each answer is held
+ * three times while it is read (the socket's chunks, the joined body, JSON.parse's [seconds, "value"]
+ * pair per sample, about 80 bytes a sample) before it shrinks to two numbers a sample; capping the
+ * answers in flight caps that peak, whatever WORKER_CONCURRENCY is.
+ */
+export const RANGE_QUERIES_IN_FLIGHT = 4;
+
+/** Runs at most `limit` of the tasks given to it at once, the others in the order they came. */
+export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  // a finished task hands its slot straight to the next waiting one, so no newcomer slips in between
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else running--;
+  };
+  return async (task) => {
+    if (running < limit) running++;
+    else await new Promise<void>((takeSlot) => waiting.push(takeSlot));
+    try {
+      return await task();
+    } finally {
+      release();
+    }
+  };
+}
+
 export function createPrometheusSource(
   endpoint: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; inFlight?: number } = {},
 ): MetricsSource {
   const timeoutMs = options.timeoutMs ?? 10_000;
+  const limited = createLimiter(options.inFlight ?? RANGE_QUERIES_IN_FLIGHT);
   prometheusQuery ??= require('prometheus-query') as typeof PrometheusQuery;
   const driver = new prometheusQuery.PrometheusDriver({
     endpoint,
@@ -71,11 +101,13 @@ export function createPrometheusSource(
     async queryRange(spec: QuerySpec, window: TimeWindow): Promise<Series[]> {
       const promql = toPromQL(spec, window.stepSeconds);
       try {
-        const result = await driver.rangeQuery(
-          promql,
-          new Date(window.start * 1000),
-          new Date(window.end * 1000),
-          window.stepSeconds,
+        const result = await limited(() =>
+          driver.rangeQuery(
+            promql,
+            new Date(window.start * 1000),
+            new Date(window.end * 1000),
+            window.stepSeconds,
+          ),
         );
         return (result.result as RangeVectorLike[]).map((r) => {
           const { [SAMPLES]: samples, ...labels } = r.metric.labels;
