@@ -79,7 +79,7 @@ describe('Prometheus source', () => {
       (
         compactRangeAnswer({ data: body }).data as { data: { result: Array<{ metric: object }> } }
       ).data.result.map((e) => ({
-        labels: { ...e.metric },
+        labels: { ...e.metric } as Record<string, unknown>,
         samples: Object.getOwnPropertySymbols(e.metric).map((k) => (e.metric as Record<symbol, unknown>)[k]),
       }));
     const bodies = [
