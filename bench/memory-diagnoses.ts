@@ -6,9 +6,10 @@
  * sampled every 10 ms, above the baseline taken once the replayed answers are in memory.
  *
  *   node bench/memory-diagnoses.ts [--concurrency 4] [--rounds 3] [--pods 10] [--hours 24]
- *   node --heapsnapshot-near-heap-limit=1 ... / --heap-prof --heap-prof-dir DIR  (for a profile)
+ *   node --max-semi-space-size=2 bench/memory-diagnoses.ts ...   (V8 flags go before the script)
  *   --in-flight N     range queries in flight (default: the source's cap; 0: uncapped)
  *   --snapshot FILE   writes a heap snapshot while all N diagnoses hold their evidence
+ *   --skip-render     evidence and verdict only (no thread, no chart)
  */
 import { createServer } from 'node:http';
 import { parseArgs } from 'node:util';
