@@ -3,6 +3,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import {
   compactRangeAnswer,
+  createLimiter,
   createPrometheusSource,
   parseRangeBody,
 } from '../../../src/sources/prometheus.ts';
@@ -118,5 +119,35 @@ describe('Prometheus source', () => {
     const error = '{"status":"error","errorType":"bad_data","error":"parse error"}';
     assert.deepEqual(parseRangeBody(error), JSON.parse(error));
     assert.equal(parseRangeBody('upstream timed out'), 'upstream timed out');
+  });
+
+  it('runs at most the limit of range queries at once, the rest in order, a failed one freeing its slot', async () => {
+    const limited = createLimiter(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const gates: Array<() => void> = [];
+    const task = (i: number) => () => {
+      started.push(i);
+      running++;
+      most = Math.max(most, running);
+      return new Promise<number>((resolve, reject) =>
+        gates.push(() => {
+          running--;
+          if (i === 0) reject(new Error('no answer'));
+          else resolve(i);
+        }),
+      );
+    };
+    const results = [0, 1, 2, 3, 4].map((i) => limited(task(i)).catch(() => -1));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [0, 1]);
+    while (gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(await Promise.all(results), [-1, 1, 2, 3, 4]);
+    assert.deepEqual(started, [0, 1, 2, 3, 4]);
+    assert.equal(most, 2);
   });
 });
