@@ -1,7 +1,12 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { compactRangeAnswer, createPrometheusSource } from '../../../src/sources/prometheus.ts';
+import {
+  compactRangeAnswer,
+  createLimiter,
+  createPrometheusSource,
+  parseRangeBody,
+} from '../../../src/sources/prometheus.ts';
 
 /** A Prometheus that answers every range query with the same matrix, and remembers the queries. */
 function fakePrometheus(result: unknown[]): Promise<{ server: Server; url: string; queries: URL[] }> {
@@ -68,5 +73,81 @@ describe('Prometheus source', () => {
       data: { status: 'success', data: { resultType: 'vector', result: [{ value: [1, '2'] }] } },
     };
     assert.deepEqual(compactRangeAnswer(structuredClone(vector)), vector);
+  });
+
+  it('reads a range body from its text to the same samples, labels and fields as JSON.parse does', () => {
+    const samplesOf = (body: unknown) =>
+      (
+        compactRangeAnswer({ data: body }).data as { data: { result: Array<{ metric: object }> } }
+      ).data.result.map((e) => ({
+        labels: { ...e.metric } as Record<string, unknown>,
+        samples: Object.getOwnPropertySymbols(e.metric).map((k) => (e.metric as Record<symbol, unknown>)[k]),
+      }));
+    const bodies = [
+      JSON.stringify({
+        status: 'success',
+        warnings: ['partial'],
+        data: {
+          resultType: 'matrix',
+          result: [
+            {
+              metric: { pod: 'a', note: '"values":[[1,"2"]]' },
+              values: [
+                [1700000000, '1e3'],
+                [1700000015.1239, '+Inf'],
+                [1700000030, '-0.5'],
+              ],
+            },
+            { metric: {}, values: [] },
+            { metric: { pod: 'b' }, values: [[1.7e9, 'NaN']] },
+          ],
+        },
+      }),
+      '{ "status": "success", "data": { "resultType": "matrix", "result": [ { "metric": {}, "values": [ [1, "2"] ] } ] } }',
+    ];
+    for (const text of bodies) {
+      const read = parseRangeBody(text) as { status: string; warnings?: string[] };
+      const parsed = JSON.parse(text) as { status: string; warnings?: string[] };
+      assert.equal(read.status, parsed.status);
+      assert.deepEqual(read.warnings, parsed.warnings);
+      assert.deepEqual(samplesOf(read), samplesOf(parsed));
+    }
+    assert.equal(samplesOf(parseRangeBody(bodies[0]))[0]?.labels.note, '"values":[[1,"2"]]');
+    // the first body is read from its text: its pairs never became JSON arrays
+    const first = parseRangeBody(bodies[0]) as { data: { result: Array<{ values: unknown[] }> } };
+    assert.deepEqual(first.data.result[0]?.values, []);
+    const error = '{"status":"error","errorType":"bad_data","error":"parse error"}';
+    assert.deepEqual(parseRangeBody(error), JSON.parse(error));
+    assert.equal(parseRangeBody('upstream timed out'), 'upstream timed out');
+  });
+
+  it('runs at most the limit of range queries at once, the rest in order, a failed one freeing its slot', async () => {
+    const limited = createLimiter(2);
+    let running = 0;
+    let most = 0;
+    const started: number[] = [];
+    const gates: Array<() => void> = [];
+    const task = (i: number) => () => {
+      started.push(i);
+      running++;
+      most = Math.max(most, running);
+      return new Promise<number>((resolve, reject) =>
+        gates.push(() => {
+          running--;
+          if (i === 0) reject(new Error('no answer'));
+          else resolve(i);
+        }),
+      );
+    };
+    const results = [0, 1, 2, 3, 4].map((i) => limited(task(i)).catch(() => -1));
+    await new Promise((r) => setImmediate(r));
+    assert.deepEqual(started, [0, 1]);
+    while (gates.length > 0) {
+      gates.shift()?.();
+      await new Promise((r) => setImmediate(r));
+    }
+    assert.deepEqual(await Promise.all(results), [-1, 1, 2, 3, 4]);
+    assert.deepEqual(started, [0, 1, 2, 3, 4]);
+    assert.equal(most, 2);
   });
 });
