@@ -80,7 +80,7 @@ describe('Prometheus source', () => {
       (
         compactRangeAnswer({ data: body }).data as { data: { result: Array<{ metric: object }> } }
       ).data.result.map((e) => ({
-        labels: { ...e.metric } as Record<string, unknown>,
+        labels: { ...e.metric },
         samples: Object.getOwnPropertySymbols(e.metric).map((k) => (e.metric as Record<symbol, unknown>)[k]),
       }));
     const bodies = [
