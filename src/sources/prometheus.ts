@@ -39,7 +39,6 @@ export function compactRangeAnswer<R extends { data?: unknown }>(response: R): R
   const body = response.data as { data?: { resultType?: string; result?: MatrixEntry[] } } | undefined;
   if (body?.data?.resultType !== 'matrix' || !Array.isArray(body.data.result)) return response;
   for (const entry of body.data.result) {
-    if (entry.metric && SAMPLES in entry.metric) continue; // read from the text already
     const pairs = Array.isArray(entry.values) ? entry.values : [];
     const t = new Array<number>(pairs.length);
     const v = new Array<number>(pairs.length);
@@ -52,69 +51,6 @@ export function compactRangeAnswer<R extends { data?: unknown }>(response: R): R
     entry.values = [];
   }
   return response;
-}
-
-const VALUES_KEY = '"values":[';
-
-/** One matrix entry's `values` read from the text at `from` (just after `"values":[`); undefined if not as Prometheus writes it. */
-function readPairs(text: string, from: number): { samples: Samples; end: number } | undefined {
-  const t: number[] = [];
-  const v: number[] = [];
-  let p = from;
-  while (text.charCodeAt(p) === 0x5b /* [ */) {
-    const comma = text.indexOf(',', p);
-    const time = Number(text.slice(p + 1, comma));
-    if (comma < 0 || Number.isNaN(time) || text.charCodeAt(comma + 1) !== 0x22 /* " */) return undefined;
-    const quote = text.indexOf('"', comma + 2);
-    if (quote < 0 || text.charCodeAt(quote + 1) !== 0x5d /* ] */) return undefined;
-    t.push(Math.trunc(time * 1000) / 1000);
-    v.push(Number.parseFloat(text.slice(comma + 2, quote)));
-    p = quote + 2;
-    if (text.charCodeAt(p) === 0x2c /* , */) p++;
-  }
-  return text.charCodeAt(p) === 0x5d ? { samples: { t, v }, end: p } : undefined;
-}
-
-/**
- * A range answer's body, read without a JSON array and string per sample: each entry's `values`
- * ([seconds, "value"] pairs, as Prometheus writes them) is read straight from the text into two
- * arrays of numbers, and the rest (status, labels, warnings, errors) goes through JSON.parse with
- * `values` left empty. The samples land where compactRangeAnswer puts them, read the same way
- * (Number of the JSON number, parseFloat of the string). Any other body, or one written otherwise,
- * is parsed whole as before.
- */
-export function parseRangeBody(data: unknown): unknown {
-  if (typeof data !== 'string') return data;
-  const samples: Samples[] = [];
-  let skeleton = '';
-  let copied = 0;
-  for (let at = data.indexOf(VALUES_KEY); at >= 0; at = data.indexOf(VALUES_KEY, copied)) {
-    const read = readPairs(data, at + VALUES_KEY.length);
-    if (!read) return parseWhole(data);
-    skeleton += data.slice(copied, at + VALUES_KEY.length);
-    copied = read.end;
-    samples.push(read.samples);
-  }
-  if (samples.length === 0) return parseWhole(data);
-  const body = parseWhole(skeleton + data.slice(copied)) as {
-    data?: { resultType?: string; result?: MatrixEntry[] };
-  };
-  const result = body?.data?.result;
-  if (body?.data?.resultType !== 'matrix' || !Array.isArray(result) || result.length !== samples.length)
-    return parseWhole(data);
-  result.forEach((entry, i) => {
-    entry.metric = { ...entry.metric, [SAMPLES]: samples[i] };
-  });
-  return body;
-}
-
-/** As axios reads a JSON body: parsed, or the text itself when it is not JSON. */
-function parseWhole(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
-  }
 }
 
 /**
@@ -157,13 +93,6 @@ export function createPrometheusSource(
     endpoint,
     baseURL: '/api/v1',
     timeout: timeoutMs,
-    // range bodies are read by parseRangeBody instead of axios' JSON.parse
-    requestInterceptor: {
-      onFulfilled: <C extends { transformResponse?: unknown }>(config: C): C => {
-        config.transformResponse = [parseRangeBody];
-        return config;
-      },
-    },
     responseInterceptor: { onFulfilled: compactRangeAnswer },
   });
   const host = new URL(endpoint).host;

@@ -5,7 +5,6 @@ import {
   compactRangeAnswer,
   createLimiter,
   createPrometheusSource,
-  parseRangeBody,
 } from '../../../src/sources/prometheus.ts';
 
 /** A Prometheus that answers every range query with the same matrix, and remembers the queries. */
@@ -73,52 +72,6 @@ describe('Prometheus source', () => {
       data: { status: 'success', data: { resultType: 'vector', result: [{ value: [1, '2'] }] } },
     };
     assert.deepEqual(compactRangeAnswer(structuredClone(vector)), vector);
-  });
-
-  it('reads a range body from its text to the same samples, labels and fields as JSON.parse does', () => {
-    const samplesOf = (body: unknown) =>
-      (
-        compactRangeAnswer({ data: body }).data as { data: { result: Array<{ metric: object }> } }
-      ).data.result.map((e) => ({
-        labels: { ...e.metric },
-        samples: Object.getOwnPropertySymbols(e.metric).map((k) => (e.metric as Record<symbol, unknown>)[k]),
-      }));
-    const bodies = [
-      JSON.stringify({
-        status: 'success',
-        warnings: ['partial'],
-        data: {
-          resultType: 'matrix',
-          result: [
-            {
-              metric: { pod: 'a', note: '"values":[[1,"2"]]' },
-              values: [
-                [1700000000, '1e3'],
-                [1700000015.1239, '+Inf'],
-                [1700000030, '-0.5'],
-              ],
-            },
-            { metric: {}, values: [] },
-            { metric: { pod: 'b' }, values: [[1.7e9, 'NaN']] },
-          ],
-        },
-      }),
-      '{ "status": "success", "data": { "resultType": "matrix", "result": [ { "metric": {}, "values": [ [1, "2"] ] } ] } }',
-    ];
-    for (const text of bodies) {
-      const read = parseRangeBody(text) as { status: string; warnings?: string[] };
-      const parsed = JSON.parse(text) as { status: string; warnings?: string[] };
-      assert.equal(read.status, parsed.status);
-      assert.deepEqual(read.warnings, parsed.warnings);
-      assert.deepEqual(samplesOf(read), samplesOf(parsed));
-    }
-    assert.equal(samplesOf(parseRangeBody(bodies[0]))[0]?.labels.note, '"values":[[1,"2"]]');
-    // the first body is read from its text: its pairs never became JSON arrays
-    const first = parseRangeBody(bodies[0]) as { data: { result: Array<{ values: unknown[] }> } };
-    assert.deepEqual(first.data.result[0]?.values, []);
-    const error = '{"status":"error","errorType":"bad_data","error":"parse error"}';
-    assert.deepEqual(parseRangeBody(error), JSON.parse(error));
-    assert.equal(parseRangeBody('upstream timed out'), 'upstream timed out');
   });
 
   it('runs at most the limit of range queries at once, the rest in order, a failed one freeing its slot', async () => {
