@@ -1,5 +1,7 @@
 /** The live MetricsSource: Prometheus range queries through prometheus-query. Thin by design. */
+
 import { createRequire } from 'node:module';
+import pLimit from 'p-limit';
 import type * as PrometheusQuery from 'prometheus-query';
 import type { Series, TimeWindow } from '../domain/types.ts';
 import { OomBotError } from '../errors.ts';
@@ -61,33 +63,12 @@ export function compactRangeAnswer<R extends { data?: unknown }>(response: R): R
  */
 export const RANGE_QUERIES_IN_FLIGHT = 4;
 
-/** Runs at most `limit` of the tasks given to it at once, the others in the order they came. */
-export function createLimiter(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  // a finished task hands its slot straight to the next waiting one, so no newcomer slips in between
-  const release = () => {
-    const next = waiting.shift();
-    if (next) next();
-    else running--;
-  };
-  return async (task) => {
-    if (running < limit) running++;
-    else await new Promise<void>((takeSlot) => waiting.push(takeSlot));
-    try {
-      return await task();
-    } finally {
-      release();
-    }
-  };
-}
-
 export function createPrometheusSource(
   endpoint: string,
   options: { timeoutMs?: number; inFlight?: number } = {},
 ): MetricsSource {
   const timeoutMs = options.timeoutMs ?? 10_000;
-  const limited = createLimiter(options.inFlight ?? RANGE_QUERIES_IN_FLIGHT);
+  const limited = pLimit(options.inFlight ?? RANGE_QUERIES_IN_FLIGHT);
   prometheusQuery ??= require('prometheus-query') as typeof PrometheusQuery;
   const driver = new prometheusQuery.PrometheusDriver({
     endpoint,

@@ -1,11 +1,8 @@
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import {
-  compactRangeAnswer,
-  createLimiter,
-  createPrometheusSource,
-} from '../../../src/sources/prometheus.ts';
+import { compactRangeAnswer, createPrometheusSource } from '../../../src/sources/prometheus.ts';
+import type { QuerySpec } from '../../../src/sources/queries.ts';
 
 /** A Prometheus that answers every range query with the same matrix, and remembers the queries. */
 function fakePrometheus(result: unknown[]): Promise<{ server: Server; url: string; queries: URL[] }> {
@@ -74,33 +71,57 @@ describe('Prometheus source', () => {
     assert.deepEqual(compactRangeAnswer(structuredClone(vector)), vector);
   });
 
-  it('runs at most the limit of range queries at once, the rest in order, a failed one freeing its slot', async () => {
-    const limited = createLimiter(2);
+  it('sends at most `inFlight` range queries at once, and a failed one frees its slot', async () => {
     let running = 0;
     let most = 0;
-    const started: number[] = [];
-    const gates: Array<() => void> = [];
-    const task = (i: number) => () => {
-      started.push(i);
+    let seen = 0;
+    const held: Array<() => void> = [];
+    const server = createServer((req, res) => {
+      const n = seen++;
       running++;
       most = Math.max(most, running);
-      return new Promise<number>((resolve, reject) =>
-        gates.push(() => {
-          running--;
-          if (i === 0) reject(new Error('no answer'));
-          else resolve(i);
-        }),
+      held.push(() => {
+        running--;
+        if (n === 0) {
+          res.statusCode = 503;
+          res.end('unavailable');
+        } else {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ status: 'success', data: { resultType: 'matrix', result: [] } }));
+        }
+      });
+      void req;
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    try {
+      const source = createPrometheusSource(url, { inFlight: 2 });
+      const spec: QuerySpec = {
+        metric: 'container_memory_working_set_bytes',
+        matchers: [],
+        fn: 'max_over_time',
+      };
+      const answers = [0, 1, 2, 3, 4].map(() =>
+        source.queryRange(spec, { start: 1700000000, end: 1700000030, stepSeconds: 15 }).then(
+          () => 'ok',
+          () => 'failed',
+        ),
       );
-    };
-    const results = [0, 1, 2, 3, 4].map((i) => limited(task(i)).catch(() => -1));
-    await new Promise((r) => setImmediate(r));
-    assert.deepEqual(started, [0, 1]);
-    while (gates.length > 0) {
-      gates.shift()?.();
-      await new Promise((r) => setImmediate(r));
+      let released = 0;
+      while (released < 5) {
+        const next = held.shift();
+        if (next) {
+          next();
+          released++;
+        }
+        await new Promise((r) => setTimeout(r, 5));
+      }
+      assert.deepEqual(await Promise.all(answers), ['failed', 'ok', 'ok', 'ok', 'ok']);
+      assert.equal(seen, 5);
+      assert.equal(most, 2);
+    } finally {
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
     }
-    assert.deepEqual(await Promise.all(results), [-1, 1, 2, 3, 4]);
-    assert.deepEqual(started, [0, 1, 2, 3, 4]);
-    assert.equal(most, 2);
   });
 });
