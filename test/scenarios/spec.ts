@@ -29,7 +29,7 @@ export const TRAFFIC_CHOICES = [
 export type TrafficChoice = (typeof TRAFFIC_CHOICES)[number];
 
 export type RuntimeChoice = 'jvm' | 'node' | 'go' | 'none';
-export type WorkloadKindChoice = 'Deployment' | 'StatefulSet';
+export type WorkloadKindChoice = 'Deployment' | 'StatefulSet' | 'CronJob';
 export type ScrapeInterval = 15 | 30 | 60;
 
 /** The shapes each cause comes in; `variant` in a spec picks one. */
@@ -56,6 +56,7 @@ export const EXTRA_VARIANTS: Partial<Record<ScenarioCause, readonly string[]>> =
  */
 export const CONFOUNDER_VARIANTS: Partial<Record<ScenarioCause, readonly string[]>> = {
   node_pressure: ['victim'],
+  limit_too_low: ['batch-growth'],
 };
 
 /** Fine control for hand-made scenarios (the seed incident); fractions are of the memory limit. */
@@ -376,6 +377,20 @@ export function resolveSpec(spec: ScenarioSpec, rng: Random): ResolvedSpec {
     requestBy,
     eventTtlHours: spec.eventTtlHours ?? r.pick([1, 1, 2, 3]),
   };
+  // A batch run is asked for by its CronJob's name: no Service, no traffic, no sidecar, one pod a run.
+  if (cause === 'limit_too_low' && variant === 'batch-growth')
+    return {
+      ...resolved,
+      workloadKind: 'CronJob',
+      service: workloadName,
+      requestBy: 'workload',
+      trafficFamily: 'none',
+      sidecar: false,
+      replicas: 1,
+      unevenLoad: false,
+      recentRollout: false,
+      appCounterResets: false,
+    };
   // A rollout family needs a Deployment (ReplicaSets) and a rollout inside the window.
   return hasRolloutInWindow(resolved)
     ? { ...resolved, workloadKind: 'Deployment', recentRollout: true }
