@@ -160,6 +160,8 @@ export interface World {
   evictions: Array<{ pod: string; node: string; at: number }>;
   /** The batch family: the CronJob's schedule and runs. */
   batch?: BatchPlan;
+  /** The sidecar-image regression: the application container, quiet, beside the sidecar that dies. */
+  companion?: { name: string; image: string };
 }
 
 export interface RuntimeSetup {
