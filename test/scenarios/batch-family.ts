@@ -95,14 +95,17 @@ export function makeBatchPods(w: World, plan: BatchPlan): PodInstance[] {
 
 /**
  * Each run's demand: from 1-4% of its peak at the start, up to its peak with a time constant of a
- * quarter to a sixth of a run. A run restarted after a kill starts from nothing again.
+ * quarter to a sixth of a run (of two thirds of the time since the latest started). A run restarted
+ * after a kill starts from nothing again.
  */
 export function buildBatchDemand(w: World, plan: BatchPlan): void {
   const r = batchRng(w, 'demand');
   plan.runs.forEach((run, k) => {
     const pod = w.pods[k] as PodInstance;
     const pr = r.fork(pod.name);
-    const length = (run.completedAt ?? run.scheduledAt + 40 * 60) - run.scheduledAt;
+    // The latest run is still going: it climbs fast enough to pass the limit well before `at`.
+    const length =
+      run.completedAt !== undefined ? run.completedAt - run.scheduledAt : (w.at - run.scheduledAt) / 1.5;
     pod.model = {
       base: run.peakBytes * 0.985,
       perReq: 0,
