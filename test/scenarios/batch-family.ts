@@ -79,16 +79,18 @@ export function planBatchRuns(w: World): BatchPlan {
 export function makeBatchPods(w: World, plan: BatchPlan): PodInstance[] {
   const r = batchRng(w, 'pods');
   const rev = w.revisions[0] as Revision;
+  const kept = new Set(keptRuns(plan).map((run) => run.job));
   return plan.runs.map((run) => {
     const node = r.pick(w.nodes);
     const created = run.scheduledAt + r.float(0.5, 3);
-    const end = run.completedAt !== undefined ? run.completedAt + 2 * STEP : Number.POSITIVE_INFINITY;
-    const pod = makePod(w, 0, rev, node, created, end, 'none', r);
+    // A run that completed simply stops: its container exits 0 and is not restarted (no restart, no
+    // last-terminated reason); the Jobs past the history limit are deleted with their pods.
+    const end = run.completedAt !== undefined ? run.completedAt + STEP : Number.POSITIVE_INFINITY;
+    const pod = makePod(w, 0, rev, node, created, end, kept.has(run.job) ? 'none' : 'deleted', r);
     pod.name = `${run.job}-${r.chars(5, K8S_ALPHABET)}`;
     pod.uid = `uid-${pod.name}`;
     pod.firstLifeStart = created + r.float(2, 8);
     pod.share = 1;
-    if (run.completedAt !== undefined) pod.forced = [{ t: run.completedAt, kind: 'completed' }];
     return pod;
   });
 }
