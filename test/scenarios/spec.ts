@@ -114,7 +114,7 @@ export interface ScenarioSpec {
   replicas?: number;
   intervalSeconds?: ScrapeInterval;
   trafficFamily?: TrafficChoice;
-  /** An istio-proxy sidecar in every pod; it is never the container that dies. */
+  /** A second container in every pod (istio-proxy; the app in the sidecar-image regression); it never dies. */
   sidecar?: boolean;
   namespaceInRequest?: boolean;
   limitBytes?: number;
@@ -430,6 +430,9 @@ function asSidecarRegression(resolved: ResolvedSpec, spec: ScenarioSpec): Resolv
   return {
     ...resolved,
     container: drawTemplateSidecar(resolved.seed).name,
+    // istio's metrics come from its proxy, which this pod does not have.
+    trafficFamily:
+      resolved.trafficFamily === 'istio_requests_total' ? 'http_requests_total' : resolved.trafficFamily,
     appContainer: resolved.container,
     sidecar: true,
     runtime: 'none',
