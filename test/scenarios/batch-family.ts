@@ -119,17 +119,18 @@ export function buildBatchDemand(w: World, plan: BatchPlan): void {
 }
 
 function jobTemplate(w: World, rev: Revision, container: Record<string, unknown>) {
+  const annotations = { ...rev.templateAnnotations };
   return {
-    metadata: { labels: { ...w.labels } },
+    metadata: {
+      labels: { ...w.labels },
+      ...(Object.keys(annotations).length > 0 ? { annotations } : {}),
+    },
     spec: {
       containers: [container],
       restartPolicy: 'OnFailure',
       terminationGracePeriodSeconds: 30,
       serviceAccountName: w.spec.workload,
     },
-    ...(rev.templateAnnotations && Object.keys(rev.templateAnnotations).length > 0
-      ? { annotations: { ...rev.templateAnnotations } }
-      : {}),
   };
 }
 
