@@ -8,7 +8,9 @@
  * (deploy_regression and the rollouts that confound older causes, `--rollout-count`) and `causes`
  * (the cause families: node pressure whose killed workload is the victim, a rollout with a traffic
  * surge, a rollout that only lowered the limit, a JVM with direct buffers growing under a small
- * -Xmx, image and config regressions; `--causes-count`). `--families` picks one, or `all`.
+ * -Xmx, image and config regressions, a CronJob whose runs grow until the latest is killed, a
+ * regression in a sidecar's image with the sidecar killed; `--causes-count`). `--families` picks
+ * one, or `all`. The cause-family report also has a table per case (cause and variant).
  *
  *   node bench/accuracy.ts [--count 300] [--rollout-count 60] [--causes-count 60] [--seed 42]
  *     [--families all|core|rollout|causes] [--out FILE.md]
@@ -65,6 +67,10 @@ interface Outcome {
   victim: boolean;
   /** limit-lowered rollouts: the evidence names the previous revision's limit. */
   oldLimitNamed?: boolean;
+  /** Batch runs: the diagnosis targets the CronJob, as the ground truth's workload kind says. */
+  batchTargeted?: boolean;
+  /** Sidecar-image regressions: the rollout names the sidecar's old and new image, and roll back is the first advice. */
+  sidecarRollout?: { named: boolean; rollbackFirst: boolean };
   cpuMs: number;
 }
 
@@ -142,6 +148,30 @@ function namesOldLimit(s: GeneratedScenario, d: Diagnosis): boolean | undefined 
   return /lowered the limit/.test(text) && text.includes(bytes(before));
 }
 
+/** A sidecar-image regression: whether the rollout names the sidecar's image change and roll back comes first. */
+function judgeSidecarRollout(s: GeneratedScenario, d: Diagnosis): Outcome['sidecarRollout'] {
+  if (s.truth.variant !== 'sidecar-image') return undefined;
+  const rev = (docKind: string, name: string) =>
+    s.clusterObjects.find(
+      (o) => o.kind === docKind && (o.metadata as { name?: string } | undefined)?.name === name,
+    );
+  const images = (rsName: string): string[] => {
+    const rs = rev('ReplicaSet', rsName) as
+      | { spec?: { template?: { spec?: { containers?: Array<{ name: string; image: string }> } } } }
+      | undefined;
+    return (rs?.spec?.template?.spec?.containers ?? [])
+      .filter((c) => c.name === s.spec.container)
+      .map((c) => c.image);
+  };
+  const r = d.rollout;
+  const named =
+    r !== undefined &&
+    images(r.from.replicaSet).some((i) => r.from.images.includes(i)) &&
+    images(r.to.replicaSet).some((i) => r.to.images.includes(i)) &&
+    !images(r.from.replicaSet).some((i) => r.to.images.includes(i));
+  return { named, rollbackFirst: d.actions[0]?.kind === 'rollback_deploy' };
+}
+
 async function evaluate(s: GeneratedScenario): Promise<Outcome> {
   const store = parseOpenMetrics(renderOpenMetrics(s.metrics), `${s.dirName}/metrics.om`);
   const sources = {
@@ -177,6 +207,8 @@ async function evaluate(s: GeneratedScenario): Promise<Outcome> {
     ourDangerous: isDangerous(s, d, raisesLimit),
     krrDangerous: krrIsDangerous(s, krr, d.facts.limitBytes),
     oldLimitNamed: namesOldLimit(s, d),
+    ...(s.spec.workloadKind === 'CronJob' ? { batchTargeted: d.target.workload.kind === 'CronJob' } : {}),
+    ...(s.truth.variant === 'sidecar-image' ? { sidecarRollout: judgeSidecarRollout(s, d) } : {}),
     cpuMs: (cpu.user + cpu.system) / 1000,
   };
 }
@@ -200,6 +232,29 @@ function perCauseTable(outcomes: Outcome[]): string[] {
   const expected = [...new Set(outcomes.map((o) => o.expected))];
   for (const c of expected) {
     const rows = outcomes.filter((o) => o.expected === c);
+    const top1 = rows.filter((o) => o.acceptable.includes(o.ours)).length;
+    const rob = rows.filter((o) => o.acceptable.includes(o.robusta)).length;
+    const withRec = rows.filter((o) => o.recRange);
+    const ours = withRec.filter((o) => inRange(o.ourLimit, o.recRange as Range)).length;
+    const krr = withRec.filter((o) => inRange(o.krrLimit, o.recRange as Range)).length;
+    const rec = (k: number) =>
+      withRec.length === 0 ? 'n/a' : `${pct(k, withRec.length)} (${k}/${withRec.length})`;
+    lines.push(
+      `| ${c} | ${rows.length} | ${pct(top1, rows.length)} | ${pct(rob, rows.length)} | ${rec(ours)} | ${rec(krr)} | ${rows.filter((o) => o.ourDangerous).length} | ${rows.filter((o) => o.krrDangerous).length} |`,
+    );
+  }
+  return lines;
+}
+
+/** Per case (expected cause and the generator's variant): the same columns, one row a case. */
+function perCaseTable(outcomes: Outcome[]): string[] {
+  const lines = [
+    '| case | n | top-1 oom-bot | top-1 Robusta | rec. in range oom-bot | rec. in range KRR | dangerous oom-bot | dangerous KRR |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+  ];
+  const cases = [...new Set(outcomes.map((o) => `${o.expected} (${o.variant})`))];
+  for (const c of cases) {
+    const rows = outcomes.filter((o) => `${o.expected} (${o.variant})` === c);
     const top1 = rows.filter((o) => o.acceptable.includes(o.ours)).length;
     const rob = rows.filter((o) => o.acceptable.includes(o.robusta)).length;
     const withRec = rows.filter((o) => o.recRange);
@@ -250,7 +305,21 @@ function report(title: string, outcomes: Outcome[]): string {
       `Rollouts that only lowered the limit: the old limit named in ${named}/${lowered.length}.`,
     );
   }
+  const batch = outcomes.filter((o) => o.batchTargeted !== undefined);
+  if (batch.length > 0)
+    lines.push(
+      '',
+      `Batch runs (a CronJob's runs growing): the CronJob is the target in ${batch.filter((o) => o.batchTargeted).length}/${batch.length}; called memory_leak in ${batch.filter((o) => o.ours === 'memory_leak').length}/${batch.length}.`,
+    );
+  const sidecar = outcomes.filter((o) => o.sidecarRollout !== undefined);
+  if (sidecar.length > 0)
+    lines.push(
+      '',
+      `Sidecar-image regressions: the rollout names the sidecar's old and new image in ${sidecar.filter((o) => o.sidecarRollout?.named).length}/${sidecar.length}; roll back is the first advice in ${sidecar.filter((o) => o.sidecarRollout?.rollbackFirst).length}/${sidecar.length}.`,
+    );
   lines.push('', '## Per cause (rows: expected cause)', '', ...perCauseTable(outcomes));
+  if (outcomes.some((o) => o.variant !== outcomes[0]?.variant))
+    lines.push('', '## Per case (rows: expected cause and variant)', '', ...perCaseTable(outcomes));
   lines.push('', '## Confusion matrix (rows: expected, columns: oom-bot)', '');
   const cols = [...causes, 'unknown'] as Cause[];
   const rowsOf = causes.filter((c) => outcomes.some((o) => o.expected === c));
@@ -322,7 +391,7 @@ if (wants('rollout'))
 if (wants('causes'))
   parts.push(
     report(
-      'cause families (node-pressure victim, rollout with surge, limit-only rollout, JVM direct buffers, regressions)',
+      'cause families (node-pressure victim, rollout with surge, limit-only rollout, JVM direct buffers, image and config regressions, batch growth, sidecar-image regression)',
       await runCorpus('causes', causesCount),
     ),
   );

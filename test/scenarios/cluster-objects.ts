@@ -2,8 +2,9 @@
  * The scenario's cluster.yaml content: Namespace, Nodes, the workload and its revisions, the
  * Service, the Pods whose objects exist at `at`, and the Events, in that order.
  */
+import { asJobPod, buildBatchObjects, keptRuns } from './batch-family.ts';
 import { buildEvents, type EventSpec, listNodeEvents, listPodEvents } from './events.ts';
-import { buildPodObject, listExistingPods } from './pod-object.ts';
+import { buildMainContainerSpec, buildPodObject, listExistingPods } from './pod-object.ts';
 import { Random } from './random.ts';
 import { formatIso, GI, STEP } from './shared.ts';
 import type { KubeDocument } from './types.ts';
@@ -19,13 +20,33 @@ export function buildObjects(w: World): KubeDocument[] {
     docs.push(buildNodeObject(w, node, r));
     events.push(...listNodeEvents(w, node));
   }
-  docs.push(...buildWorkloadObjects(w, r));
-  docs.push(buildServiceObject(w, r));
-  for (const pod of listExistingPods(w)) {
-    docs.push(buildPodObject(w, pod, r));
+  if (w.batch) docs.push(...buildBatchPodsAndJobs(w, r));
+  else {
+    docs.push(...buildWorkloadObjects(w, r));
+    docs.push(buildServiceObject(w, r));
+    for (const pod of listExistingPods(w)) {
+      docs.push(buildPodObject(w, pod, r));
+    }
   }
   for (const pod of w.pods) events.push(...listPodEvents(w, pod));
   docs.push(...buildEvents(w, events));
+  return docs;
+}
+
+/** A CronJob, the Jobs it keeps and their pods (a Job's pod has no probes and no Service). */
+function buildBatchPodsAndJobs(w: World, r: Random): KubeDocument[] {
+  const plan = w.batch as NonNullable<World['batch']>;
+  const rev = w.revisions[0] as World['revisions'][number];
+  const container = buildMainContainerSpec(w, rev.image, rev);
+  delete container.livenessProbe;
+  delete container.readinessProbe;
+  delete container.ports;
+  const docs = buildBatchObjects(w, plan, container);
+  const kept = new Set(keptRuns(plan).map((run) => run.job));
+  plan.runs.forEach((run, k) => {
+    const pod = w.pods[k];
+    if (pod && kept.has(run.job)) docs.push(asJobPod(buildPodObject(w, pod, r), run, w.spec.container));
+  });
   return docs;
 }
 

@@ -31,7 +31,8 @@ export interface CorpusOptions {
 /**
  * The cause families, in turn: node pressure whose killed workload is the victim (close to its own
  * limit), a rollout landing with a traffic surge, a rollout that only lowered the limit, a JVM with
- * -Xmx well under the limit and direct buffers growing, and the regressions of a rollout.
+ * -Xmx well under the limit and direct buffers growing, the regressions of a rollout, and a CronJob
+ * whose runs grow until the latest is killed, and a regression in a sidecar's image (the sidecar killed).
  */
 export const CAUSE_FAMILY_CASES: ReadonlyArray<{
   cause: ScenarioCause;
@@ -44,6 +45,8 @@ export const CAUSE_FAMILY_CASES: ReadonlyArray<{
   { cause: 'native_memory', variant: 'direct-buffers', runtime: 'jvm' },
   { cause: 'deploy_regression', variant: 'image' },
   { cause: 'deploy_regression', variant: 'config' },
+  { cause: 'limit_too_low', variant: 'batch-growth' },
+  { cause: 'deploy_regression', variant: 'sidecar-image' },
 ];
 
 /** The specs of the cause-family corpus: the cases in turn, every scrape interval and traffic family. */

@@ -3,6 +3,7 @@
  * share, spikes, sawtooth, leak or heap growth), forced terminations and node pressure episodes.
  */
 
+import { buildBatchDemand } from './batch-family.ts';
 import { makeNativeRuntime, nativeGrows } from './native-memory.ts';
 import type { Random } from './random.ts';
 import { buildDeployRegression } from './rollout-family.ts';
@@ -22,7 +23,8 @@ import {
 export function buildDemandModels(w: World, r: Random): void {
   switch (w.spec.cause) {
     case 'limit_too_low':
-      buildLimitTooLow(w, r);
+      if (w.batch) buildBatchDemand(w, w.batch);
+      else buildLimitTooLow(w, r);
       break;
     case 'memory_leak':
       buildMemoryLeak(w, r);

@@ -20,7 +20,7 @@
  *   traffic.ts          the request rate and its shares
  *   runtime-flags.ts    JVM / Node.js / Go heap settings
  *   demand.ts           demand models, one builder per cause
- *   sidecar.ts          the istio-proxy sidecar
+ *   sidecar.ts          the second container: istio-proxy, or the app beside a killed sidecar
  *   simulate.ts         the container, kill, restart and node memory simulation
  *   series.ts           scrape schedules and families of series
  *   metric-families.ts  the metric families sampled from the simulation
@@ -29,6 +29,7 @@
  *   render.ts           OpenMetrics and YAML rendering, writeScenario
  *   corpus.ts           corpora and the seed incident
  *   rollout-family.ts   deploy_regression and the rollouts that confound older causes
+ *   batch-family.ts     a CronJob whose runs grow run over run until the latest is killed
  *   shared.ts           units and small helpers
  */
 export {

@@ -6,7 +6,7 @@
 import { Random } from './random.ts';
 import { FamilySet, Scraper } from './series.ts';
 import { MI } from './shared.ts';
-import { drawSidecarLimit, SIDECAR_IMAGE } from './sidecar.ts';
+import { drawSidecarLimit, secondContainer } from './sidecar.ts';
 import { buildTrafficMetrics } from './traffic-metrics.ts';
 import type { MetricFamily, MetricSeries } from './types.ts';
 import { type PodInstance, type SimResult, type Termination, toStep, type World } from './world.ts';
@@ -46,6 +46,7 @@ export function buildMetrics(w: World): MetricFamily[] {
   const ns = spec.namespace;
   const L = w.L;
   const sidecarLimit = w.spec.sidecar ? drawSidecarLimit(w) : 0;
+  const second = secondContainer(w);
 
   for (const pod of w.pods) {
     const sim = pod.sim as SimResult;
@@ -87,12 +88,12 @@ export function buildMetrics(w: World): MetricFamily[] {
       const scWs = fs.series(
         'container_memory_working_set_bytes',
         'gauge',
-        cadLabels('istio-proxy', SIDECAR_IMAGE),
+        cadLabels(second.name, second.image),
       );
       const scLim = fs.series(
         'container_spec_memory_limit_bytes',
         'gauge',
-        cadLabels('istio-proxy', SIDECAR_IMAGE),
+        cadLabels(second.name, second.image),
       );
       for (const t of cadTimes) {
         const i = toStep(w, t);
@@ -152,9 +153,9 @@ export function buildMetrics(w: World): MetricFamily[] {
       rs.v.push(1);
     }
     if (spec.sidecar) {
-      if (sidecarLimit > 0) res('kube_pod_container_resource_limits', 'istio-proxy', sidecarLimit);
-      res('kube_pod_container_resource_requests', 'istio-proxy', 128 * MI);
-      const scR = fs.series('kube_pod_container_status_restarts_total', 'counter', ksmLabels('istio-proxy'));
+      if (sidecarLimit > 0) res('kube_pod_container_resource_limits', second.name, sidecarLimit);
+      res('kube_pod_container_resource_requests', second.name, 128 * MI);
+      const scR = fs.series('kube_pod_container_status_restarts_total', 'counter', ksmLabels(second.name));
       for (const t of ksmTimes) {
         scR.t.push(t);
         scR.v.push(0);

@@ -4,7 +4,7 @@
  */
 import type { Random } from './random.ts';
 import { formatGoDuration, formatIso, HEX, quantity, READY_DELAY } from './shared.ts';
-import { drawSidecarLimit, SIDECAR_IMAGE } from './sidecar.ts';
+import { drawSidecarLimit, SIDECAR_IMAGE, secondContainer } from './sidecar.ts';
 import type { KubeDocument } from './types.ts';
 import type { PodInstance, Revision, SimResult, World } from './world.ts';
 
@@ -37,7 +37,10 @@ export function buildMainContainerSpec(w: World, image: string, rev?: Revision):
   const rt = w.runtimeEnv;
   if (rt.command) c.command = rt.command;
   if (rt.args) c.args = rt.args;
-  c.ports = [{ containerPort: 8080, name: 'http', protocol: 'TCP' }];
+  // A sidecar declared in the template (the sidecar-image regression) leaves the app its port.
+  c.ports = w.companion
+    ? [{ containerPort: 9901, name: 'admin', protocol: 'TCP' }]
+    : [{ containerPort: 8080, name: 'http', protocol: 'TCP' }];
   const env = [...rt.env];
   env.push({ name: 'LOG_LEVEL', value: 'info' }, ...(rev?.extraEnv ?? []));
   c.env = env;
@@ -45,17 +48,29 @@ export function buildMainContainerSpec(w: World, image: string, rev?: Revision):
     requests: { cpu: '250m', memory: quantity(w.request) },
     limits: { memory: quantity(rev?.limitBytes ?? w.L) },
   };
-  Object.assign(c, probeSpec(8080));
+  if (!w.companion) Object.assign(c, probeSpec(8080));
   c.imagePullPolicy = 'IfNotPresent';
   c.terminationMessagePath = '/dev/termination-log';
   c.terminationMessagePolicy = 'File';
   return c;
 }
 
-function sidecarContainerSpec(w: World): Record<string, unknown> {
+/** The second container's spec: the injected istio-proxy, or the quiet application beside a sidecar. */
+export function sidecarContainerSpec(w: World): Record<string, unknown> {
   const limit = drawSidecarLimit(w);
   const resources: Record<string, unknown> = { requests: { cpu: '100m', memory: '128Mi' } };
   if (limit > 0) resources.limits = { cpu: '2', memory: quantity(limit) };
+  const second = secondContainer(w);
+  if (!second.istio)
+    return {
+      name: second.name,
+      image: second.image,
+      ports: [{ containerPort: 8080, name: 'http', protocol: 'TCP' }],
+      env: [{ name: 'LOG_LEVEL', value: 'info' }],
+      resources,
+      ...probeSpec(8080),
+      imagePullPolicy: 'IfNotPresent',
+    };
   return {
     name: 'istio-proxy',
     image: SIDECAR_IMAGE,
@@ -94,13 +109,17 @@ export function buildPodObject(w: World, pod: PodInstance, r: Random): KubeDocum
   }
   const annotations: Record<string, string> = { ...pod.rev.templateAnnotations };
   const containers: Record<string, unknown>[] = [buildMainContainerSpec(w, pod.rev.image, pod.rev)];
-  if (spec.sidecar) {
+  const second = secondContainer(w);
+  if (spec.sidecar && second.istio) {
     labels['security.istio.io/tlsMode'] = 'istio';
     labels['service.istio.io/canonical-name'] = spec.workload;
     labels['service.istio.io/canonical-revision'] = 'latest';
     annotations['sidecar.istio.io/status'] =
       '{"initContainers":["istio-init"],"containers":["istio-proxy"],"volumes":["istio-envoy","istio-data","istio-podinfo","istio-token","istiod-ca-cert"],"imagePullSecrets":null,"revision":"default"}';
-    containers.push(sidecarContainerSpec(w));
+  }
+  if (spec.sidecar) {
+    if (second.istio) containers.push(sidecarContainerSpec(w));
+    else containers.unshift(sidecarContainerSpec(w));
   }
   const evicted = pod.endKind === 'evicted';
   const startTime = pod.createdAt + 1;
@@ -162,9 +181,9 @@ export function buildPodObject(w: World, pod: PodInstance, r: Random): KubeDocum
   if (spec.sidecar) {
     const scIds = r.fork(`${pod.name}:sidecar`);
     statuses.push({
-      name: 'istio-proxy',
-      image: SIDECAR_IMAGE,
-      imageID: imageId(SIDECAR_IMAGE, scIds),
+      name: second.name,
+      image: second.image,
+      imageID: imageId(second.image, scIds),
       containerID: containerId(scIds),
       restartCount: 0,
       started: !evicted,

@@ -9,7 +9,7 @@
 import { Random } from './random.ts';
 import { DAY, HOUR, MI, roundTo, STEP } from './shared.ts';
 import type { ScenarioCause, ScenarioSpec, ScrapeInterval, TrafficChoice } from './spec.ts';
-import { TRAFFIC_CHOICES } from './spec.ts';
+import { drawTemplateSidecar, TRAFFIC_CHOICES } from './spec.ts';
 import { makeArNoise, type PodInstance, type Revision, toStep, type World } from './world.ts';
 
 /** The cases of the rollout corpus, in turn: the expected cause and the variant that makes it. */
@@ -76,7 +76,24 @@ export function reviseFamilyRevisions(w: World): void {
     previous.extraEnv = [{ name: 'CACHE_MAX_ENTRIES', value: String(before) }];
     current.extraEnv = [{ name: 'CACHE_MAX_ENTRIES', value: String(before * r.pick([3, 4, 5])) }];
   }
+  if (variant === 'sidecar-image') moveRolloutToSidecar(w);
   if (cause === 'limit_too_low') previous.limitBytes = roundTo(w.L * r.pick([1.5, 1.75, 2]), 64 * MI);
+}
+
+/**
+ * The sidecar-image regression: the application keeps its image (the quiet second container) and the
+ * revisions' images become the sidecar's, one minor version apart.
+ */
+function moveRolloutToSidecar(w: World): void {
+  const sidecar = drawTemplateSidecar(w.spec.seed);
+  const [current, ...older] = w.revisions as [Revision, ...Revision[]];
+  w.companion = { name: w.spec.appContainer ?? 'app', image: (older[0] ?? current).image };
+  for (const rev of older) {
+    rev.version = sidecar.version;
+    rev.image = `${sidecar.repository}:${sidecar.version}`;
+  }
+  current.version = bumpMinor(sidecar.version);
+  current.image = `${sidecar.repository}:${current.version}`;
 }
 
 function addSpike(arr: Float64Array, w: World, t: number, height: number, duration: number): void {

@@ -2,6 +2,7 @@
  * generateScenario: resolves a spec, lays out and simulates the world, and assembles what the
  * three files hold (scenario.yaml, cluster.yaml, the metric families) plus the ground truth.
  */
+import { isBatchSpec, makeBatchPods, planBatchRuns } from './batch-family.ts';
 import { buildObjects } from './cluster-objects.ts';
 import { buildDemandModels } from './demand.ts';
 import { buildMetrics } from './metric-families.ts';
@@ -138,6 +139,7 @@ function planTimeline(w: World, input: ScenarioSpec): void {
   w.revisions = makeRevisions(w);
   if (hasRolloutInWindow(spec)) reviseFamilyRevisions(w);
   w.lastRolloutAt = (w.revisions[0] as Revision).createdAt;
+  if (isBatchSpec(spec)) w.batch = planBatchRuns(w);
 }
 
 /** Nodes, traffic shares, the traffic itself, the pods and their (safe) runtime settings. */
@@ -167,7 +169,7 @@ function layOutWorld(w: World): void {
     )[spec.cause] ??
     0.1;
   buildTraffic(w, amplitude, rng.fork('traffic'));
-  w.pods = makePods(w);
+  w.pods = w.batch ? makeBatchPods(w, w.batch) : makePods(w);
   w.runtimeEnv = makeSafeRuntime(w, rng.fork('runtime'));
 }
 
@@ -249,6 +251,9 @@ function buildTruth(
       : {}),
     ...(w.runtimeEnv.flag ? { heapSetting: w.runtimeEnv.flag } : {}),
     ...(hasRolloutInWindow(spec) ? { rollout: describeFamilyRollout(w) } : {}),
+    ...(w.batch
+      ? { batch: { schedule: w.batch.schedule, growthPerRun: w.batch.growthPerRun, runs: w.batch.runs } }
+      : {}),
   };
 }
 

@@ -1,12 +1,28 @@
 /**
- * The istio-proxy sidecar: its image, its memory limit, its demand model and its working set.
- * It shares the pod with the main container and is never the container that dies.
+ * The second container of a pod: usually the istio-proxy sidecar (injected, so not in the workload's
+ * template), its image, its memory limit, its demand model and its working set. It shares the pod
+ * with the simulated container and is never the container that dies. In the sidecar-image
+ * regression the roles swap: the simulated container is a sidecar declared in the template, and
+ * this quiet second container is the application itself (see {@link secondContainer}).
  */
 import { Random } from './random.ts';
 import { GI, MI, STEP } from './shared.ts';
 import { makeArNoise, type PodInstance, type World } from './world.ts';
 
 export const SIDECAR_IMAGE = 'docker.io/istio/proxyv2:1.24.2';
+
+/** The quiet second container's name and image, and whether it is istio's injected proxy. */
+export interface SecondContainer {
+  name: string;
+  image: string;
+  istio: boolean;
+}
+
+export function secondContainer(w: World): SecondContainer {
+  return w.companion
+    ? { name: w.companion.name, image: w.companion.image, istio: false }
+    : { name: 'istio-proxy', image: SIDECAR_IMAGE, istio: true };
+}
 
 export function drawSidecarLimit(w: World): number {
   const r = Random.derive(w.spec.seed, 'sidecar-limit');

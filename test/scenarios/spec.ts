@@ -3,7 +3,7 @@
  * resolved spec in which every knob left open has been drawn from the seed.
  */
 import { NATIVE_VARIANTS } from './native-memory.ts';
-import type { Random } from './random.ts';
+import { Random } from './random.ts';
 import { formatIso, MI, roundTo } from './shared.ts';
 
 export const SCENARIO_CAUSES = [
@@ -29,7 +29,7 @@ export const TRAFFIC_CHOICES = [
 export type TrafficChoice = (typeof TRAFFIC_CHOICES)[number];
 
 export type RuntimeChoice = 'jvm' | 'node' | 'go' | 'none';
-export type WorkloadKindChoice = 'Deployment' | 'StatefulSet';
+export type WorkloadKindChoice = 'Deployment' | 'StatefulSet' | 'CronJob';
 export type ScrapeInterval = 15 | 30 | 60;
 
 /** The shapes each cause comes in; `variant` in a spec picks one. */
@@ -51,12 +51,32 @@ export const EXTRA_VARIANTS: Partial<Record<ScenarioCause, readonly string[]>> =
 };
 
 /**
- * Variants outside the default rotation that need no rollout: node pressure whose victim runs
- * close to its own limit, so a rule reading only the container's share of its limit blames the limit.
+ * Variants outside the default rotation: node pressure whose victim runs close to its own limit, so
+ * a rule reading only the container's share of its limit blames the limit; a CronJob whose runs
+ * grow until the latest is killed; a regression in a sidecar's image, the sidecar being killed.
  */
 export const CONFOUNDER_VARIANTS: Partial<Record<ScenarioCause, readonly string[]>> = {
   node_pressure: ['victim'],
+  limit_too_low: ['batch-growth'],
+  deploy_regression: ['sidecar-image'],
 };
+
+/** Sidecars declared in a pod template, whose new image can be the regression. */
+export const TEMPLATE_SIDECARS = [
+  { name: 'log-shipper', repository: 'cr.fluentbit.io/fluent/fluent-bit', version: '3.1.4' },
+  { name: 'cloud-sql-proxy', repository: 'gcr.io/cloud-sql-connectors/cloud-sql-proxy', version: '2.11.4' },
+  { name: 'envoy', repository: 'docker.io/envoyproxy/envoy', version: '1.31.2' },
+  {
+    name: 'otel-collector',
+    repository: 'docker.io/otel/opentelemetry-collector-contrib',
+    version: '0.108.0',
+  },
+] as const;
+
+/** The sidecar a sidecar-image regression is about, drawn from its own stream. */
+export function drawTemplateSidecar(seed: number): (typeof TEMPLATE_SIDECARS)[number] {
+  return Random.derive(seed, 'sidecar-regression').pick(TEMPLATE_SIDECARS);
+}
 
 /** Fine control for hand-made scenarios (the seed incident); fractions are of the memory limit. */
 export interface Tuning {
@@ -94,7 +114,7 @@ export interface ScenarioSpec {
   replicas?: number;
   intervalSeconds?: ScrapeInterval;
   trafficFamily?: TrafficChoice;
-  /** An istio-proxy sidecar in every pod; it is never the container that dies. */
+  /** A second container in every pod (istio-proxy; the app in the sidecar-image regression); it never dies. */
   sidecar?: boolean;
   namespaceInRequest?: boolean;
   limitBytes?: number;
@@ -153,6 +173,8 @@ export interface ResolvedSpec {
   scrapeOffsets: boolean;
   requestBy: 'service' | 'workload';
   eventTtlHours: number;
+  /** The sidecar-image regression: the application's container; `container` is then the sidecar. */
+  appContainer?: string;
 }
 
 const SERVICE_NAMES = [
@@ -376,10 +398,49 @@ export function resolveSpec(spec: ScenarioSpec, rng: Random): ResolvedSpec {
     requestBy,
     eventTtlHours: spec.eventTtlHours ?? r.pick([1, 1, 2, 3]),
   };
+  // A batch run is asked for by its CronJob's name: no Service, no traffic, no sidecar, one pod a run.
+  if (cause === 'limit_too_low' && variant === 'batch-growth')
+    return {
+      ...resolved,
+      workloadKind: 'CronJob',
+      service: workloadName,
+      requestBy: 'workload',
+      trafficFamily: 'none',
+      sidecar: false,
+      replicas: 1,
+      unevenLoad: false,
+      recentRollout: false,
+      appCounterResets: false,
+    };
+  if (cause === 'deploy_regression' && variant === 'sidecar-image')
+    return asSidecarRegression(resolved, spec);
   // A rollout family needs a Deployment (ReplicaSets) and a rollout inside the window.
   return hasRolloutInWindow(resolved)
     ? { ...resolved, workloadKind: 'Deployment', recentRollout: true }
     : resolved;
+}
+
+/**
+ * The sidecar-image regression: the killed container is a sidecar declared in the template (a
+ * sidecar's limit, no runtime heap flags), the application beside it; a Deployment with a rollout.
+ */
+function asSidecarRegression(resolved: ResolvedSpec, spec: ScenarioSpec): ResolvedSpec {
+  const r = Random.derive(resolved.seed, 'sidecar-regression:limits');
+  const limitBytes = spec.limitBytes ?? r.pick([128, 256, 384, 512]) * MI;
+  return {
+    ...resolved,
+    container: drawTemplateSidecar(resolved.seed).name,
+    // istio's metrics come from its proxy, which this pod does not have.
+    trafficFamily:
+      resolved.trafficFamily === 'istio_requests_total' ? 'http_requests_total' : resolved.trafficFamily,
+    appContainer: resolved.container,
+    sidecar: true,
+    runtime: 'none',
+    limitBytes,
+    requestBytes: spec.requestBytes ?? roundTo(limitBytes / 2, 16 * MI),
+    workloadKind: 'Deployment',
+    recentRollout: true,
+  };
 }
 
 /** deploy_regression and the variants in which a rollout confounds an older cause. */

@@ -2,6 +2,7 @@
  * The generator's output types: metric series and families, the scenario.yaml document, the
  * Kubernetes objects and the ground truth kept for tests and benchmarks.
  */
+import type { BatchPlan } from './batch-family.ts';
 import type { RolloutTruth } from './rollout-family.ts';
 import type { ResolvedSpec, ScenarioCause } from './spec.ts';
 
@@ -76,6 +77,8 @@ export interface ScenarioTruth {
   heapSetting?: string;
   /** The rollout family's rollout (deploy_regression and its confounders). */
   rollout?: RolloutTruth;
+  /** The batch family: the CronJob's schedule, the growth per run and every run in the window. */
+  batch?: Pick<BatchPlan, 'schedule' | 'growthPerRun' | 'runs'>;
 }
 
 export interface GeneratedScenario {

@@ -2,7 +2,7 @@
  * The workload's objects: a Deployment with its ReplicaSets, or a StatefulSet with its
  * ControllerRevisions, with status and conditions consistent with the simulated pods.
  */
-import { buildMainContainerSpec, listExistingPods } from './pod-object.ts';
+import { buildMainContainerSpec, listExistingPods, sidecarContainerSpec } from './pod-object.ts';
 import type { Random } from './random.ts';
 import { DAY, formatIso, STEP } from './shared.ts';
 import type { KubeDocument } from './types.ts';
@@ -41,7 +41,10 @@ function templateFor(w: World, rev: Revision) {
   return {
     metadata: meta,
     spec: {
-      containers: [buildMainContainerSpec(w, rev.image, rev)],
+      // A sidecar declared in the template sits after the application container it serves.
+      containers: w.companion
+        ? [sidecarContainerSpec(w), buildMainContainerSpec(w, rev.image, rev)]
+        : [buildMainContainerSpec(w, rev.image, rev)],
       restartPolicy: 'Always',
       terminationGracePeriodSeconds: 30,
       serviceAccountName: spec.workload,

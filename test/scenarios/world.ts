@@ -2,6 +2,7 @@
  * The simulated world a scenario is generated from: nodes, revisions, pod incarnations and their
  * demand models, on a grid of STEP seconds across the window. Internal to the generator.
  */
+import type { BatchPlan } from './batch-family.ts';
 import type { Random } from './random.ts';
 import { STEP } from './shared.ts';
 import type { ResolvedSpec, Tuning } from './spec.ts';
@@ -157,6 +158,10 @@ export interface World {
   alsoAcceptable?: string[];
   pressureNode?: NodeGen;
   evictions: Array<{ pod: string; node: string; at: number }>;
+  /** The batch family: the CronJob's schedule and runs. */
+  batch?: BatchPlan;
+  /** The sidecar-image regression: the application container, quiet, beside the sidecar that dies. */
+  companion?: { name: string; image: string };
 }
 
 export interface RuntimeSetup {
