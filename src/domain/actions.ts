@@ -5,6 +5,7 @@
 
 import type { Action, HpaSpec, MemoryPatchSpec, VpaSpec } from './action-types.ts';
 import { hpaMemoryEffect, vpaPolicyAction, vpaRewritesRequests } from './autoscalers.ts';
+import { isBatch } from './batch.ts';
 import { planRegressionActions, toRollbackTarget } from './causes/deploy-regression.ts';
 import { hoursToLimit, measureLeak } from './causes/memory-leak.ts';
 import {
@@ -257,8 +258,9 @@ export function planActions(
       const scale = cause === 'traffic_surge' ? hpaReplicas(f, e) : undefined;
       if (scale) actions.push(scaleOutAction(t, scale.hpa, scale.why));
       if (rec) adviseAroundAutoscalers(actions, cause, f, e, rec);
-      // never a second VPA for a workload one already controls
-      if (!e.vpa) {
+      // never a second VPA for a workload one already controls; none for batch runs, whose pods
+      // live too short for its recommender to learn from
+      if (!e.vpa && !isBatch(e)) {
         const vpa = offModeVpa(f.container);
         actions.push({
           kind: 'create_vpa',

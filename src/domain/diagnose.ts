@@ -3,7 +3,7 @@
  * explained and the runners-up rejected with their reasons. Pure: Evidence in, Diagnosis out.
  */
 import { investigateFirst, planActions } from './actions.ts';
-import { analyseRuns } from './batch.ts';
+import { analyseRuns, type BatchRuns } from './batch.ts';
 import { assessDeployRegression } from './causes/deploy-regression.ts';
 import { assessHeapMisconfigured } from './causes/heap-misconfigured.ts';
 import { assessLimitTooLow } from './causes/limit-too-low.ts';
@@ -105,7 +105,7 @@ function buildChart(f: Features, e: Evidence, proposed?: number): ChartData {
   };
 }
 
-function buildHeadline(cause: Cause, f: Features, e: Evidence): string {
+function buildHeadline(cause: Cause, f: Features, e: Evidence, batchRuns?: BatchRuns): string {
   const name = e.target.service ?? e.target.workload.name;
   const where = `${e.target.namespace}/${name}`;
   const limit = f.limitBytes ? bytes(f.limitBytes) : 'no limit';
@@ -116,7 +116,9 @@ function buildHeadline(cause: Cause, f: Features, e: Evidence): string {
       return `${where}: traffic surge — ${jump} requests since ${t?.changeAt ? clock(t.changeAt, e.at) : 'earlier'} pushed ${f.container} past its ${limit} limit`;
     }
     case 'limit_too_low':
-      return `${where}: memory limit too low — ${f.container} is OOM-killed at its ${limit} limit with a steady footprint`;
+      return batchRuns
+        ? `${where}: memory limit too low — ${f.container} is OOM-killed at its ${limit} limit as its runs grow`
+        : `${where}: memory limit too low — ${f.container} is OOM-killed at its ${limit} limit with a steady footprint`;
     case 'memory_leak':
       return `${where}: memory leak — ${f.container} grows in every lifetime until the ${limit} limit kills it`;
     case 'node_pressure':
@@ -167,7 +169,7 @@ export function diagnose(evidence: Evidence, options: Partial<RecommendOptions> 
     }));
   const missing = [...f.missing];
   const confidence = computeConfidence(top.score, second, missing.length);
-  const headline = buildHeadline(cause, f, evidence);
+  const headline = buildHeadline(cause, f, evidence, batchRuns);
   const kills = summarizeKills(f);
   const rollout = analyseRollout(f, evidence);
   const pressureNode = cause === 'node_pressure' ? pressureNodeOf(f.oomKills, f.node, evidence) : undefined;

@@ -128,6 +128,16 @@ describe('batch workloads: a CronJob that outgrew its limit', () => {
     assert.match(patch?.command ?? '', /cronjob\/nightly-report/i);
   });
 
+  it('says the runs grow, and offers no VPA: a run-to-completion pod gives its recommender nothing to learn', () => {
+    const d = diagnose(cronJobEvidence());
+    assert.match(d.headline, /as its runs grow/);
+    assert.doesNotMatch(d.headline, /steady footprint/);
+    assert.deepEqual(
+      d.actions.filter((x) => x.kind === 'create_vpa'),
+      [],
+    );
+  });
+
   it("finds the CronJob's Job pods by name in Prometheus", () => {
     const re = new RegExp(`^(?:${podNameRegex(cronJobEvidence().target, [])})$`);
     assert.ok(re.test('nightly-report-29012345-x7k2p'));
