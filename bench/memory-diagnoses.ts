@@ -89,7 +89,12 @@ async function recordAnswers(): Promise<{ answers: Map<string, Buffer>; objects:
   const objects = s.clusterObjects as KubeObject[];
   await diagnoseWorkload(
     { cluster: createStaticLister(objects, 'record'), metrics: recorder },
-    { name: 'checkout', namespace: 'prod', at: Date.parse(AT) / 1000, windowSeconds: Number(values.hours) * 3600 },
+    {
+      name: 'checkout',
+      namespace: 'prod',
+      at: Date.parse(AT) / 1000,
+      windowSeconds: Number(values.hours) * 3600,
+    },
   );
   return { answers, objects };
 }
@@ -107,7 +112,9 @@ const sources = {
   cluster: createStaticLister(objects, 'bench'),
   metrics: createPrometheusSource(
     `http://127.0.0.1:${port}`,
-    values['in-flight'] === undefined ? {} : { inFlight: Number(values['in-flight']) || Number.POSITIVE_INFINITY },
+    values['in-flight'] === undefined
+      ? {}
+      : { inFlight: Number(values['in-flight']) || Number.POSITIVE_INFINITY },
   ),
 };
 
@@ -129,7 +136,12 @@ let snapshotTaken = false;
 async function oneDiagnosis(): Promise<string> {
   const run = await diagnoseWorkload(
     sources,
-    { name: 'checkout', namespace: 'prod', at: Date.parse(AT) / 1000, windowSeconds: Number(values.hours) * 3600 },
+    {
+      name: 'checkout',
+      namespace: 'prod',
+      at: Date.parse(AT) / 1000,
+      windowSeconds: Number(values.hours) * 3600,
+    },
     {},
     {
       collected: async () => {
