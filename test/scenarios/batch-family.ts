@@ -195,7 +195,15 @@ export function buildBatchObjects(
             startTime: formatIso(run.scheduledAt + 1),
             completionTime: formatIso(run.completedAt as number),
             succeeded: 1,
+            // as the Job controller writes them since Kubernetes 1.31: the apiserver refuses Complete
+            // without SuccessCriteriaMet
             conditions: [
+              {
+                type: 'SuccessCriteriaMet',
+                status: 'True',
+                lastProbeTime: formatIso(run.completedAt as number),
+                lastTransitionTime: formatIso(run.completedAt as number),
+              },
               {
                 type: 'Complete',
                 status: 'True',
