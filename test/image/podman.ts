@@ -16,7 +16,20 @@ export const IMAGE = 'localhost/oom-bot:test';
 export const REDIS_IMAGE = 'localhost/redis:bookworm';
 const NODE_IMAGE = 'localhost/node:24-bookworm-slim';
 const RUNTIME_IMAGE = 'localhost/debian:bookworm-slim';
-const DEBIAN_PACKAGES = ['podman', 'buildah', 'runc', 'debootstrap', 'uidmap', 'iptables', 'podman-compose'];
+// golang-github-containernetworking-plugin-dnsname gives compose's containers each other's names
+// (`redis`) on the CNI network; Debian only recommends it with podman, and recommends are not installed
+const DEBIAN_PACKAGES = [
+  'podman',
+  'buildah',
+  'runc',
+  'debootstrap',
+  'uidmap',
+  'iptables',
+  'podman-compose',
+  'golang-github-containernetworking-plugin-dnsname',
+];
+/** The CNI plugin that package installs. */
+const DNSNAME_PLUGIN = '/usr/lib/cni/dnsname';
 
 /** The environment every podman call gets: runc and the ulimits it can set here. */
 export const podmanEnv = {
@@ -28,9 +41,16 @@ function has(command: string, args = ['--version']): boolean {
   return spawnSync(command, args, { stdio: 'ignore', timeout: 30_000 }).status === 0;
 }
 
-/** Installs podman, buildah, runc, debootstrap and podman-compose from Debian when missing, else throws saying why. */
+/** Installs podman, buildah, runc, debootstrap, podman-compose and the DNS plugin from Debian when missing, else throws saying why. */
 export function ensurePodman(): void {
-  if (has('podman') && has('debootstrap', ['--version']) && has('podman-compose') && has('iptables')) return;
+  if (
+    has('podman') &&
+    has('debootstrap', ['--version']) &&
+    has('podman-compose') &&
+    has('iptables') &&
+    existsSync(DNSNAME_PLUGIN)
+  )
+    return;
   const isRoot = process.getuid?.() === 0;
   if (!isRoot || !has('apt-get')) {
     throw new Error(
