@@ -4,7 +4,7 @@
  * returns the opaque plan id the buttons carry.
  */
 
-import type { VpaSnapshot, WorkloadSnapshot } from '../contracts/plan-types.ts';
+import type { PlanMeta, VpaSnapshot, WorkloadSnapshot } from '../contracts/plan-types.ts';
 import type { Diagnosis } from '../domain/types.ts';
 import type { ObjectLister } from '../sources/ports.ts';
 import { buildPlan, snapshotOf } from './plan.ts';
@@ -21,6 +21,21 @@ export interface PlanContext {
   cluster?: string;
   /** Where the workload is read for the snapshot (the diagnosis's own cluster source). */
   lister: ObjectLister;
+}
+
+/** A new plan's identity and where its buttons live, from the context it is made in. */
+export function planMetaFor(context: PlanContext, now: number, ttlSeconds: number): PlanMeta {
+  return {
+    id: newRecordId(),
+    incidentId: context.incidentId,
+    cluster: context.cluster,
+    channel: context.channel,
+    messageTs: context.messageTs,
+    threadTs: context.threadTs,
+    requester: context.requester,
+    now: Math.floor(now),
+    ttlSeconds,
+  };
 }
 
 export type CreatePlan = (diagnosis: Diagnosis, context: PlanContext) => Promise<string | undefined>;
@@ -58,17 +73,11 @@ export function createPlanner(options: {
 }): CreatePlan {
   const now = options.now ?? (() => Date.now() / 1000);
   return async (diagnosis, context) => {
-    const plan = buildPlan(diagnosis, await snapshot(diagnosis, context.lister), {
-      id: newRecordId(),
-      incidentId: context.incidentId,
-      cluster: context.cluster,
-      channel: context.channel,
-      messageTs: context.messageTs,
-      threadTs: context.threadTs,
-      requester: context.requester,
-      now: Math.floor(now()),
-      ttlSeconds: options.ttlSeconds,
-    });
+    const plan = buildPlan(
+      diagnosis,
+      await snapshot(diagnosis, context.lister),
+      planMetaFor(context, now(), options.ttlSeconds),
+    );
     if (!plan) return undefined;
     await options.plans.savePlan(plan);
     return plan.id;

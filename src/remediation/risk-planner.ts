@@ -5,25 +5,14 @@
  * the opaque id the buttons carry, or undefined when the risk has nothing to apply.
  */
 import type { Risk } from '../domain/forecast/types.ts';
-import type { ObjectLister } from '../sources/ports.ts';
 import { snapshotOf } from './plan.ts';
-import { newRecordId, type PlanStore } from './plan-store.ts';
+import type { PlanStore } from './plan-store.ts';
+import { type PlanContext, planMetaFor } from './planner.ts';
 import { buildRiskPlan, riskMemoryPatch } from './risk-plan.ts';
 
-export interface RiskPlanContext {
-  /** Names the plans of one posted message together (the audit lines and annotations carry it). */
-  incidentId: string;
-  channel: string;
-  /** The message that carries the buttons: a click from any other message is refused. */
-  messageTs: string;
-  /** Where the audit lines go. */
-  threadTs: string;
-  /** Who asked (`/oom risks`); none for the scheduled scan. */
-  requester?: string;
-  cluster?: string;
-  /** Where the workload is read for the snapshot. */
-  lister: ObjectLister;
-}
+/** The same context as a diagnosis' plan: the message that carries the buttons, who asked (none for
+ * the scheduled scan), and where the workload is read for the snapshot. */
+export type RiskPlanContext = PlanContext;
 
 export type CreateRiskPlan = (risk: Risk, context: RiskPlanContext) => Promise<string | undefined>;
 
@@ -40,17 +29,7 @@ export function createRiskPlanner(options: {
     const { namespace, workload } = risk.target;
     const live = await context.lister.get(workload.kind, namespace, workload.name);
     const snapshot = live ? snapshotOf({ ...live, kind: workload.kind }, patch.container) : undefined;
-    const plan = buildRiskPlan(risk, snapshot, {
-      id: newRecordId(),
-      incidentId: context.incidentId,
-      cluster: context.cluster,
-      channel: context.channel,
-      messageTs: context.messageTs,
-      threadTs: context.threadTs,
-      requester: context.requester,
-      now: Math.floor(now()),
-      ttlSeconds: options.ttlSeconds,
-    });
+    const plan = buildRiskPlan(risk, snapshot, planMetaFor(context, now(), options.ttlSeconds));
     if (!plan) return undefined;
     await options.plans.savePlan(plan);
     return plan.id;
