@@ -135,12 +135,7 @@ export function buildPlan(
   const hpaMemoryTarget = memory ? findAction(d, 'patch_memory_limit')?.hpaMemoryTarget : undefined;
   if (!memory && !vpa && !hpa && !rollout && !vpaPolicy) return undefined;
   return {
-    id: meta.id,
-    incidentId: meta.incidentId,
-    ...(meta.cluster ? { cluster: meta.cluster } : {}),
-    channel: meta.channel,
-    messageTs: meta.messageTs,
-    threadTs: meta.threadTs,
+    ...planHeaderOf(meta),
     target: {
       namespace: t.namespace,
       kind: holder?.kind ?? t.workload.kind,
@@ -148,9 +143,6 @@ export function buildPlan(
     },
     container: patch?.container ?? d.container,
     cause: d.cause,
-    ...(meta.requester ? { requester: meta.requester } : {}),
-    createdAt: meta.now,
-    expiresAt: meta.now + meta.ttlSeconds,
     snapshot: snapshot ?? { memory: {} },
     ...(memory ? { memory } : {}),
     ...(vpa ? { vpa } : {}),
@@ -158,6 +150,34 @@ export function buildPlan(
     ...(rollout ? { rollout } : {}),
     ...(vpaPolicy ? { vpaPolicy } : {}),
     ...(hpaMemoryTarget ? { hpaMemoryTarget } : {}),
+  };
+}
+
+/** What every plan carries from where it was made: its id, its message and thread, who asked, its lifetime. */
+export function planHeaderOf(
+  meta: PlanMeta,
+): Pick<
+  RemediationPlan,
+  | 'id'
+  | 'incidentId'
+  | 'cluster'
+  | 'channel'
+  | 'messageTs'
+  | 'threadTs'
+  | 'requester'
+  | 'createdAt'
+  | 'expiresAt'
+> {
+  return {
+    id: meta.id,
+    incidentId: meta.incidentId,
+    ...(meta.cluster ? { cluster: meta.cluster } : {}),
+    channel: meta.channel,
+    messageTs: meta.messageTs,
+    threadTs: meta.threadTs,
+    ...(meta.requester ? { requester: meta.requester } : {}),
+    createdAt: meta.now,
+    expiresAt: meta.now + meta.ttlSeconds,
   };
 }
 

@@ -11,7 +11,7 @@ import type { Risk } from '../domain/forecast/types.ts';
 import { mayRaiseLimit } from '../domain/limit-rule.ts';
 import { toQuantity } from '../domain/quantity.ts';
 import type { Cause } from '../domain/types.ts';
-import { PATCHABLE_KINDS } from './plan.ts';
+import { PATCHABLE_KINDS, planHeaderOf } from './plan.ts';
 
 /** The action kinds a risk's Apply writes: the memory of one container. */
 const MEMORY_KINDS: ReadonlySet<Action['kind']> = new Set<Action['kind']>([
@@ -61,18 +61,10 @@ export function buildRiskPlan(
   const { workload, namespace } = r.target;
   if (!patch || !snapshot || !mayRaiseLimit(cause) || !PATCHABLE_KINDS.has(workload.kind)) return undefined;
   return {
-    id: meta.id,
-    incidentId: meta.incidentId,
-    ...(meta.cluster ? { cluster: meta.cluster } : {}),
-    channel: meta.channel,
-    messageTs: meta.messageTs,
-    threadTs: meta.threadTs,
+    ...planHeaderOf(meta),
     target: { namespace, kind: workload.kind, name: workload.name },
     container: patch.container,
     cause,
-    ...(meta.requester ? { requester: meta.requester } : {}),
-    createdAt: meta.now,
-    expiresAt: meta.now + meta.ttlSeconds,
     snapshot,
     memory: {
       from: snapshot.memory,
