@@ -225,36 +225,23 @@ function inRange(l: number | undefined, r: Range): boolean {
 
 /** Per expected cause: top-1, recommendation in range and dangerous advice, beside the baselines. */
 function perCauseTable(outcomes: Outcome[]): string[] {
-  const lines = [
-    '| cause | n | top-1 oom-bot | top-1 Robusta | rec. in range oom-bot | rec. in range KRR | dangerous oom-bot | dangerous KRR |',
-    '| --- | --- | --- | --- | --- | --- | --- | --- |',
-  ];
-  const expected = [...new Set(outcomes.map((o) => o.expected))];
-  for (const c of expected) {
-    const rows = outcomes.filter((o) => o.expected === c);
-    const top1 = rows.filter((o) => o.acceptable.includes(o.ours)).length;
-    const rob = rows.filter((o) => o.acceptable.includes(o.robusta)).length;
-    const withRec = rows.filter((o) => o.recRange);
-    const ours = withRec.filter((o) => inRange(o.ourLimit, o.recRange as Range)).length;
-    const krr = withRec.filter((o) => inRange(o.krrLimit, o.recRange as Range)).length;
-    const rec = (k: number) =>
-      withRec.length === 0 ? 'n/a' : `${pct(k, withRec.length)} (${k}/${withRec.length})`;
-    lines.push(
-      `| ${c} | ${rows.length} | ${pct(top1, rows.length)} | ${pct(rob, rows.length)} | ${rec(ours)} | ${rec(krr)} | ${rows.filter((o) => o.ourDangerous).length} | ${rows.filter((o) => o.krrDangerous).length} |`,
-    );
-  }
-  return lines;
+  return groupedTable('cause', outcomes, (o) => o.expected);
 }
 
 /** Per case (expected cause and the generator's variant): the same columns, one row a case. */
 function perCaseTable(outcomes: Outcome[]): string[] {
+  return groupedTable('case', outcomes, (o) => `${o.expected} (${o.variant})`);
+}
+
+/** One row per group, in the order groups first appear: oom-bot beside Robusta's rule and KRR's formula. */
+function groupedTable(heading: string, outcomes: Outcome[], groupOf: (o: Outcome) => string): string[] {
   const lines = [
-    '| case | n | top-1 oom-bot | top-1 Robusta | rec. in range oom-bot | rec. in range KRR | dangerous oom-bot | dangerous KRR |',
+    `| ${heading} | n | top-1 oom-bot | top-1 Robusta | rec. in range oom-bot | rec. in range KRR | dangerous oom-bot | dangerous KRR |`,
     '| --- | --- | --- | --- | --- | --- | --- | --- |',
   ];
-  const cases = [...new Set(outcomes.map((o) => `${o.expected} (${o.variant})`))];
-  for (const c of cases) {
-    const rows = outcomes.filter((o) => `${o.expected} (${o.variant})` === c);
+  const groups = [...new Set(outcomes.map(groupOf))];
+  for (const g of groups) {
+    const rows = outcomes.filter((o) => groupOf(o) === g);
     const top1 = rows.filter((o) => o.acceptable.includes(o.ours)).length;
     const rob = rows.filter((o) => o.acceptable.includes(o.robusta)).length;
     const withRec = rows.filter((o) => o.recRange);
@@ -263,7 +250,7 @@ function perCaseTable(outcomes: Outcome[]): string[] {
     const rec = (k: number) =>
       withRec.length === 0 ? 'n/a' : `${pct(k, withRec.length)} (${k}/${withRec.length})`;
     lines.push(
-      `| ${c} | ${rows.length} | ${pct(top1, rows.length)} | ${pct(rob, rows.length)} | ${rec(ours)} | ${rec(krr)} | ${rows.filter((o) => o.ourDangerous).length} | ${rows.filter((o) => o.krrDangerous).length} |`,
+      `| ${g} | ${rows.length} | ${pct(top1, rows.length)} | ${pct(rob, rows.length)} | ${rec(ours)} | ${rec(krr)} | ${rows.filter((o) => o.ourDangerous).length} | ${rows.filter((o) => o.krrDangerous).length} |`,
     );
   }
   return lines;
