@@ -1,13 +1,24 @@
 /**
- * The processes a benchmark measures: the real `oom-bot serve` and `oom-bot worker` binaries, and
- * the baseline, a bare Bolt app (bare-bolt-app.ts) on the same Node. Each on a free loopback port,
- * logging to a temp file; stop() sends SIGTERM (SIGKILL after 10 s).
+ * The processes a benchmark measures: `oom-bot serve` and `oom-bot worker` as the image runs them
+ * (the compiled dist/, with the NODE_OPTIONS of manifests/), and the baseline, a bare Bolt app
+ * (bare-bolt-app.ts, compiled to JavaScript the same way) on the same Node. Each on a free loopback
+ * port, logging to a temp file; stop() sends SIGTERM (SIGKILL after 10 s).
  */
-import { spawn } from 'node:child_process';
-import { closeSync, existsSync, mkdtempSync, openSync, readFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import {
+  closeSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  writeFileSync,
+} from 'node:fs';
+import { stripTypeScriptTypes } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Redis } from 'ioredis';
+import { parse } from 'yaml';
 import { freePort } from '../../test/stack/ports.ts';
 import { type BotProcess, startBot } from '../../test/support/bot-process.ts';
 
@@ -78,12 +89,63 @@ export function botEnv(options: {
   };
 }
 
+let built = false;
+
+/** `node dist/cli.js`, built once per benchmark run from the current sources (`npm run build`). */
+function shippedCommand(): [string, ...string[]] {
+  if (!built) {
+    execFileSync(projectNode(), [join(ROOT, 'scripts/build.ts')], { stdio: 'inherit' });
+    built = true;
+  }
+  return [projectNode(), join(ROOT, 'dist/cli.js')];
+}
+
+interface ManifestEnv {
+  name: string;
+  value?: string;
+}
+
+/** The NODE_OPTIONS a manifests/ Deployment gives its container ('' when it sets none). */
+export function shippedNodeOptions(role: 'web' | 'worker'): string {
+  const deployment = parse(readFileSync(join(ROOT, `manifests/deployment-${role}.yaml`), 'utf8'));
+  const env: ManifestEnv[] = deployment?.spec?.template?.spec?.containers?.[0]?.env ?? [];
+  return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+}
+
+/** The bot as deployed: the compiled sources, the manifests' NODE_OPTIONS unless `env` sets them. */
+async function startShipped(
+  role: 'web' | 'worker',
+  env: Record<string, string | undefined>,
+  port?: number,
+): Promise<Measured> {
+  const args = role === 'web' ? ['serve'] : ['worker'];
+  const bot = await startBot({
+    args,
+    command: shippedCommand(),
+    env: { NODE_OPTIONS: shippedNodeOptions(role), ...env },
+    ...(port ? { port } : {}),
+  });
+  return fromBot(`oom-bot ${args[0]}`, bot);
+}
+
 export async function startWeb(env: Record<string, string | undefined>, port?: number): Promise<Measured> {
-  return fromBot('oom-bot serve', await startBot({ args: ['serve'], env, ...(port ? { port } : {}) }));
+  return startShipped('web', env, port);
 }
 
 export async function startWorker(env: Record<string, string | undefined>): Promise<Measured> {
-  return fromBot('oom-bot worker', await startBot({ args: ['worker'], env }));
+  return startShipped('worker', env);
+}
+
+/** bare-bolt-app.ts as JavaScript beside the build, so the baseline does not load the type stripper either. */
+function bareBoltScript(): string {
+  const dir = join(ROOT, 'dist-bench');
+  mkdirSync(dir, { recursive: true });
+  const out = join(dir, 'bare-bolt-app.js');
+  writeFileSync(
+    out,
+    stripTypeScriptTypes(readFileSync(join(import.meta.dirname, 'bare-bolt-app.ts'), 'utf8')),
+  );
+  return out;
 }
 
 /** The baseline: a Bolt app with an empty `/oom` ack handler (and a bare webhook route). */
@@ -92,7 +154,7 @@ export async function startBareBolt(): Promise<Measured> {
   const dir = mkdtempSync(join(tmpdir(), 'oom-bench-bare-'));
   const logFile = join(dir, 'bare.log');
   const fd = openSync(logFile, 'a');
-  const child = spawn(projectNode(), [join(import.meta.dirname, 'bare-bolt-app.ts')], {
+  const child = spawn(projectNode(), [bareBoltScript()], {
     stdio: ['ignore', fd, fd],
     env: {
       PATH: process.env.PATH,

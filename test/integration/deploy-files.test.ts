@@ -78,7 +78,17 @@ describe('install files: Dockerfile, docker-compose.yml, Slack app manifests', (
         instructions.some((l) => /fonts-dejavu-core/.test(l)),
         'the chart needs a font',
       );
-      assert.deepEqual(entrypoint.slice(2), ['node', 'src/cli.ts']);
+      assert.deepEqual(entrypoint.slice(2), ['node', 'dist/cli.js']);
+    });
+
+    it('runs the sources compiled by `npm run build`, not the TypeScript', () => {
+      assert.ok(
+        instructions.some((l) => /^RUN node scripts\/build\.ts$/.test(l)),
+        'the build stage runs the build',
+      );
+      assert.ok(instructions.includes('COPY --from=build /app/dist ./dist'), 'the final stage takes dist/');
+      const final = instructions.slice(instructions.findLastIndex((l) => l.startsWith('FROM ')));
+      assert.ok(!final.some((l) => /^COPY src\b/.test(l)), 'the final stage holds no TypeScript sources');
     });
 
     it('copies what exists, and the sources need nothing that --omit=dev leaves out', () => {

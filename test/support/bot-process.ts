@@ -24,6 +24,8 @@ export interface BotOptions {
   waitForHttp?: boolean;
   /** Listen on this port (a restarted bot where a client already points); default a free one. */
   port?: number;
+  /** The program and its first arguments; default the `oom-bot` launcher (the TypeScript sources). */
+  command?: [string, ...string[]];
 }
 
 export async function startBot(options: BotOptions): Promise<BotProcess> {
@@ -40,7 +42,11 @@ export async function startBot(options: BotOptions): Promise<BotProcess> {
     APPROVAL_SIGNING_KEY: 'test-only-approval-signing-key-0123456789',
     ...options.env,
   };
-  const child = spawn(BIN, options.args, { stdio: ['ignore', fd, fd], env: env as NodeJS.ProcessEnv });
+  const [program, ...leading] = options.command ?? [BIN];
+  const child = spawn(program, [...leading, ...options.args], {
+    stdio: ['ignore', fd, fd],
+    env: env as NodeJS.ProcessEnv,
+  });
   closeSync(fd);
   const exited = new Promise<number | string>((res) =>
     child.once('exit', (code, signal) => res(code ?? signal ?? 'unknown')),
