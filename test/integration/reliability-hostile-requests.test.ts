@@ -168,6 +168,25 @@ describe('reliability: hostile requests', function () {
     );
   });
 
+  it('guards every spelling of the endpoint Bolt would dispatch: a forged signature never reaches it', async () => {
+    const body = slashCommandBody({ text: 'auth-service -n prod', response_url: slack.responseUrl('paths') });
+    const spellings = [
+      '/slack/events?ssl_check=0',
+      '/slack/events/',
+      '/slack//events',
+      '/SLACK/events',
+      '/slack/%65vents',
+    ];
+    for (const path of spellings) {
+      const res = await postSigned(`${bot.url}${path}`, 'wrong-secret', body);
+      assert.ok([401, 404].includes(res.status), `${path}: ${res.status}`);
+      count('forged signature, other spelling of the path', String(res.status));
+    }
+    await sleep(300);
+    assert.equal(await diagnosesQueued(), 0, 'nothing was enqueued');
+    assert.deepEqual(slack.calls('chat.postMessage'), [], 'nothing reached Slack');
+  });
+
   it('refuses timestamps more than 5 minutes old or in the future with 401; accepts them inside the window', async () => {
     const now = Math.floor(Date.now() / 1000);
     const outside = [-3600, -301, 301, 3600, 86_400 * 365];
