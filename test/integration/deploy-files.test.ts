@@ -149,6 +149,19 @@ describe('install files: Dockerfile, docker-compose.yml, Slack app manifests', (
       assert.match([services.worker.healthcheck.test].flat().join(' '), /:9091\/readyz/);
     });
 
+    it('gives web and workers the NODE_OPTIONS of their Kubernetes Deployments', () => {
+      for (const name of ['web', 'worker']) {
+        const deployment = parse(read(`manifests/deployment-${name}.yaml`)) as Any;
+        const env = deployment.spec.template.spec.containers[0].env as Array<{
+          name: string;
+          value?: string;
+        }>;
+        const shipped = env.find((e) => e.name === 'NODE_OPTIONS')?.value;
+        assert.ok(shipped, `manifests/deployment-${name}.yaml sets NODE_OPTIONS`);
+        assert.equal(services[name].environment.NODE_OPTIONS, shipped, name);
+      }
+    });
+
     it('mounts files that exist', () => {
       for (const s of Object.values(services))
         for (const volume of (s.volumes ?? []) as string[]) {
