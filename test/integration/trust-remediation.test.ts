@@ -152,6 +152,43 @@ describe('trust boundary: the remediation worker against forged and stale record
     assert.match(h.poster.texts().join('\n'), /invalid signature/);
   });
 
+  it('refuses and audits a Rollback whose change record was rewritten in Redis; the workload keeps its memory', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    const plan = await signedPlan(ns);
+    assert.equal((await plans.consume('plan', plan.id, 'apply', ALICE, Date.now() / 1000)).status, 'ok');
+    assert.equal(
+      await processRemediate(job('apply', plan.id, ALICE), harness(testPolicy([ALICE])).deps),
+      'applied',
+    );
+    assert.equal(await memoryOf(ns, NAME), '2Gi');
+    const live = await admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: NAME, namespace: ns });
+    const changeId = live.metadata?.annotations?.['oom-bot/change-id'];
+    assert.ok(changeId, 'the applied change names its record');
+    // approved, then, before the worker runs it, someone who can write Redis makes the Rollback
+    // "restore" 4Mi, keeping the old signature
+    assert.equal(
+      (await plans.consume('change', changeId, 'rollback', ALICE, Date.now() / 1000)).status,
+      'ok',
+    );
+    const changeKey = `${prefix}:change:{${changeId}}`;
+    const record = JSON.parse((await redis.get(changeKey)) ?? '{}');
+    record.previous = { limit: '4Mi', request: '4Mi' };
+    await redis.set(changeKey, JSON.stringify(record), 'KEEPTTL');
+    // a click on the rewritten record is refused too
+    assert.equal(
+      (await plans.consume('change', changeId, 'rollback', BOB, Date.now() / 1000)).status,
+      'tampered',
+    );
+    const h = harness(testPolicy([ALICE]));
+
+    assert.equal(await processRemediate(job('rollback', changeId, ALICE), h.deps), 'refused');
+
+    assert.equal(await memoryOf(ns, NAME), '2Gi');
+    assert.match(h.poster.texts().join('\n'), /change record in Redis fails signature verification/);
+    assert.ok(h.logs.some((l) => /"audit":"record_tampered"/.test(l) && /"level":50/.test(l)));
+  });
+
   it('refuses a correctly signed and approved plan that the policy no longer allows at execution time', async () => {
     const ns = await freshNamespace(admin, 'trust');
     await createDeployment(admin, ns);
