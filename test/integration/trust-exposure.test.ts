@@ -1,15 +1,23 @@
 /**
  * What the shipped install files expose, as the trust boundary promises: compose publishes the
  * bot, Prometheus and Alertmanager on the loopback address only (Alertmanager's API lets anyone
- * who reaches it silence or inject alerts), and every Alertmanager receiver that calls the bot
- * bounds a notification with max_alerts (0 or unset would send every alert of a group).
+ * who reaches it silence or inject alerts), every Alertmanager receiver that calls the bot
+ * bounds a notification with max_alerts (0 or unset would send every alert of a group), and the
+ * Redis the chart can bundle (no password: it is for trying the bot out) admits only the bot's
+ * pods, as the real Helm renders it.
  */
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parse } from 'yaml';
+import { promisify } from 'node:util';
+import { parse, parseAllDocuments } from 'yaml';
+
+const run = promisify(execFile);
 
 const ROOT = resolve(import.meta.dirname, '../..');
+// biome-ignore lint/suspicious/noExplicitAny: free-form YAML
+type Any = any;
 const readYaml = (path: string) => parse(readFileSync(join(ROOT, path), 'utf8'), { merge: true });
 
 interface ComposeService {
@@ -30,7 +38,26 @@ function targetPort(port: NonNullable<ComposeService['ports']>[number]): number 
   return Number(port.split(':').at(-1)?.split('/')[0]);
 }
 
-describe('trust boundary: what the shipped install files expose', () => {
+/** `helm template` of the chart with `--set` pairs (Helm built by test/kube/build-helm.sh). */
+async function renderChart(set: Record<string, string>): Promise<Array<Any>> {
+  const helm = (
+    await run('bash', [join(ROOT, 'test/kube/build-helm.sh')], { timeout: 60 * 60_000 })
+  ).stdout.trim();
+  const sets = Object.entries(set).flatMap(([k, v]) => ['--set', `${k}=${v}`]);
+  const { stdout } = await run(
+    helm,
+    ['template', 'oom-bot', join(ROOT, 'charts/oom-bot'), '-n', 'oom-bot', ...sets],
+    {
+      maxBuffer: 16 * 1024 * 1024,
+    },
+  );
+  return parseAllDocuments(stdout)
+    .map((d) => d.toJS())
+    .filter((o) => o !== null);
+}
+
+describe('trust boundary: what the shipped install files expose', function () {
+  this.timeout(60 * 60_000); // the first run builds helm
   it('compose publishes the web port, Prometheus and Alertmanager on 127.0.0.1 only', () => {
     const services = readYaml('docker-compose.yml').services as Record<string, ComposeService>;
     const published = Object.entries(services).flatMap(([name, s]) =>
@@ -59,6 +86,28 @@ describe('trust boundary: what the shipped install files expose', () => {
     assert.equal(webhooks.length, 3, 'compose, the alertmanager.yml snippet and the AlertmanagerConfig');
     for (const w of webhooks) {
       assert.ok(typeof w.max === 'number' && w.max > 0 && w.max <= 1000, `${w.url}: max_alerts ${w.max}`);
+    }
+  });
+
+  it("lets only the bot's pods reach the Redis the chart bundles, on its port only", async () => {
+    const objs = await renderChart({ 'redis.bundled.enabled': 'true' });
+    const redisPod = objs.find((o) => o.kind === 'Deployment' && o.metadata.name === 'oom-bot-redis')?.spec
+      .template.metadata.labels as Record<string, string>;
+    const policies = objs.filter((o) => o.kind === 'NetworkPolicy');
+    const selects = (p: Any) =>
+      Object.entries(p.spec.podSelector.matchLabels ?? {}).every(([k, v]) => redisPod[k] === v);
+    const ingress = policies.filter((p) => p.spec.policyTypes.includes('Ingress') && selects(p));
+    assert.ok(
+      ingress.some((p) => Object.keys(p.spec.podSelector.matchLabels ?? {}).length === 0 && !p.spec.ingress),
+      'a default deny holds the Redis pod',
+    );
+    const rules = ingress.flatMap((p) => p.spec.ingress ?? []);
+    assert.ok(rules.length > 0, 'one policy admits something to the Redis pod');
+    for (const rule of rules) {
+      assert.deepEqual(rule.ports, [{ port: 6379, protocol: 'TCP' }]);
+      assert.deepEqual(rule.from, [
+        { podSelector: { matchLabels: { 'app.kubernetes.io/name': 'oom-bot' } } },
+      ]);
     }
   });
 });
