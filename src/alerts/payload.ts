@@ -12,6 +12,9 @@ import { z } from 'zod';
 /** More alerts than this in one notification is not something Alertmanager sends. */
 const MAX_ALERTS_PER_PAYLOAD = 10_000;
 
+/** The longest alertname (and twice that for a reason, which may quote a label name) kept of a skipped alert. */
+const MAX_SKIPPED_TEXT = 128;
+
 /** Any UTF-8 label name (Alertmanager 0.27+ and Grafana accept them: `k8s.namespace.name`). */
 const labelSet = z.record(z.string().min(1, 'is an empty label name'), z.string());
 
@@ -151,9 +154,13 @@ function parseAlert(raw: unknown, index: number): ReceivedAlert | SkippedAlert {
   const parsed = alertSchema.safeParse(raw);
   if (!parsed.success) {
     const r = (raw ?? {}) as { labels?: { alertname?: unknown }; fingerprint?: unknown };
-    const alertname = typeof r.labels?.alertname === 'string' ? r.labels.alertname : undefined;
+    // every text here comes from the sender and goes to the log: bounded
+    const alertname =
+      typeof r.labels?.alertname === 'string' ? r.labels.alertname.slice(0, MAX_SKIPPED_TEXT) : undefined;
     const fingerprint = typeof r.fingerprint === 'string' ? r.fingerprint.slice(0, 64) : undefined;
-    const reason = firstIssue(parsed.error.issues.map((i) => ({ ...i, path: ['alerts', index, ...i.path] })));
+    const reason = firstIssue(
+      parsed.error.issues.map((i) => ({ ...i, path: ['alerts', index, ...i.path] })),
+    ).slice(0, 2 * MAX_SKIPPED_TEXT);
     return { index, ...(alertname ? { alertname } : {}), ...(fingerprint ? { fingerprint } : {}), reason };
   }
   const a = parsed.data;

@@ -4,7 +4,7 @@
 // revokes a plan, the namespace guard and the replica ceiling hold — and the Deployment is
 // unchanged each time a job is refused.
 import assert from 'node:assert/strict';
-import { AppsV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { AppsV1Api, AutoscalingV2Api, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
 import type { Redis } from 'ioredis';
 import type { RemediationPlan } from '../../src/contracts/plan-types.ts';
 import type { RemediationAction } from '../../src/contracts/remediation-actions.ts';
@@ -57,7 +57,12 @@ describe('trust boundary: the remediation worker against forged and stale record
   }
 
   /** A signed plan for `namespace/name`, as the diagnose worker stores it: 512Mi → 2Gi, HPA 2–`maxReplicas`. */
-  async function signedPlan(namespace: string, name = NAME, maxReplicas = 6): Promise<RemediationPlan> {
+  async function signedPlan(
+    namespace: string,
+    name = NAME,
+    maxReplicas = 6,
+    clusterName?: string,
+  ): Promise<RemediationPlan> {
     const live = await cluster.readWorkload({ namespace, kind: 'Deployment', name });
     const diagnosis = buildDiagnosis({
       target: buildTarget({ namespace, workload: { kind: 'Deployment', name } }),
@@ -79,6 +84,7 @@ describe('trust boundary: the remediation worker against forged and stale record
       threadTs: '1800000000.000001',
       now,
       ttlSeconds: 1800,
+      ...(clusterName ? { cluster: clusterName } : {}),
     });
     assert.ok(plan);
     await plans.savePlan(plan);
@@ -146,6 +152,43 @@ describe('trust boundary: the remediation worker against forged and stale record
     assert.match(h.poster.texts().join('\n'), /invalid signature/);
   });
 
+  it('refuses and audits a Rollback whose change record was rewritten in Redis; the workload keeps its memory', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    const plan = await signedPlan(ns);
+    assert.equal((await plans.consume('plan', plan.id, 'apply', ALICE, Date.now() / 1000)).status, 'ok');
+    assert.equal(
+      await processRemediate(job('apply', plan.id, ALICE), harness(testPolicy([ALICE])).deps),
+      'applied',
+    );
+    assert.equal(await memoryOf(ns, NAME), '2Gi');
+    const live = await admin.makeApiClient(AppsV1Api).readNamespacedDeployment({ name: NAME, namespace: ns });
+    const changeId = live.metadata?.annotations?.['oom-bot/change-id'];
+    assert.ok(changeId, 'the applied change names its record');
+    // approved, then, before the worker runs it, someone who can write Redis makes the Rollback
+    // "restore" 4Mi, keeping the old signature
+    assert.equal(
+      (await plans.consume('change', changeId, 'rollback', ALICE, Date.now() / 1000)).status,
+      'ok',
+    );
+    const changeKey = `${prefix}:change:{${changeId}}`;
+    const record = JSON.parse((await redis.get(changeKey)) ?? '{}');
+    record.previous = { limit: '4Mi', request: '4Mi' };
+    await redis.set(changeKey, JSON.stringify(record), 'KEEPTTL');
+    // a click on the rewritten record is refused too
+    assert.equal(
+      (await plans.consume('change', changeId, 'rollback', BOB, Date.now() / 1000)).status,
+      'tampered',
+    );
+    const h = harness(testPolicy([ALICE]));
+
+    assert.equal(await processRemediate(job('rollback', changeId, ALICE), h.deps), 'refused');
+
+    assert.equal(await memoryOf(ns, NAME), '2Gi');
+    assert.match(h.poster.texts().join('\n'), /change record in Redis fails signature verification/);
+    assert.ok(h.logs.some((l) => /"audit":"record_tampered"/.test(l) && /"level":50/.test(l)));
+  });
+
   it('refuses a correctly signed and approved plan that the policy no longer allows at execution time', async () => {
     const ns = await freshNamespace(admin, 'trust');
     await createDeployment(admin, ns);
@@ -179,6 +222,58 @@ describe('trust boundary: the remediation worker against forged and stale record
       h.poster.texts().join('\n'),
       /closed to writes by the bot \(DENY_NAMESPACES pattern trust-\*\)/,
     );
+  });
+
+  it("refuses signed, approved writes in kube-system and the bot's namespace by default, and outside WRITE_NAMESPACES", async () => {
+    await admin
+      .makeApiClient(CoreV1Api)
+      .createNamespace({ body: { metadata: { name: 'oom-bot' } } })
+      .catch((error: { code?: number }) => {
+        if (error.code !== 409) throw error; // another test made it already
+      });
+    const other = await freshNamespace(admin, 'trust');
+    const cases: Array<[string, Partial<RemediateDeps>, RegExp]> = [
+      ['kube-system', {}, /closed to writes by the bot \(DENY_NAMESPACES pattern kube-\*\)/],
+      ['oom-bot', {}, /closed to writes by the bot \(DENY_NAMESPACES pattern oom-bot\)/],
+      [other, { guard: { write: ['shop'], deny: ['kube-*'] } }, /is not in WRITE_NAMESPACES \(shop\)/],
+    ];
+    for (const [ns, overrides, reason] of cases) {
+      await createDeployment(admin, ns);
+      const plan = await signedPlan(ns);
+      assert.equal((await plans.consume('plan', plan.id, 'apply', ALICE, Date.now() / 1000)).status, 'ok');
+      // the policy allows every namespace: only the worker's guard stands in the way
+      const h = harness(testPolicy([ALICE]), overrides);
+
+      assert.equal(await processRemediate(job('apply', plan.id, ALICE), h.deps), 'refused', ns);
+
+      assert.equal(await memoryOf(ns, NAME), '512Mi', ns);
+      assert.match(h.poster.texts().join('\n'), reason);
+    }
+  });
+
+  it('holds a plan to the policy rule of its cluster at execution, and names the cluster in the approval note', async () => {
+    const ns = await freshNamespace(admin, 'trust');
+    await createDeployment(admin, ns);
+    // writes on the prod-* clusters are previews only; elsewhere the defaults allow Apply
+    const policy = testPolicy([ALICE], {
+      namespaces: [{ match: '*', cluster: 'prod-*', actions: ['preview'] }],
+    });
+    const prod = await signedPlan(ns, NAME, 6, 'prod-east');
+    assert.equal((await plans.consume('plan', prod.id, 'apply', ALICE, Date.now() / 1000)).status, 'ok');
+    const refused = harness(policy);
+    assert.equal(await processRemediate(job('apply', prod.id, ALICE), refused.deps), 'refused');
+    assert.equal(await memoryOf(ns, NAME), '512Mi');
+    assert.match(
+      refused.poster.texts().join('\n'),
+      /of cluster prod-east by namespace rule \* \(cluster prod-\*\)/,
+    );
+
+    const staging = await signedPlan(ns, NAME, 6, 'staging-eu');
+    assert.equal((await plans.consume('plan', staging.id, 'apply', ALICE, Date.now() / 1000)).status, 'ok');
+    const applied = harness(policy);
+    assert.equal(await processRemediate(job('apply', staging.id, ALICE), applied.deps), 'applied');
+    assert.equal(await memoryOf(ns, NAME), '2Gi');
+    assert.match(applied.poster.texts().join('\n'), /approved \*Apply\*.*on cluster staging-eu/);
   });
 
   it('under the two-person rule: one approver twice does not count twice; a second, different approver applies', async () => {
@@ -238,5 +333,9 @@ describe('trust boundary: the remediation worker against forged and stale record
 
     assert.equal(await processRemediate(job('scale_out', plan.id, ALICE), h.deps), 'refused');
     assert.match(h.poster.texts().join('\n'), /50 replicas is above the ceiling of 20/);
+    const hpas = await admin
+      .makeApiClient(AutoscalingV2Api)
+      .listNamespacedHorizontalPodAutoscaler({ namespace: ns });
+    assert.equal(hpas.items.length, 0);
   });
 });

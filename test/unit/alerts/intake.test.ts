@@ -147,6 +147,63 @@ describe('alert intake', () => {
     assert.equal(summary.diagnoses, 1);
   });
 
+  it('hands a large delivery to the store in runs of at most 250 alerts, each alert once, a big incident split', async () => {
+    // a ReplicaSet pod's suffix: five characters of Kubernetes' safe alphabet
+    const safe = 'bcdfghjklmnpqrstvwxz2456789';
+    const pod = (i: number) =>
+      Array.from({ length: 5 }, (_, d) => safe[Math.floor(i / safe.length ** d) % safe.length]).join('');
+    // one workload with 600 alerts (one incident), 400 workloads with one alert each
+    const alerts = [
+      ...Array.from({ length: 600 }, (_, i) =>
+        alert({ namespace: 'prod', pod: `api-6b5f4c8d9-${pod(i)}`, container: 'app' }),
+      ),
+      ...Array.from({ length: 400 }, (_, i) =>
+        alert({ namespace: 'prod', pod: `w${i}-6b5f4c8d9-x2x9z`, container: 'app' }),
+      ),
+    ];
+    const runs: IntakeIncident[][] = [];
+    const store = {
+      async record(incidents: IntakeIncident[]) {
+        runs.push(incidents);
+        return incidents.map((i) => ({
+          key: i.key,
+          counted: i.alerts.length,
+          resolvedNow: 0,
+          lifecycle: 'updated',
+        }));
+      },
+      async confirm() {},
+    } as unknown as AlertIncidentStore;
+    const sink: IntakeSink = { async addDiagnoses() {}, async addUpdates() {} };
+    const summary = await acceptAlerts(
+      {
+        sender: 'alertmanager',
+        skipped: [],
+        receiver: 'r',
+        status: 'firing',
+        groupKey: 'g',
+        truncatedAlerts: 0,
+        alerts,
+      },
+      { ...options, store, sink, now: () => 7000 },
+    );
+    const sizes = runs.map((run) => run.reduce((n, i) => n + i.alerts.length, 0));
+    assert.ok(
+      sizes.every((n) => n <= 250),
+      `runs of ${sizes.join(', ')} alerts`,
+    );
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      1000,
+    );
+    const big = runs[0]?.[0];
+    assert.equal(big?.alerts.length, 250, 'the big incident fills the first run');
+    assert.ok(runs.filter((run) => run.some((i) => i.key === big?.key)).length >= 3);
+    // the parts of one incident are merged back: one incident, every alert counted once
+    assert.equal(summary.incidents, 401);
+    assert.equal(summary.counted, 1000);
+  });
+
   it('does not confirm when the queue fails (the webhook answers 503, Alertmanager re-sends)', async () => {
     let confirmed = false;
     const store = {

@@ -86,6 +86,19 @@ describe('parseAlertmanagerPayload: the v4 webhook body', () => {
     });
   }
 
+  it("keeps a skipped alert's alertname and reason short, whatever the sender put in them", () => {
+    const good = payload().alerts[0] as Record<string, unknown>;
+    const long = 'x'.repeat(5000);
+    const r = parseAlertmanagerPayload(
+      payload({ alerts: [{ ...good, labels: { alertname: long, [long]: 3 } }] }),
+    );
+    assert.ok(r.ok);
+    const skipped = r.payload.skipped[0];
+    assert.equal(skipped?.alertname?.length, 128);
+    assert.match(skipped?.reason ?? '', /^alerts\[0\]\.labels\.x+/);
+    assert.ok((skipped?.reason.length ?? 0) <= 256, `reason of ${skipped?.reason.length} characters`);
+  });
+
   it('accepts UTF-8 label names (Alertmanager 0.27+), in the alerts and the group labels', () => {
     const labels = {
       alertname: 'KubeContainerOOMKilled',

@@ -7,7 +7,9 @@ import type { AlertmanagerPayload } from '../../../src/alerts/payload.ts';
 import { createAlertmanagerHandler, isAuthorized } from '../../../src/alerts/webhook.ts';
 
 const TOKEN = 'am-token-0123456789';
-const silent = pino({ level: 'silent' });
+/** The handler's log lines, parsed: a test reads what an operator would see. */
+const logLines: Array<Record<string, unknown>> = [];
+const logger = pino({ level: 'info' }, { write: (line: string) => logLines.push(JSON.parse(line)) });
 
 const summary: IntakeSummary = {
   received: 1,
@@ -50,7 +52,7 @@ describe('Alertmanager webhook route', () => {
       basicAuth: 'alertmanager:s3cret-password',
       maxBytes: 2048,
       intakeTimeoutMs: 300,
-      logger: silent,
+      logger,
       accept: (p) => accept(p),
     });
     server = createServer(handler);
@@ -59,6 +61,7 @@ describe('Alertmanager webhook route', () => {
   });
   beforeEach(() => {
     received.length = 0;
+    logLines.length = 0;
     accept = async (p) => {
       received.push(p);
       return summary;
@@ -78,6 +81,20 @@ describe('Alertmanager webhook route', () => {
     assert.equal(res.status, 202);
     assert.equal(((await res.json()) as { counted: number }).counted, 1);
     assert.equal(received.length, 1);
+  });
+
+  it('skips alerts whose fingerprint is not hexadecimal, says how many in a warning and in the 202 body', async () => {
+    const payload = JSON.parse(body) as { alerts: Array<Record<string, unknown>> };
+    const good = payload.alerts[0] as Record<string, unknown>;
+    payload.alerts = [good, { ...good, fingerprint: 'zz-top' }, { ...good, fingerprint: 'abc def' }];
+    const res = await post(JSON.stringify(payload));
+    assert.equal(res.status, 202);
+    assert.equal(((await res.json()) as { skipped: number }).skipped, 2);
+    assert.equal(received[0]?.alerts.length, 1, 'the good alert of the group is still accepted');
+    const warning = logLines.find((l) => l.level === 40 && /skipped/.test(String(l.msg)));
+    assert.ok(warning, `a warning names the skipped alerts; logged: ${JSON.stringify(logLines)}`);
+    assert.equal(warning.count, 2);
+    assert.match(JSON.stringify(warning.skipped), /fingerprint: must be hexadecimal/);
   });
 
   it('accepts basic auth as http_config.basic_auth sends it', async () => {
