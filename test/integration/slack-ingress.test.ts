@@ -153,11 +153,19 @@ describe('/slack/events: floods and replays', function () {
     );
     const after = rssBytes(pid);
     const count = (s: number) => statuses.filter((x) => x === s).length;
-    Object.assign(figures, { budgetRefused503: count(503), budgetHeld408: count(408) });
-    assert.equal(count(503) + count(408), CONNECTIONS, `statuses: ${statuses.join(',')}`);
+    // a refused connection is closed after its 503; a client still writing its body may see the
+    // close before the answer (status 0), as with the unsigned flood above
+    const refused = count(503) + count(0);
+    Object.assign(figures, {
+      budgetRefused503: count(503),
+      budgetClosed: count(0),
+      budgetHeld408: count(408),
+    });
+    assert.equal(refused + count(408), CONNECTIONS, `statuses: ${statuses.join(',')}`);
+    assert.ok(count(503) > 0, 'the budget answers 503');
     // at most `held` requests are admitted at once; allow one more round for admissions after a
     // held request's timeout
-    assert.ok(count(503) >= CONNECTIONS - 2 * held, `only ${count(503)} refused`);
+    assert.ok(refused >= CONNECTIONS - 2 * held, `only ${refused} refused`);
     assert.ok(after - before < 64 * MiB, `RSS grew from ${before / MiB} to ${after / MiB} MiB`);
   });
 
