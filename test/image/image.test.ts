@@ -14,7 +14,7 @@ import { freePorts } from '../stack/ports.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
 import { postSigned, slashCommandBody } from '../support/slack-requests.ts';
 import { type Container, recordFigure, startContainer, waitForHttp } from './containers.ts';
-import { caBundle, IMAGE, imageSize, podman, prepareImages, ROOT } from './podman.ts';
+import { caBundle, IMAGE, imageSize, layerEntries, podman, prepareImages, ROOT } from './podman.ts';
 
 const SECRET = 'image-test-signing-secret-0123456789';
 const REDIS_URL = 'redis://127.0.0.1:6379';
@@ -111,7 +111,7 @@ describe('the container image (podman, real Redis, fake Slack)', function () {
       'sh',
       IMAGE,
       '-c',
-      'ls -A /app; ls -A /app/node_modules /app/node_modules/@* | grep -v ":$"; ' +
+      'ls -A /app; cd /app/node_modules && for p in * @*/*; do echo "node_modules/$p"; done; ' +
         'find / -xdev \\( -name "*.test.ts" -o -path /app/test -o -name "ca-certificates.crt" -o -path "*/run/secrets/*" \\) -print; ' +
         'command -v npm || true',
     ]);
@@ -130,9 +130,10 @@ describe('the container image (podman, real Redis, fake Slack)', function () {
       assert.ok(names.has(name), `/app/${name}`);
     for (const name of ['test', 'bench', 'docs', '.git', '.env', 'manifests', 'charts'])
       assert.ok(!names.has(name), `/app/${name} is in the image`);
-    const shipped = devOnly.filter(
-      (name) => names.has(name.split('/').pop() as string) && !name.startsWith('@'),
-    );
+    // the listing names packages as the lockfile does, scoped ones included
+    for (const name of ['@slack/bolt', 'bullmq', 'ioredis'])
+      assert.ok(names.has(`node_modules/${name}`), `production dependency ${name} missing`);
+    const shipped = devOnly.filter((name) => names.has(`node_modules/${name}`));
     assert.deepEqual(shipped, [], `devDependencies in the image: ${shipped.join(', ')}`);
   });
 
@@ -153,6 +154,14 @@ describe('the container image (podman, real Redis, fake Slack)', function () {
       'ls /run/secrets 2>/dev/null; ls /etc/ssl/certs 2>/dev/null | wc -l',
     ]);
     assert.equal(layersWithBundle.trim(), '0', 'no secret mount or certificate store left in the image');
+    // every layer, not just the final file system: a file written then deleted stays in its layer
+    const { layers, entries } = await layerEntries();
+    const paths = entries.map((e) => e.replace(/^\.\//, ''));
+    assert.ok(layers >= 2 && paths.includes('app/src/cli.ts'), `read ${layers} layers`);
+    const kept = paths.filter(
+      (p) => /(^|\/)(\.wh\.)?ca-certificates\.crt$/.test(p) || /^run\/secrets\/[^/]/.test(p),
+    );
+    assert.deepEqual(kept, [], 'a CA bundle or secret in a layer');
   });
 
   for (const mode of ['serve', 'worker'] as const) {
