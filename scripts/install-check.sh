@@ -49,10 +49,16 @@ step() {
 # Every object the install must have created.
 check_installed() {
   kubectl -n oom-bot get deployment/oom-bot-web deployment/oom-bot-worker service/oom-bot service/oom-bot-worker \
-    configmap/oom-bot-config configmap/oom-bot-approval-policy serviceaccount/oom-bot >/dev/null
-  kubectl get clusterrole/oom-bot clusterrolebinding/oom-bot clusterrole/oom-bot-write clusterrolebinding/oom-bot-write \
-    validatingadmissionpolicy/oom-bot-memory-only validatingadmissionpolicy/oom-bot-autoscalers \
-    validatingadmissionpolicybinding/oom-bot-memory-only validatingadmissionpolicybinding/oom-bot-autoscalers >/dev/null
+    configmap/oom-bot-config configmap/oom-bot-approval-policy serviceaccount/oom-bot \
+    poddisruptionbudget/oom-bot-web poddisruptionbudget/oom-bot-worker \
+    networkpolicy/oom-bot-default-deny networkpolicy/oom-bot-web-ingress networkpolicy/oom-bot-worker-ingress \
+    networkpolicy/oom-bot-egress servicemonitor/oom-bot >/dev/null
+  kubectl -n monitoring get prometheusrule/oom-bot alertmanagerconfig/oom-bot >/dev/null
+  local policy
+  for policy in oom-bot-memory-only oom-bot-autoscalers oom-bot-autoscaler-bounds; do
+    kubectl get "validatingadmissionpolicy/$policy" "validatingadmissionpolicybinding/$policy" >/dev/null
+  done
+  kubectl get clusterrole/oom-bot clusterrolebinding/oom-bot clusterrole/oom-bot-write clusterrolebinding/oom-bot-write >/dev/null
   [[ -n "$(kubectl -n oom-bot get secret/oom-bot-secrets -o jsonpath='{.data.APPROVAL_SIGNING_KEY}')" ]] ||
     die "the Secret oom-bot-secrets has no APPROVAL_SIGNING_KEY"
   local image
@@ -64,7 +70,7 @@ check_installed() {
 check_nothing_left() {
   local left
   left="$(kubectl get all,configmap,secret,serviceaccount,poddisruptionbudget,networkpolicy,servicemonitor,prometheusrule,alertmanagerconfig \
-    -A -l app.kubernetes.io/name=oom-bot -o name 2>/dev/null || true)"
+    -A -l app.kubernetes.io/name=oom-bot -o name)"
   left+="$(kubectl get clusterrole/oom-bot clusterrolebinding/oom-bot clusterrole/oom-bot-write clusterrolebinding/oom-bot-write \
     -o name --ignore-not-found)"
   left+="$(kubectl get validatingadmissionpolicy,validatingadmissionpolicybinding -l app.kubernetes.io/name=oom-bot -o name)"

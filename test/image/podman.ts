@@ -5,8 +5,9 @@
  * with its output instead of hanging the run.
  */
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
@@ -149,4 +150,32 @@ export function prepareImages(): Promise<{ buildSeconds: number }> {
     return { buildSeconds: await buildImage() };
   })();
   return prepared;
+}
+
+/**
+ * The path of every file in every layer of `image`, hidden or not by a later layer: the image
+ * saved as an OCI directory, each blob that is a tar (compressed or not) listed by GNU tar.
+ */
+export async function layerEntries(image = IMAGE): Promise<{ layers: number; entries: string[] }> {
+  const dir = mkdtempSync(join(tmpdir(), 'oom-bot-layers-'));
+  try {
+    await podman(['save', '--format', 'oci-dir', '-o', join(dir, 'image'), image], 300_000);
+    const blobs = join(dir, 'image/blobs/sha256');
+    let layers = 0;
+    const entries: string[] = [];
+    for (const blob of readdirSync(blobs)) {
+      // the manifest and config blobs are JSON, which tar refuses
+      const listed = spawnSync('tar', ['-tf', join(blobs, blob)], {
+        encoding: 'utf8',
+        maxBuffer: 64 * 1024 * 1024,
+        timeout: 120_000,
+      });
+      if (listed.status !== 0) continue;
+      layers += 1;
+      entries.push(...listed.stdout.split('\n').filter(Boolean));
+    }
+    return { layers, entries };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

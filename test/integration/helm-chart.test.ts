@@ -201,6 +201,7 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
       'config.prometheusUrl': 'http://prom.example:9090',
       'config.channelRoutes': 'team=search:C456',
       'config.writeNamespaces': 'payments',
+      'redis.url': 'redis://redis.shared.svc:6380/2',
       'image.repository': 'registry.example/oom-bot',
       'image.tag': '1.2.3',
     });
@@ -213,6 +214,7 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
     assert.equal(data.PROMETHEUS_URL, 'http://prom.example:9090');
     assert.equal(data.CHANNEL_ROUTES, 'team=search:C456');
     assert.equal(data.WRITE_NAMESPACES, 'payments');
+    assert.equal(data.REDIS_URL, 'redis://redis.shared.svc:6380/2');
   });
 
   it('uses an existing Secret, or creates one from inline values', async () => {
@@ -248,6 +250,16 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
       'secret.values.APPROVAL_SIGNING_KEY': givenKey,
     });
     assert.equal(find(withKey, 'Secret', 'oom-bot-secrets')?.stringData.APPROVAL_SIGNING_KEY, givenKey);
+    // Socket Mode: the app-level token the bot dials out with, and no signing secret needed
+    const socket = await render({
+      'slack.mode': 'socket',
+      'secret.existing': '',
+      'secret.values.SLACK_BOT_TOKEN': 'xoxb-socket',
+      'secret.values.SLACK_APP_TOKEN': 'xapp-socket',
+    });
+    const socketData = find(socket, 'Secret', 'oom-bot-secrets')?.stringData;
+    assert.equal(socketData?.SLACK_APP_TOKEN, 'xapp-socket');
+    assert.equal(socketData?.SLACK_SIGNING_SECRET, undefined);
   });
 
   it('gives both Deployments their own namespace (POD_NAMESPACE) and takes the deny list from values', async () => {
@@ -353,6 +365,17 @@ describe('charts/oom-bot (helm v4, real kube-apiserver)', function () {
       }),
       /slack.mode=socket needs secret.values.SLACK_APP_TOKEN/,
     );
+    // an app-level token makes the bot use Socket Mode, whatever slack.mode says
+    assert.match(
+      await renderError({
+        'secret.existing': '',
+        'secret.values.SLACK_BOT_TOKEN': 'x',
+        'secret.values.SLACK_SIGNING_SECRET': 's',
+        'secret.values.SLACK_APP_TOKEN': 'xapp-1',
+      }),
+      /slack.mode=http with secret.values.SLACK_APP_TOKEN set/,
+    );
+    assert.match(await renderError({ 'redis.url': '' }), /redis.url is required/);
     assert.match(await renderError({ 'secret.existing': '' }), /SLACK_BOT_TOKEN is required/);
     assert.match(
       await renderError({
