@@ -38,7 +38,15 @@ exec 9>"${cache}/.lock"
 flock 9
 
 work="$(mktemp -d "${cache}/.work.XXXXXX")"
-trap 'rm -rf "$work"' EXIT
+
+# debootstrap may leave /proc, /sys or /dev mounted in the new root (it does on some kernels):
+# unmount everything under a directory, deepest first, before it is archived or removed
+unmount_under() {
+  local dir="$1" target
+  findmnt -rn -o TARGET 2>/dev/null | awk -v d="$dir" 'index($0, d "/") == 1' | sort -r \
+    | while read -r target; do umount -l "$target" 2>/dev/null || true; done
+}
+trap 'unmount_under "$work"; rm -rf --one-file-system "$work"' EXIT
 
 # a label carried by every image made here, so a stale one (another Node version) is replaced
 image_key() { podman image inspect --format '{{index .Config.Labels "oom-bot.base"}}' "$1" 2>/dev/null || true; }
@@ -50,6 +58,7 @@ make_minbase() {
   local root="$work/minbase"
   debootstrap --variant=minbase "$SUITE" "$root" "$MIRROR" >"$work/debootstrap.log" 2>&1 \
     || { tail -20 "$work/debootstrap.log" >&2; die "debootstrap failed"; }
+  unmount_under "$root"
   # what Debian's own container images do: no recommends, no caches, no docs kept by apt
   cat >"$root/etc/apt/apt.conf.d/docker-clean" <<'APT'
 DPkg::Post-Invoke { "rm -f /var/cache/apt/archives/*.deb /var/cache/apt/archives/partial/*.deb /var/cache/apt/*.bin || true"; };
@@ -59,7 +68,7 @@ APT
   echo 'APT::Install-Recommends "false";' >"$root/etc/apt/apt.conf.d/docker-no-recommends"
   echo 'Acquire::GzipIndexes "true"; Acquire::CompressionTypes::Order:: "gz";' >"$root/etc/apt/apt.conf.d/docker-gzip-indexes"
   slim_rootfs "$root"
-  tar -C "$root" --numeric-owner -cf "$minbase_tar.tmp" . && mv "$minbase_tar.tmp" "$minbase_tar"
+  tar -C "$root" --numeric-owner --one-file-system -cf "$minbase_tar.tmp" . && mv "$minbase_tar.tmp" "$minbase_tar"
   rm -rf "$root"
 }
 
@@ -101,7 +110,7 @@ make_node_rootfs() {
   chroot "$root" /usr/sbin/useradd --uid 1000 --gid node --shell /bin/bash --create-home node
   [[ "$(chroot "$root" /usr/local/bin/node --version)" == "v${NODE_VERSION}" ]] || die "Node does not run in the new root filesystem"
   : >"$root/etc/resolv.conf"
-  tar -C "$root" --numeric-owner -cf "$node_tar.tmp" . && mv "$node_tar.tmp" "$node_tar"
+  tar -C "$root" --numeric-owner --one-file-system -cf "$node_tar.tmp" . && mv "$node_tar.tmp" "$node_tar"
 }
 
 make_redis_rootfs() {
@@ -114,7 +123,7 @@ make_redis_rootfs() {
     || die "apt-get install redis-server failed in the base"
   rm -rf "$root"/var/lib/apt/lists/* "$root"/var/cache/apt/*
   : >"$root/etc/resolv.conf"
-  tar -C "$root" --numeric-owner -cf "$redis_tar.tmp" . && mv "$redis_tar.tmp" "$redis_tar"
+  tar -C "$root" --numeric-owner --one-file-system -cf "$redis_tar.tmp" . && mv "$redis_tar.tmp" "$redis_tar"
 }
 
 import_image() { # name key tar changes...
