@@ -22,6 +22,28 @@ export interface DeliverDeps {
   alerts?: AlertDiagnosisHooks;
 }
 
+/** The fields of a delivery the root's verdict is drawn from. */
+export type VerdictData = Pick<DeliveryData, 'reply' | 'alert' | 'diagnosis' | 'incidentId' | 'planId'>;
+
+/**
+ * The root message showing the verdict (with the alert incident's counters and status), and the
+ * version of those counters it shows (0 without an alert incident).
+ */
+export async function renderVerdict(
+  d: VerdictData,
+  deps: Pick<DeliverDeps, 'alerts'>,
+): Promise<{ message: SlackMessage; version: number }> {
+  const extras =
+    d.alert && deps.alerts && !d.reply.threadTs ? await deps.alerts.rootOptions(d.alert) : undefined;
+  const message = renderRoot(d.diagnosis, {
+    incidentId: d.incidentId,
+    planId: d.planId,
+    counters: extras?.counters,
+    status: extras?.status,
+  });
+  return { message, version: extras?.version ?? 0 };
+}
+
 /** Where a delivery keeps its progress (the diagnose job's data, or the sender job's). */
 export interface DeliveryRecorder {
   posted(): DeliveryProgress;
@@ -43,13 +65,10 @@ export async function deliverDiagnosis(
     target: d.request.name,
     channel: reply.channel,
   });
-  const extras = alert && deps.alerts && !reply.threadTs ? await deps.alerts.rootOptions(alert) : undefined;
-  // the verdict waits for chat.update's budget, not for the thread: the replies go meanwhile
-  const verdict = deps.slack.update(
-    reply.channel,
-    rootTs,
-    renderRoot(d.diagnosis, { incidentId, planId, counters: extras?.counters, status: extras?.status }),
-  );
+  // the verdict waits for chat.update's budget, not for the thread: the replies go meanwhile (when
+  // the diagnose job already showed this very content, the poster makes no second call)
+  const shown = await renderVerdict(d, deps);
+  const verdict = deps.slack.update(reply.channel, rootTs, shown.message);
   verdict.catch(() => undefined);
   const threadTs = reply.threadTs ?? rootTs;
   for (let i = progress.posted().threadCount ?? 0; i < d.thread.length; i++) {
@@ -74,7 +93,7 @@ export async function deliverDiagnosis(
   });
   if (alert && deps.alerts) {
     await deps.alerts.finish(alert, {
-      renderedVersion: extras?.version ?? 0,
+      renderedVersion: shown.version,
       ...(planId ? { planId } : {}),
       ...(reply.threadTs
         ? {}

@@ -73,6 +73,16 @@ export interface DiagnoseRun {
   /** The alert incident behind the job, when alert hooks are wired. */
   alert?: AlertJobInfo;
   reply: ReplyTo;
+  /** Milliseconds since the job started at which each step ended (logged with the hand-off). */
+  steps?: Record<string, number>;
+  startedAt?: number;
+}
+
+/** Notes that `step` of the run has just ended. */
+export function markStep(run: DiagnoseRun, step: string): void {
+  if (run.startedAt === undefined) return;
+  run.steps ??= {};
+  run.steps[step] = Math.round(performance.now() - run.startedAt);
 }
 
 export function isLastAttempt(job: DiagnoseJob): boolean {

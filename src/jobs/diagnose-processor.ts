@@ -14,6 +14,7 @@ import {
   type DiagnoseRun,
   type DiagnoseSources,
   isLastAttempt,
+  markStep,
   record,
 } from './diagnose-job.ts';
 import { postDiagnosis } from './diagnose-posts.ts';
@@ -50,7 +51,7 @@ export async function processDiagnose(
     namespace: request.namespace,
     cluster: request.cluster,
   });
-  const run: DiagnoseRun = { job, deps, log, fence, reply: job.data.reply };
+  const run: DiagnoseRun = { job, deps, log, fence, reply: job.data.reply, startedAt: performance.now() };
   const sources = await openSources(run);
   if (!sources) return undefined;
   run.alert = deps.alerts ? job.data.alert : undefined;
@@ -80,12 +81,15 @@ export async function processDiagnose(
       {
         resolved: async (resolved) => {
           target = resolved;
+          markStep(run, 'resolved');
           root = await postRoot(run, resolved);
+          markStep(run, 'rootPosted');
           return root !== undefined;
         },
         // A routine update, not awaited: it waits for chat.update's budget, not this job, and the
         // verdict replaces it while it waits (the latest content of a message wins).
         collected: async () => {
+          markStep(run, 'evidence');
           if (root && target) {
             deps.slack
               .update(run.reply.channel, root.rootTs, renderProgress(target, 'analysing'), { routine: true })
@@ -100,6 +104,7 @@ export async function processDiagnose(
     throw error;
   }
   if (!result || !root) return undefined;
+  markStep(run, 'diagnosed');
   await postDiagnosis(run, result, root, sources);
   return { cause: result.diagnosis.cause };
 }

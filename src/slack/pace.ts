@@ -117,7 +117,15 @@ export interface UpdateSchedulerOptions<M> {
   /** Spacing of two routine updates of one message ("at most one every few seconds"). */
   messageIntervalMs: number;
   sleep: Sleep;
+  /**
+   * A digest of a message's content. Given, an update to the content the message already shows
+   * (the last one this scheduler sent for it) makes no call.
+   */
+  fingerprint?(message: M): string;
 }
+
+/** Messages whose last sent content is remembered, for skipping an update that changes nothing. */
+export const SHOWN_CONTENT_MAX = 2000;
 
 interface PendingUpdate<M> {
   request: UpdateRequest<M>;
@@ -138,6 +146,10 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
   /** Messages expecting an urgent update (posted roots awaiting their verdict), since when. */
   const expected = new Map<string, number>();
   const expectMs = options.expectMs ?? 10 * 60_000;
+  /** The fingerprint of the content each message was last updated to, oldest first. */
+  const shown = new Map<string, string>();
+  /** The update of each message being sent now: its fingerprint, and whether it was sent. */
+  const inFlight = new Map<string, { fingerprint: string | undefined; done: Promise<boolean> }>();
   let busy = false;
   let wake: (() => void) | undefined;
 
@@ -191,17 +203,59 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
     pending.delete(key);
     if (p.request.urgent) expected.delete(key);
     const { channel, ts, message } = p.request;
+    const fingerprint = options.fingerprint?.(message);
+    let settle: (sent: boolean) => void = () => undefined;
+    const flight = { fingerprint, done: new Promise<boolean>((resolve) => (settle = resolve)) };
+    if (fingerprint !== undefined) inFlight.set(key, flight);
     try {
       await options.send(channel, ts, message);
+      if (fingerprint !== undefined) rememberShown(key, fingerprint);
+      settle(true);
       for (const w of p.waiters) w.resolve();
     } catch (error) {
+      settle(false);
       for (const w of p.waiters) w.reject(error);
     } finally {
+      if (inFlight.get(key) === flight) inFlight.delete(key);
       const now = Date.now();
       options.budget.note(now);
       lastInChannel.set(channel, now);
       lastOfMessage.set(key, now);
     }
+  }
+
+  function rememberShown(key: string, fingerprint: string): void {
+    shown.delete(key);
+    shown.set(key, fingerprint);
+    if (shown.size > SHOWN_CONTENT_MAX) shown.delete(shown.keys().next().value as string);
+  }
+
+  /**
+   * With no other update of the message waiting: settled when this content is, or is being, shown
+   * already (undefined: it must be sent). An update being sent that fails is sent again here.
+   */
+  function sameAsShown(key: string, request: UpdateRequest<M>): Promise<void> | undefined {
+    if (!options.fingerprint || pending.has(key)) return undefined;
+    const fingerprint = options.fingerprint(request.message);
+    const flight = inFlight.get(key);
+    if (flight?.fingerprint === fingerprint)
+      return flight.done.then((sent) => (sent ? undefined : schedule(key, request)));
+    if (!flight && shown.get(key) === fingerprint) return Promise.resolve();
+    return undefined;
+  }
+
+  function schedule(key: string, request: UpdateRequest<M>): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      const p = pending.get(key);
+      if (p) {
+        p.request = { ...request, urgent: p.request.urgent || request.urgent };
+        p.waiters.push({ resolve, reject });
+      } else {
+        pending.set(key, { request, since: Date.now(), waiters: [{ resolve, reject }] });
+      }
+      wake?.();
+      if (!busy) void pump();
+    });
   }
 
   async function pump(): Promise<void> {
@@ -230,17 +284,7 @@ export function createUpdateScheduler<M>(options: UpdateSchedulerOptions<M>) {
     },
     update(request: UpdateRequest<M>): Promise<void> {
       const key = keyOf(request.channel, request.ts);
-      return new Promise<void>((resolve, reject) => {
-        const p = pending.get(key);
-        if (p) {
-          p.request = { ...request, urgent: p.request.urgent || request.urgent };
-          p.waiters.push({ resolve, reject });
-        } else {
-          pending.set(key, { request, since: Date.now(), waiters: [{ resolve, reject }] });
-        }
-        wake?.();
-        if (!busy) void pump();
-      });
+      return sameAsShown(key, request) ?? schedule(key, request);
     },
   };
 }

@@ -4,6 +4,7 @@
  * message within chat.update's budget for the workspace; waiting out a 429's Retry-After and
  * delivering once.
  */
+import { createHash } from 'node:crypto';
 import type { webApi } from '@slack/bolt';
 import type { SlackMessage } from '../render/blocks/types.ts';
 import { acquire, createPostLane, createUpdateScheduler, createWindowBudget, type PostLane } from './pace.ts';
@@ -113,6 +114,13 @@ function retryAfterMs(error: unknown): number | undefined {
   return undefined;
 }
 
+/** A digest of what a message shows (its text and blocks). */
+function fingerprintMessage(message: SlackMessage): string {
+  return createHash('sha256')
+    .update(JSON.stringify([message.text, message.blocks]))
+    .digest('base64');
+}
+
 export function createSlackPoster(client: WebClient, options: PosterOptions = {}): SlackPoster {
   const interval = options.minIntervalMs ?? SLACK_METHOD_LIMITS.postIntervalMs;
   const maxWait = options.maxRetryAfterMs ?? 120_000;
@@ -152,6 +160,8 @@ export function createSlackPoster(client: WebClient, options: PosterOptions = {}
     channelIntervalMs: interval,
     messageIntervalMs: ROUTINE_UPDATE_INTERVAL_MS,
     sleep,
+    // the diagnose job shows the verdict as soon as it has one, and its sender asks again
+    fingerprint: fingerprintMessage,
     send: (channel, ts, message) =>
       withRetries('chat.update', async () => {
         await client.chat.update({ channel, ts, text: message.text, blocks: message.blocks as never });

@@ -16,20 +16,71 @@ describe('Slack pacing', () => {
   });
   afterEach(() => clock.restore());
 
-  function scheduler(limit: number, reserve: number) {
+  function scheduler(limit: number, reserve: number, fingerprint?: (m: string) => string) {
     const sent: Array<{ at: number; channel: string; ts: string; message: string }> = [];
+    let failNext = false;
     const s = createUpdateScheduler<string>({
       budget: createWindowBudget(limit, 60_000),
       reserve,
       channelIntervalMs: 1000,
       messageIntervalMs: 3000,
       sleep,
+      ...(fingerprint ? { fingerprint } : {}),
       send: async (channel, ts, message) => {
+        if (failNext) {
+          failNext = false;
+          throw new Error('slack answered 500');
+        }
         sent.push({ at: Date.now(), channel, ts, message });
       },
     });
-    return { s, sent };
+    return { s, sent, failOnce: () => (failNext = true) };
   }
+
+  it('makes no call for an update to the content a message already shows, and sends a change or a retry of a failure', async () => {
+    const { s, sent, failOnce } = scheduler(50, 0, (m) => m);
+    await Promise.all([
+      s.update({ channel: 'C1', ts: '1.0', message: 'verdict', urgent: true }),
+      clock.tickAsync(10),
+    ]);
+    // the sender asks for the same verdict the diagnose job already showed
+    await Promise.all([
+      s.update({ channel: 'C1', ts: '1.0', message: 'verdict', urgent: true }),
+      clock.tickAsync(5000),
+    ]);
+    assert.deepEqual(
+      sent.map((c) => c.message),
+      ['verdict'],
+    );
+    // the same content in another message is another update
+    await Promise.all([
+      s.update({ channel: 'C1', ts: '2.0', message: 'verdict', urgent: true }),
+      clock.tickAsync(5000),
+    ]);
+    // a change is sent; after a failed send the same content is tried again
+    failOnce();
+    const failed = s.update({ channel: 'C1', ts: '1.0', message: 'verdict, 2 alerts', urgent: true });
+    await clock.tickAsync(5000);
+    await assert.rejects(failed, /500/);
+    await Promise.all([
+      s.update({ channel: 'C1', ts: '1.0', message: 'verdict, 2 alerts', urgent: true }),
+      clock.tickAsync(5000),
+    ]);
+    assert.deepEqual(
+      sent.map((c) => `${c.ts} ${c.message}`),
+      ['1.0 verdict', '2.0 verdict', '1.0 verdict, 2 alerts'],
+    );
+  });
+
+  it('without a fingerprint, sends every update even when the content repeats', async () => {
+    const { s, sent } = scheduler(50, 0);
+    for (let i = 0; i < 2; i++)
+      await Promise.all([
+        s.update({ channel: 'C1', ts: '1.0', message: 'verdict', urgent: true }),
+        clock.tickAsync(5000),
+      ]);
+    assert.equal(sent.length, 2);
+  });
 
   /** The most calls in any window of `windowMs`. */
   const mostInWindow = (times: number[], windowMs: number) =>
