@@ -126,7 +126,7 @@ describe('the container image (podman, real Redis, fake Slack)', function () {
       IMAGE,
       '-c',
       'ls -A /app; cd /app/node_modules && for p in * @*/*; do echo "node_modules/$p"; done; ' +
-        'find / -xdev \\( -name "*.test.ts" -o -path /app/test -o -name "ca-certificates.crt" -o -path "*/run/secrets/*" \\) -print; ' +
+        'find / -xdev \\( -name "*.test.ts" -o -path "/app/dist/*.ts" -o -path /app/test -o -name "ca-certificates.crt" -o -path "*/run/secrets/*" \\) -print; ' +
         'command -v npm || true',
     ]);
     const names = new Set(
@@ -138,11 +138,11 @@ describe('the container image (podman, real Redis, fake Slack)', function () {
     assert.deepEqual(
       [...listing.matchAll(/^\/\S+$/gm)].map((m) => m[0]),
       [],
-      'no test file, CA bundle, secret or npm',
+      'no test file, TypeScript source, CA bundle, secret or npm',
     );
-    for (const name of ['bin', 'node_modules', 'package.json', 'src'])
-      assert.ok(names.has(name), `/app/${name}`);
-    for (const name of ['test', 'bench', 'docs', '.git', '.env', 'manifests', 'charts'])
+    for (const name of ['dist', 'node_modules', 'package.json']) assert.ok(names.has(name), `/app/${name}`);
+    // the compiled build runs; the TypeScript sources and the launcher for a checkout stay out
+    for (const name of ['src', 'bin', 'test', 'bench', 'docs', '.git', '.env', 'manifests', 'charts'])
       assert.ok(!names.has(name), `/app/${name} is in the image`);
     // the listing names packages as the lockfile does, scoped ones included
     for (const name of ['@slack/bolt', 'bullmq', 'ioredis'])
@@ -171,7 +171,7 @@ describe('the container image (podman, real Redis, fake Slack)', function () {
     // every layer, not just the final file system: a file written then deleted stays in its layer
     const { layers, entries } = await layerEntries();
     const paths = entries.map((e) => e.replace(/^\.\//, ''));
-    assert.ok(layers >= 2 && paths.includes('app/src/cli.ts'), `read ${layers} layers`);
+    assert.ok(layers >= 2 && paths.includes('app/dist/cli.js'), `read ${layers} layers`);
     const kept = paths.filter(
       (p) => /(^|\/)(\.wh\.)?ca-certificates\.crt$/.test(p) || /^run\/secrets\/[^/]/.test(p),
     );
