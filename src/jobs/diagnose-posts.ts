@@ -3,13 +3,14 @@
  * sender, or by the job itself); and the note on the root of a job BullMQ gave up on.
  */
 
+import { setImmediate } from 'node:timers/promises';
 import { compactDiagnosis } from '../contracts/alert-incident-types.ts';
 import type { DiagnosisRun } from '../diagnosis-service.ts';
 import type { Diagnosis, Target } from '../domain/types.ts';
 import { describeError } from '../errors.ts';
 import type { DeliveryData } from '../queues/payloads.ts';
 import { renderThread } from '../render/blocks/diagnosis.ts';
-import { renderChartPng } from '../render/chart.ts';
+import { renderChartPngAsync } from '../render/chart.ts';
 import { escapeMrkdwn } from '../render/mrkdwn.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import { deliverDiagnosis, renderVerdict, type VerdictData } from './deliver-diagnosis.ts';
@@ -44,12 +45,14 @@ export async function postDiagnosis(
     diagnosis: compactDiagnosis(diagnosis),
   };
   showVerdict(run, rootTs, verdict);
+  // one turn of the event loop: the verdict's request goes out before the drawing starts
+  await setImmediate();
   const delivery: DeliveryData = {
     ...verdict,
     request: job.data.request,
     rootTs,
     thread: renderThread(diagnosis),
-    ...(diagnosis.chart.pods.length > 0 ? { chart: drawChart(run, target, diagnosis) } : {}),
+    ...(diagnosis.chart.pods.length > 0 ? { chart: await drawChart(run, target, diagnosis) } : {}),
     ...(job.data.requestId ? { requestId: job.data.requestId } : {}),
     ...(job.id ? { jobId: job.id } : {}),
     // what this job posted itself in an earlier attempt (before a handoff existed) is not posted again
@@ -84,14 +87,14 @@ function showVerdict(run: DiagnoseRun, rootTs: string, verdict: VerdictData): vo
 }
 
 /** The chart as a base64 PNG, or why it could not be drawn. */
-function drawChart(
+async function drawChart(
   run: DiagnoseRun,
   target: Target,
   diagnosis: Diagnosis,
-): NonNullable<DeliveryData['chart']> {
+): Promise<NonNullable<DeliveryData['chart']>> {
   const title = `${target.namespace}/${target.workload.name} · ${diagnosis.container} memory`;
   try {
-    const png = renderChartPng(diagnosis.chart, title);
+    const png = await renderChartPngAsync(diagnosis.chart, title);
     return { png: Buffer.from(png).toString('base64'), title, altText: chartAltText(diagnosis) };
   } catch (error) {
     run.log.warn({ err: describeError(error) }, 'chart not drawn');
