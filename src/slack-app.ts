@@ -142,6 +142,28 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
     withTimeout(members(group), USER_GROUP_TIMEOUT_MS, () => new Error('user group lookup timed out'));
 
   type Ack = (response: { response_type: 'ephemeral'; text: string }) => Promise<void>;
+  /**
+   * Queue a slash command's job within the enqueue deadline; when Redis does not take it, answer
+   * "temporarily unavailable" and return undefined. Counted and logged either way.
+   */
+  const enqueueOrRefuse = async (
+    enqueue: () => Promise<string>,
+    ack: Ack,
+    log: Logger,
+    { what, ...fields }: { what: string } & Record<string, string | undefined>,
+  ): Promise<string | undefined> => {
+    try {
+      const jobId = await withTimeout(enqueue(), ENQUEUE_TIMEOUT_MS, queueTimeout(ENQUEUE_TIMEOUT_MS));
+      log.info({ jobId, ...fields }, `${what} enqueued`);
+      counted('slash_command', 'enqueued');
+      return jobId;
+    } catch (error) {
+      log.error({ err: describeError(error) }, 'enqueue failed');
+      counted('slash_command', 'unavailable');
+      await ack({ response_type: 'ephemeral', text: UNAVAILABLE_TEXT });
+      return undefined;
+    }
+  };
   const answerRisks = async (
     parsed: { namespace?: string; cluster?: string },
     command: { channel_id: string; response_url: string; user_id: string },
@@ -158,21 +180,16 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       requestedAt: Date.now() / 1000,
       requestId,
     };
-    try {
-      if (!enqueueRisks) throw new OomBotError('queue_unavailable', 'no forecast queue');
-      const jobId = await withTimeout(
-        enqueueRisks(data),
-        ENQUEUE_TIMEOUT_MS,
-        queueTimeout(ENQUEUE_TIMEOUT_MS),
-      );
-      log.info({ jobId, namespace: parsed.namespace }, '/oom risks enqueued');
-      counted('slash_command', 'enqueued');
-    } catch (error) {
-      log.error({ err: describeError(error) }, 'enqueue failed');
-      counted('slash_command', 'unavailable');
-      await ack({ response_type: 'ephemeral', text: UNAVAILABLE_TEXT });
-      return;
-    }
+    const queued = await enqueueOrRefuse(
+      async () => {
+        if (!enqueueRisks) throw new OomBotError('queue_unavailable', 'no forecast queue');
+        return enqueueRisks(data);
+      },
+      ack,
+      log,
+      { what: '/oom risks', namespace: parsed.namespace },
+    );
+    if (!queued) return;
     const where = parsed.namespace ? ` in \`${parsed.namespace}\`` : '';
     await ack({
       response_type: 'ephemeral',
@@ -219,20 +236,13 @@ export function createSlackApp(deps: SlackAppDeps): BoltApp {
       requestedAt: Date.now() / 1000,
       requestId,
     };
-    try {
-      const jobId = await withTimeout(
-        deps.enqueue(data),
-        ENQUEUE_TIMEOUT_MS,
-        queueTimeout(ENQUEUE_TIMEOUT_MS),
-      );
-      log.info({ jobId, target: parsed.name, namespace, cluster: parsed.cluster }, '/oom enqueued');
-      counted('slash_command', 'enqueued');
-    } catch (error) {
-      log.error({ err: describeError(error) }, 'enqueue failed');
-      counted('slash_command', 'unavailable');
-      await ack({ response_type: 'ephemeral', text: UNAVAILABLE_TEXT });
-      return;
-    }
+    const queued = await enqueueOrRefuse(() => deps.enqueue(data), ack, log, {
+      what: '/oom',
+      target: parsed.name,
+      namespace,
+      cluster: parsed.cluster,
+    });
+    if (!queued) return;
     const where = namespace ? ` in \`${namespace}\`` : '';
     await ack({
       response_type: 'ephemeral',
