@@ -89,7 +89,14 @@ async function runOnce(ctx: RunContext, index: number): Promise<RunResult> {
       botEnv({
         prefix,
         slackApiUrl: slack.apiUrl,
-        extra: { ALERTMANAGER_TOKEN: WEBHOOK_TOKEN, OOM_CHANNEL: 'C0BENCHOOM' },
+        extra: {
+          ALERTMANAGER_TOKEN: WEBHOOK_TOKEN,
+          OOM_CHANNEL: 'C0BENCHOOM',
+          // BENCH_CPU_PROF=DIR: a CPU profile of the web process under this load (bench/profile-summary.ts DIR)
+          ...(process.env.BENCH_CPU_PROF
+            ? { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${process.env.BENCH_CPU_PROF}` }
+            : {}),
+        },
       }),
     );
     started.push(web);
