@@ -105,14 +105,14 @@ interface ManifestEnv {
   value?: string;
 }
 
-/** The NODE_OPTIONS a manifests/ Deployment gives its container ('' when it sets none). */
-export function shippedNodeOptions(role: 'web' | 'worker'): string {
+/** The variables a manifests/ Deployment sets to a literal value (NODE_OPTIONS, MALLOC_ARENA_MAX...). */
+export function shippedEnv(role: 'web' | 'worker'): Record<string, string> {
   const deployment = parse(readFileSync(join(ROOT, `manifests/deployment-${role}.yaml`), 'utf8'));
   const env: ManifestEnv[] = deployment?.spec?.template?.spec?.containers?.[0]?.env ?? [];
-  return env.find((e) => e.name === 'NODE_OPTIONS')?.value ?? '';
+  return Object.fromEntries(env.filter((e) => e.value !== undefined).map((e) => [e.name, e.value as string]));
 }
 
-/** The bot as deployed: the compiled sources, the manifests' NODE_OPTIONS unless `env` sets them. */
+/** The bot as deployed: the compiled sources, the manifests' literal variables unless `env` sets them. */
 async function startShipped(
   role: 'web' | 'worker',
   env: Record<string, string | undefined>,
@@ -122,7 +122,7 @@ async function startShipped(
   const bot = await startBot({
     args,
     command: shippedCommand(),
-    env: { NODE_OPTIONS: shippedNodeOptions(role), ...env },
+    env: { ...shippedEnv(role), ...env },
     ...(port ? { port } : {}),
   });
   return fromBot(`oom-bot ${args[0]}`, bot);

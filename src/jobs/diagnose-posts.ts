@@ -3,14 +3,13 @@
  * sender, or by the job itself); and the note on the root of a job BullMQ gave up on.
  */
 
-import { setImmediate } from 'node:timers/promises';
 import { compactDiagnosis } from '../contracts/alert-incident-types.ts';
 import type { DiagnosisRun } from '../diagnosis-service.ts';
 import type { Diagnosis, Target } from '../domain/types.ts';
 import { describeError } from '../errors.ts';
 import type { DeliveryData } from '../queues/payloads.ts';
 import { renderThread } from '../render/blocks/diagnosis.ts';
-import { renderChartPngAsync } from '../render/chart.ts';
+import { renderChartPng } from '../render/chart.ts';
 import { escapeMrkdwn } from '../render/mrkdwn.ts';
 import type { SlackPoster } from '../slack/poster.ts';
 import { deliverDiagnosis, renderVerdict, type VerdictData } from './deliver-diagnosis.ts';
@@ -44,9 +43,8 @@ export async function postDiagnosis(
     ...(alert ? { alert } : {}),
     diagnosis: compactDiagnosis(diagnosis),
   };
-  showVerdict(run, rootTs, verdict);
-  // one turn of the event loop: the verdict's request goes out before the drawing starts
-  await setImmediate();
+  // the verdict first: drawing the chart holds the event loop for about a tenth of a second
+  await withinHeadStart(showVerdict(run, rootTs, verdict));
   const delivery: DeliveryData = {
     ...verdict,
     request: job.data.request,
@@ -74,12 +72,29 @@ export async function postDiagnosis(
 }
 
 /**
- * The verdict on the root at once, before the thread and the chart are drawn (about a third of the
- * time to the verdict). Not awaited: it waits for chat.update's budget, not this job. The delivery
- * asks for the same update again: the poster then makes no call, or makes it if this one failed.
+ * How long a diagnose job waits for its verdict to be shown before it draws the thread and the
+ * chart (synchronous work that would hold the request back). Past it, the job goes on: in a storm
+ * the update waits for chat.update's budget, not in this job's slot.
  */
-function showVerdict(run: DiagnoseRun, rootTs: string, verdict: VerdictData): void {
-  renderVerdict(verdict, run.deps)
+const VERDICT_HEAD_START_MS = 500;
+
+/** Settles when `shown` does or after {@link VERDICT_HEAD_START_MS}, whichever is first. */
+async function withinHeadStart(shown: Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const cap = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, VERDICT_HEAD_START_MS);
+  });
+  await Promise.race([shown, cap]);
+  clearTimeout(timer);
+}
+
+/**
+ * The verdict on the root at once, before the thread and the chart are drawn (about a third of the
+ * time to the verdict). The delivery asks for the same update again: the poster then makes no
+ * call, or makes it if this one failed. Settles when shown or failed; never rejects.
+ */
+function showVerdict(run: DiagnoseRun, rootTs: string, verdict: VerdictData): Promise<void> {
+  return renderVerdict(verdict, run.deps)
     .then(({ message }) => run.deps.slack.update(verdict.reply.channel, rootTs, message))
     .catch((error: unknown) =>
       run.log.warn({ err: describeError(error) }, 'verdict not shown early; the delivery shows it'),
@@ -94,7 +109,7 @@ async function drawChart(
 ): Promise<NonNullable<DeliveryData['chart']>> {
   const title = `${target.namespace}/${target.workload.name} · ${diagnosis.container} memory`;
   try {
-    const png = await renderChartPngAsync(diagnosis.chart, title);
+    const png = renderChartPng(diagnosis.chart, title);
     return { png: Buffer.from(png).toString('base64'), title, altText: chartAltText(diagnosis) };
   } catch (error) {
     run.log.warn({ err: describeError(error) }, 'chart not drawn');

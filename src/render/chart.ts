@@ -8,7 +8,7 @@ import type { ChartData, Target } from '../domain/types.ts';
 import { drawAxes, type XTick, type YTick } from './chart/axes.ts';
 import { drawLegend } from './chart/legend.ts';
 import { drawKills, drawThresholds, type KillMark } from './chart/markers.ts';
-import { svgToPng, svgToPngAsync } from './chart/rasterise.ts';
+import { svgToPng } from './chart/rasterise.ts';
 import { buildFrame, type Frame } from './chart/scales.ts';
 import { drawPods, drawTraffic, type PodLine } from './chart/series.ts';
 import { COLOR, clip, dayLabel, FONT, hhmm, r1, WIDTH, xml } from './chart/style.ts';
@@ -97,11 +97,6 @@ export function renderChartSvg(chart: ChartData, title: string): { svg: string; 
 /** The chart as a PNG, 1200 px wide. */
 export function renderChartPng(chart: ChartData, title: string): Uint8Array {
   return svgToPng(renderChartSvg(chart, title).svg);
-}
-
-/** The same PNG, rasterised off the event loop (a worker draws charts between network calls). */
-export function renderChartPngAsync(chart: ChartData, title: string): Promise<Uint8Array> {
-  return svgToPngAsync(renderChartSvg(chart, title).svg);
 }
 
 function drawFrame(frame: Frame): string {

@@ -5,7 +5,6 @@ import {
   chartTitle,
   POD_COLORS,
   renderChartPng,
-  renderChartPngAsync,
   renderChartSvg,
 } from '../../../src/render/chart.ts';
 import { AT, buildChart, buildTarget, DAY, GI, MI } from '../../support/diagnosis-builder.ts';
@@ -257,14 +256,6 @@ describe('render/chart', () => {
   });
 
   describe('renderChartPng', () => {
-    it('draws the same PNG off the event loop as on it', async () => {
-      const title = 'prod/auth-service · container auth';
-      const onLoop = renderChartPng(buildChart(), title);
-      const offLoop = await renderChartPngAsync(buildChart(), title);
-      assert.ok(offLoop.length > 1000);
-      assert.deepEqual(Buffer.from(offLoop), Buffer.from(onLoop));
-    });
-
     it('makes a PNG about 1200 px wide', () => {
       const png = renderChartPng(buildChart(), 'prod/auth-service · container auth');
       assert.deepEqual([...png.subarray(0, 8)], [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
