@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import { Redis } from 'ioredis';
 import { waitUntil } from '../reliability/intensity.ts';
+import { waitForRedis } from '../reliability/redis-server.ts';
 import { freePort } from '../stack/ports.ts';
 import { type BotProcess, startBot } from '../support/bot-process.ts';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.ts';
@@ -98,26 +99,7 @@ describe('trust boundary: Redis over TLS with an ACL user (real redis-server, re
       ],
       { stdio: 'ignore' },
     );
-    const probe = new Redis({
-      ...tlsOptions(),
-      lazyConnect: true,
-      maxRetriesPerRequest: 0,
-      retryStrategy: () => null,
-    });
-    probe.on('error', () => undefined); // refused until the server listens
-    try {
-      await waitUntil('redis-server to answer over TLS', 10_000, async () => {
-        try {
-          if (probe.status !== 'ready') await probe.connect();
-          return (await probe.ping()) === 'PONG';
-        } catch {
-          probe.disconnect();
-          return false;
-        }
-      });
-    } finally {
-      probe.disconnect();
-    }
+    await waitForRedis('redis-server to answer over TLS', tlsOptions());
     slack = await startFakeSlack();
   });
 

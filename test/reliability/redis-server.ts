@@ -5,7 +5,7 @@
  * data when given a directory for its append-only file.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { Redis } from 'ioredis';
+import { Redis, type RedisOptions } from 'ioredis';
 import { freePort } from '../stack/ports.ts';
 import { waitUntil } from './intensity.ts';
 
@@ -16,6 +16,30 @@ export interface PrivateRedis {
   start(): Promise<void>;
   stop(): Promise<void>;
   running(): boolean;
+}
+
+/** Waits until the Redis these options reach answers PING (it refuses until it listens). */
+export async function waitForRedis(what: string, options: RedisOptions): Promise<void> {
+  const client = new Redis({
+    ...options,
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+  });
+  client.on('error', () => undefined);
+  try {
+    await waitUntil(what, 10_000, async () => {
+      try {
+        if (client.status !== 'ready') await client.connect();
+        return (await client.ping()) === 'PONG';
+      } catch {
+        client.disconnect();
+        return false;
+      }
+    });
+  } finally {
+    client.disconnect();
+  }
 }
 
 export async function startPrivateRedis(
@@ -38,21 +62,11 @@ export async function startPrivateRedis(
     else args.push('--appendonly', 'no');
     if (options.password) args.push('--requirepass', options.password);
     child = spawn('redis-server', args, { stdio: 'ignore' });
-    const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null });
-    client.on('error', () => undefined); // refused until the server listens
-    try {
-      await waitUntil('redis-server to answer', 10_000, async () => {
-        try {
-          if (client.status !== 'ready') await client.connect();
-          return (await client.ping()) === 'PONG';
-        } catch {
-          client.disconnect();
-          return false;
-        }
-      });
-    } finally {
-      client.disconnect();
-    }
+    await waitForRedis('redis-server to answer', {
+      port,
+      host: '127.0.0.1',
+      ...(options.password ? { password: options.password } : {}),
+    });
   };
   const stop = async () => {
     const c = child;
