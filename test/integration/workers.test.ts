@@ -136,22 +136,28 @@ describe('several workers on one queue, and their shutdown (real binaries, real 
       assert.equal(slack.files().filter((f) => f.channel_id === channel).length, 1, `${channel}: one chart`);
     }
 
+    // the diagnoses spread over both workers; their deliveries go to whichever sender takes them
     const [a, b] = workers as [BotProcess, BotProcess];
-    const postedA = linesWith(a, 'diagnosis posted');
-    const postedB = linesWith(b, 'diagnosis posted');
-    assert.equal(postedA.length + postedB.length, REQUESTS, 'each job was diagnosed once');
-    assert.ok(postedA.length > 0 && postedB.length > 0, `spread: ${postedA.length} + ${postedB.length}`);
-    const jobIds = [...postedA, ...postedB].map((l) => l.jobId);
+    const diagnosedA = linesWith(a, 'diagnosis handed to the sender');
+    const diagnosedB = linesWith(b, 'diagnosis handed to the sender');
+    assert.equal(diagnosedA.length + diagnosedB.length, REQUESTS, 'each job was diagnosed once');
+    assert.ok(
+      diagnosedA.length > 0 && diagnosedB.length > 0,
+      `spread: ${diagnosedA.length} + ${diagnosedB.length}`,
+    );
+    const jobIds = [...diagnosedA, ...diagnosedB].map((l) => l.jobId);
     assert.equal(new Set(jobIds).size, REQUESTS, 'no job was processed by both workers');
+    const posted = [...linesWith(a, 'diagnosis posted'), ...linesWith(b, 'diagnosis posted')];
+    assert.deepEqual(posted.map((l) => l.jobId).sort(), [...jobIds].sort(), 'each diagnosis delivered once');
 
     // the web log ties each Slack request (trigger_id) to its job; the worker logs carry both
     const enqueued = linesWith(web, '/oom enqueued');
     assert.equal(enqueued.length, REQUESTS);
     for (const line of enqueued) {
       assert.match(String(line.requestId), /fake0trigger/);
-      const posted = [...postedA, ...postedB].find((l) => l.jobId === line.jobId);
-      assert.ok(posted, `job ${String(line.jobId)} was posted`);
-      assert.equal(posted.requestId, line.requestId);
+      const delivered = posted.find((l) => l.jobId === line.jobId);
+      assert.ok(delivered, `job ${String(line.jobId)} was posted`);
+      assert.equal(delivered.requestId, line.requestId);
     }
   });
 
