@@ -50,7 +50,7 @@ export async function postDiagnosis(
     request: job.data.request,
     rootTs,
     thread: renderThread(diagnosis),
-    ...(diagnosis.chart.pods.length > 0 ? { chart: await drawChart(run, target, diagnosis) } : {}),
+    ...(diagnosis.chart.pods.length > 0 ? { chart: drawChart(run, target, diagnosis) } : {}),
     ...(job.data.requestId ? { requestId: job.data.requestId } : {}),
     ...(job.id ? { jobId: job.id } : {}),
     // what this job posted itself in an earlier attempt (before a handoff existed) is not posted again
@@ -102,11 +102,11 @@ function showVerdict(run: DiagnoseRun, rootTs: string, verdict: VerdictData): Pr
 }
 
 /** The chart as a base64 PNG, or why it could not be drawn. */
-async function drawChart(
+function drawChart(
   run: DiagnoseRun,
   target: Target,
   diagnosis: Diagnosis,
-): Promise<NonNullable<DeliveryData['chart']>> {
+): NonNullable<DeliveryData['chart']> {
   const title = `${target.namespace}/${target.workload.name} · ${diagnosis.container} memory`;
   try {
     const png = renderChartPng(diagnosis.chart, title);

@@ -125,7 +125,7 @@ export interface UpdateSchedulerOptions<M> {
 }
 
 /** Messages whose last sent content is remembered, for skipping an update that changes nothing. */
-export const SHOWN_CONTENT_MAX = 2000;
+const SHOWN_CONTENT_MAX = 2000;
 
 interface PendingUpdate<M> {
   request: UpdateRequest<M>;

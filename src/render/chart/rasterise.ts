@@ -5,19 +5,14 @@ import type * as ResvgModule from '@resvg/resvg-js';
 const require = createRequire(import.meta.url);
 let resvg: typeof ResvgModule | undefined;
 
-const OPTIONS: ResvgModule.ResvgRenderOptions = {
-  fitTo: { mode: 'original' },
-  background: '#ffffff',
-  font: { loadSystemFonts: true, sansSerifFamily: 'DejaVu Sans' },
-  logLevel: 'off',
-};
-
-function loadResvg(): typeof ResvgModule {
-  resvg ??= require('@resvg/resvg-js') as typeof ResvgModule;
-  return resvg;
-}
-
 /** Rasterise an SVG with resvg, using the system fonts (fonts-dejavu-core on Debian). */
 export function svgToPng(svg: string): Uint8Array {
-  return new Uint8Array(new (loadResvg().Resvg)(svg, OPTIONS).render().asPng());
+  resvg ??= require('@resvg/resvg-js') as typeof ResvgModule;
+  const image = new resvg.Resvg(svg, {
+    fitTo: { mode: 'original' },
+    background: '#ffffff',
+    font: { loadSystemFonts: true, sansSerifFamily: 'DejaVu Sans' },
+    logLevel: 'off',
+  }).render();
+  return new Uint8Array(image.asPng());
 }
