@@ -8,13 +8,12 @@
  * limits in manifests/.
  */
 import { type FakeSlack, startFakeSlack } from '../test/support/fake-slack.ts';
-import { postSigned, slashCommandBody } from '../test/support/slack-requests.ts';
+import { askOom } from './lib/load.ts';
 import {
   botEnv,
   clearPrefix,
   type Measured,
   runPrefix,
-  SIGNING_SECRET,
   startBareBolt,
   startWeb,
   startWorker,
@@ -92,16 +91,7 @@ async function rssAfterFirstDiagnosis(
   slack: FakeSlack,
   w: BenchWorkload,
 ): Promise<number> {
-  const res = await postSigned(
-    `${web.url}/slack/events`,
-    SIGNING_SECRET,
-    slashCommandBody({
-      text: `${w.workload} -n ${w.namespace}`,
-      channel_id: CHANNEL,
-      response_url: slack.responseUrl('memory'),
-    }),
-  );
-  if (res.status !== 200) throw new Error(`/oom answered ${res.status}`);
+  await askOom(web.url, w, CHANNEL, slack.responseUrl('memory'));
   await slack.waitFor(
     (c) => c.method === 'files.completeUploadExternal' && c.args.channel_id === CHANNEL,
     60_000,

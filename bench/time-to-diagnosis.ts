@@ -18,14 +18,13 @@ import { createKubernetesLister } from '../src/sources/kubernetes.ts';
 import type { ObjectLister } from '../src/sources/ports.ts';
 import { createPrometheusSource } from '../src/sources/prometheus.ts';
 import { type FakeSlack, type SlackCall, startFakeSlack } from '../test/support/fake-slack.ts';
-import { postSigned, slashCommandBody } from '../test/support/slack-requests.ts';
 import { oomAlert, webhookPayload } from './lib/alerts.ts';
+import { askOom } from './lib/load.ts';
 import {
   botEnv,
   clearPrefix,
   type Measured,
   runPrefix,
-  SIGNING_SECRET,
   startWeb,
   startWorker,
   WEBHOOK_TOKEN,
@@ -52,17 +51,7 @@ const hasVerdict = (c: SlackCall) => JSON.stringify(c.args.blocks ?? '').include
 
 async function trigger(web: Measured, slack: FakeSlack, w: BenchWorkload, i: number, channel: string) {
   if (i % 2 === 0) {
-    const res = await postSigned(
-      `${web.url}/slack/events`,
-      SIGNING_SECRET,
-      slashCommandBody({
-        text: `${w.workload} -n ${w.namespace}`,
-        channel_id: channel,
-        response_url: slack.responseUrl(`ttd-${i}`),
-      }),
-    );
-    if (res.status !== 200 || !/Diagnosing/.test(res.body))
-      throw new Error(`/oom answered ${res.status} ${res.body}`);
+    await askOom(web.url, w, channel, slack.responseUrl(`ttd-${i}`));
     return;
   }
   const index = WORKLOADS.findIndex((x) => x.workload === w.workload);

@@ -4,7 +4,7 @@
  * them). Latencies are every response time autocannon measured, in ms with sub-ms precision.
  */
 import autocannon from 'autocannon';
-import { signSlackRequest, slashCommandBody } from '../../test/support/slack-requests.ts';
+import { postSigned, signSlackRequest, slashCommandBody } from '../../test/support/slack-requests.ts';
 import { SIGNING_SECRET } from './processes.ts';
 import { quantile } from './stats.ts';
 
@@ -42,6 +42,26 @@ export interface LoadResult {
 }
 
 export const SLACK_ACK_LIMIT_MS = 3000;
+
+/** A signed `/oom <workload> -n <namespace>` to the web process; throws unless it was queued. */
+export async function askOom(
+  webUrl: string,
+  w: { workload: string; namespace: string },
+  channel: string,
+  responseUrl: string,
+): Promise<void> {
+  const res = await postSigned(
+    `${webUrl}/slack/events`,
+    SIGNING_SECRET,
+    slashCommandBody({
+      text: `${w.workload} -n ${w.namespace}`,
+      channel_id: channel,
+      response_url: responseUrl,
+    }),
+  );
+  if (res.status !== 200 || !/Diagnosing/.test(res.body))
+    throw new Error(`/oom answered ${res.status} ${res.body}`);
+}
 
 /** Responses counted in `outcomes` other than the `expected` one, plus errors and timeouts. */
 export function unexpected(result: LoadResult, expected: string): number {
